@@ -1,0 +1,3 @@
+from custodesk.cli import main
+
+main()

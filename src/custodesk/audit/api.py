@@ -1,0 +1,59 @@
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from custodesk.core import access
+from custodesk.core.apiauth import actor, auth
+
+from . import exports, selectors
+from . import permissions as perms
+from .schemas import AuditEntryOut, AuditFilters, ChainReportOut
+from .services import verify_chain
+
+router = Router(auth=auth, tags=["audit"])
+
+EXPORT_LIMIT = 100_000
+
+
+@router.get("", response=list[AuditEntryOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_entries(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
+    """Operation records, newest first; filter by action prefix, actor, object, dates."""
+    return selectors.audit_list(actor=actor(request), filters=filters.dict(exclude_none=True))
+
+
+@router.get("/export", response={200: None})
+def export_entries(
+    request: HttpRequest, filters: Query[AuditFilters], format: str = "csv"
+) -> HttpResponse:
+    """The filtered operation records as CSV (`format=csv`) or XLSX (`format=xlsx`)."""
+    user = actor(request)
+    access.require(user, perms.EXPORT)
+    entries = selectors.audit_list(actor=user, filters=filters.dict(exclude_none=True))
+    rows = entries[:EXPORT_LIMIT].iterator()
+    if format == "xlsx":
+        response = HttpResponse(
+            exports.to_xlsx(rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="operation-records.xlsx"'
+    else:
+        response = HttpResponse(exports.to_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="operation-records.csv"'
+    return response
+
+
+@router.post("/verify", response=ChainReportOut)
+def verify(request: HttpRequest) -> dict[str, Any]:
+    """Recompute the hash chain; lists every problem (first one first)."""
+    access.require(actor(request), perms.VERIFY)
+    problems = [str(p) for p in verify_chain()]
+    return {"intact": not problems, "problems": problems}
+
+
+@router.get("/{entry_id}", response=AuditEntryOut)
+def get_entry(request: HttpRequest, entry_id: UUID) -> Any:
+    return selectors.audit_get(actor=actor(request), public_id=entry_id)

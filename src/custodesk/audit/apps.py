@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    name = "custodesk.audit"
+    label = "audit"
+    verbose_name = _("Operation records")
+
+    def ready(self) -> None:
+        from . import permissions  # noqa: F401

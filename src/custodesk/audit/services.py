@@ -1,0 +1,173 @@
+"""The audit writer and the chain verifier.
+
+Every write service calls :func:`record` inside its own transaction, so the
+operation record commits (or rolls back) with the change it describes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+
+from custodesk.core import context
+
+from .models import AuditChainHead, AuditEntry
+
+GENESIS = "0" * 64
+
+
+class AuditActor(Protocol):
+    pk: Any
+    username: str
+    organisation_id: int
+
+    def audit_snapshot(self) -> dict[str, Any]: ...
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def canonical(fields: dict[str, Any]) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def _content(entry: AuditEntry) -> dict[str, Any]:
+    """The fields a row's hash covers, in a form that survives a database round trip."""
+    at = entry.at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return {
+        "seq": entry.seq,
+        "public_id": str(entry.public_id),
+        "at": at,
+        "actor_id": entry.actor_id,
+        "actor_username": entry.actor_username,
+        "organisation_id": entry.organisation_id,
+        "organisation_code": entry.organisation_code,
+        "roles": entry.roles,
+        "channel": entry.channel,
+        "ip": entry.ip,
+        "device_id": entry.device_id,
+        "request_id": entry.request_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "before": entry.before,
+        "after": entry.after,
+        "reason": entry.reason,
+        "approval_request_id": entry.approval_request_id,
+        "prev_hash": entry.prev_hash,
+    }
+
+
+def row_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(canonical(_content(entry))).hexdigest()
+
+
+def record(
+    *,
+    actor: AuditActor | None,
+    action: str,
+    object_type: str,
+    object_id: str | int | None = None,
+    object_repr: str = "",
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+    approval_request_id: str | None = None,
+    organisation_id: int | None = None,
+    organisation_code: str = "",
+    now: dt.datetime,
+) -> AuditEntry:
+    """Append one operation record.  Must run inside the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the service's transaction")
+    ctx = context.current()
+    snapshot = actor.audit_snapshot() if actor is not None else {}
+    # Lock the chain head first: appends are serialised, the chain cannot fork.
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    entry = AuditEntry(
+        seq=head.last_seq + 1,
+        at=now,
+        actor_id=snapshot.get("id"),
+        actor_username=snapshot.get("username", "" if actor else "system"),
+        organisation_id=organisation_id
+        if organisation_id is not None
+        else snapshot.get("organisation_id"),
+        organisation_code=organisation_code or snapshot.get("organisation_code", ""),
+        roles=snapshot.get("roles", []),
+        channel=ctx.channel,
+        ip=ctx.ip or "",
+        device_id=ctx.device_id,
+        request_id=ctx.request_id,
+        action=action,
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        object_repr=object_repr[:200],
+        before=_jsonable(before),
+        after=_jsonable(after),
+        reason=reason,
+        approval_request_id=approval_request_id or "",
+        prev_hash=head.last_hash,
+    )
+    entry.hash = row_hash(entry)
+    entry.save(force_insert=True)
+    head.last_seq = entry.seq
+    head.last_hash = entry.hash
+    head.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int | None
+    public_id: str
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"row seq={self.seq} id={self.public_id}" if self.seq else "chain head"
+        return f"{where}: {self.problem}"
+
+
+def verify_chain(batch: int = 2000) -> Iterator[ChainProblem]:
+    """Yield every problem found, first one first; nothing yielded = chain intact."""
+    expected_prev = GENESIS
+    expected_seq = 1
+    last_seq = 0
+    qs = AuditEntry.objects.order_by("seq")
+    after = 0
+    while True:
+        rows = list(qs.filter(seq__gt=after)[:batch])
+        if not rows:
+            break
+        for entry in rows:
+            pid = str(entry.public_id)
+            if entry.seq != expected_seq:
+                yield ChainProblem(
+                    entry.seq, pid, f"sequence gap: expected {expected_seq} (rows removed)"
+                )
+            if entry.prev_hash != expected_prev:
+                yield ChainProblem(entry.seq, pid, "previous-hash link broken")
+            if row_hash(entry) != entry.hash:
+                yield ChainProblem(entry.seq, pid, "content does not match its hash (row changed)")
+            expected_prev = entry.hash
+            expected_seq = entry.seq + 1
+            last_seq = entry.seq
+        after = rows[-1].seq
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_seq != last_seq or head.last_hash != expected_prev):
+        yield ChainProblem(
+            None, "", f"head says seq {head.last_seq}, chain ends at {last_seq} (rows removed)"
+        )

@@ -1,0 +1,138 @@
+"""The one NinjaAPI: /api/v1, OpenAPI at /api/v1/openapi.json, docs at /api/docs.
+
+Errors: every DomainError becomes RFC 9457 problem+json with a stable
+``code``; request validation becomes the same shape (422, ``errors`` naming
+field and rule); anything else is logged and answered with a bare 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from custodesk.core import context
+from custodesk.core.errors import DomainError
+
+logger = logging.getLogger("custodesk.api")
+
+api = NinjaAPI(
+    title="Custodesk API",
+    version="1",
+    description=(
+        "Back office for broker account management and bank funds custody. "
+        "Authenticate with `POST /api/v1/auth/sign-in`, then send "
+        "`Authorization: Bearer <token>`. Errors are RFC 9457 problem+json with a stable "
+        "`code`. Amounts are decimal strings with an ISO 4217 currency, never floats."
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+PROBLEM = "application/problem+json"
+
+
+def problem_response(body: dict[str, Any], status: int) -> HttpResponse:
+    ctx = context.current()
+    body.setdefault("instance", f"urn:custodesk:request:{ctx.request_id}")
+    return JsonResponse(
+        body, status=status, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return problem_response(exc.problem(), exc.status)
+
+
+_PREFIXES = {"body", "query", "path", "form", "header", "cookie", "payload", "data", "filters"}
+
+
+def _field(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    while parts and parts[0] in _PREFIXES:
+        parts.pop(0)
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {
+            "field": _field(e.get("loc", [])),
+            "rule": e.get("type", "invalid"),
+            "message": e.get("msg", ""),
+        }
+        for e in exc.errors
+    ]
+    return problem_response(
+        {
+            "type": "urn:custodesk:problem:validation_failed",
+            "title": _("Some fields are not valid."),
+            "status": 422,
+            "code": "validation_failed",
+            "errors": errors,
+        },
+        422,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = problem_response(
+        {
+            "type": "urn:custodesk:problem:authentication_required",
+            "title": _("Sign in first."),
+            "status": 401,
+            "code": "authentication_required",
+        },
+        401,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="custodesk"'
+    return response
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {404: "not_found", 405: "method_not_allowed", 429: "throttled"}.get(
+        exc.status_code, "http_error"
+    )
+    return problem_response(
+        {
+            "type": f"urn:custodesk:problem:{code}",
+            "title": str(exc.message),
+            "status": exc.status_code,
+            "code": code,
+        },
+        exc.status_code,
+    )
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("unhandled error in %s %s", request.method, request.path)
+    return problem_response(
+        {
+            "type": "urn:custodesk:problem:internal_error",
+            "title": _("Internal error. It has been logged."),
+            "status": 500,
+            "code": "internal_error",
+        },
+        500,
+    )
+
+
+def _mount() -> None:
+    from custodesk.audit.api import router as audit_router
+    from custodesk.identity.api import router as identity_router
+
+    api.add_router("", identity_router)
+    api.add_router("/audit", audit_router)
+
+
+_mount()

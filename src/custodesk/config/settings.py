@@ -1,0 +1,262 @@
+"""Custodesk settings, read from the environment (prefix ``CUSTODESK_``).
+
+One settings module for every environment: what differs between a developer's
+embedded SQLite run, the test suite and production is decided by environment
+variables, never by editing this file.  The variables are listed in
+``docs/operations.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"CUSTODESK_{name}", default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return default if value is None else int(value)
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env("VAR_DIR") or Path.cwd() / "var").resolve()
+
+DEBUG = env_bool("DEBUG", False)
+TESTING = env_bool("TESTING", False)
+
+# -- database -----------------------------------------------------------------
+EMBEDDED_DATABASE = env("DATABASE_URL") is None
+if EMBEDDED_DATABASE:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(VAR_DIR / "custodesk.db"),
+    }
+else:
+    _db = dj_database_url.parse(env("DATABASE_URL") or "", conn_max_age=60)
+
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers serialise on SQLite: BEGIN IMMEDIATE takes the write lock up front
+    # (row locks do not exist there) and a busy timeout makes the others wait.
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA foreign_keys=ON;",
+    }
+    _db["TEST"] = {"NAME": env("TEST_SQLITE_NAME") or None}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- secret key ---------------------------------------------------------------
+SECRET_KEY = env("SECRET_KEY") or ""
+if not SECRET_KEY:
+    if EMBEDDED_DATABASE or TESTING or DEBUG:
+        # The embedded default generates one key per installation, kept in ./var.
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file = VAR_DIR / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(50))
+            key_file.chmod(0o600)
+        SECRET_KEY = key_file.read_text().strip()
+    else:
+        raise ImproperlyConfigured(
+            "CUSTODESK_SECRET_KEY must be set when CUSTODESK_DATABASE_URL names a server "
+            "database (production mode)."
+        )
+
+ALLOWED_HOSTS = (env("ALLOWED_HOSTS") or "127.0.0.1,localhost,[::1],testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
+
+# -- applications -------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_htmx",
+    "django_filters",
+    "django_tasks",
+    "django_tasks_db",
+    "custodesk.core",
+    "custodesk.audit",
+    "custodesk.identity",
+    "custodesk.console",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "custodesk.core.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "custodesk.identity.middleware.ConsoleSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "custodesk.config.urls"
+WSGI_APPLICATION = "custodesk.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "custodesk.console.context_processors.shell",
+            ],
+        },
+    },
+]
+
+# -- identity -----------------------------------------------------------------
+AUTH_USER_MODEL = "identity.User"
+LOGIN_URL = "console:sign_in"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Argon2 is deliberately slow; the suite signs in hundreds of times.  The
+    # hasher is still argon2, with the smallest cost it accepts.
+    PASSWORD_HASHERS = ["custodesk.identity.hashers.FastArgon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "custodesk.identity.passwords.LettersAndDigitsValidator"},
+]
+CUSTODESK_LOCKOUT_THRESHOLD = env_int("LOCKOUT_THRESHOLD", 5)
+CUSTODESK_LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15)
+CUSTODESK_API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12)
+CUSTODESK_SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+CUSTODESK_TOTP_ISSUER = env("TOTP_ISSUER") or "Custodesk"
+CUSTODESK_TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
+CUSTODESK_DEVICE_COOKIE = "custodesk_device"
+OTP_TOTP_ISSUER = CUSTODESK_TOTP_ISSUER
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# -- content security policy (django-csp 4) ------------------------------------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# -- internationalisation -----------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("zh-hant", "繁體中文"),
+    ("zh-hans", "简体中文"),
+    ("en", "English"),
+]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env("TIME_ZONE") or "Asia/Hong_Kong"
+LANGUAGE_COOKIE_NAME = "custodesk_language"
+
+# -- static files -------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not (TESTING or DEBUG)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = TESTING or DEBUG
+
+# -- background jobs (django-tasks, database backend) --------------------------
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# -- e-mail -------------------------------------------------------------------
+EMAIL_HOST = env("EMAIL_HOST") or "127.0.0.1"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_USER") or ""
+EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM") or "custodesk@localhost"
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env("EMAIL_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# -- logging ------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL") or "INFO"},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+APPEND_SLASH = True
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+CUSTODESK_STAFF_ORGANISATION = "STAFF"
+CUSTODESK_PAGE_SIZES = (20, 50, 100)
+CUSTODESK_VERBOSE_NAME = _("Custodesk")

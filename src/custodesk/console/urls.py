@@ -1,0 +1,63 @@
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from custodesk.audit import permissions as audit_perms
+from custodesk.audit import views as audit_views
+from custodesk.identity import permissions as identity_perms
+from custodesk.identity import views as identity_views
+
+from . import menu, views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", identity_views.sign_in, name="sign_in"),
+    path("sign-in/code/", identity_views.sign_in_otp, name="sign_in_otp"),
+    path("sign-out/", identity_views.sign_out, name="sign_out"),
+    path("password/", identity_views.password_change, name="password_change"),
+    path("security/", identity_views.security, name="security"),
+    path("security/totp/", identity_views.totp_begin, name="totp_begin"),
+    path("security/totp/confirm/", identity_views.totp_confirm, name="totp_confirm"),
+    path("users/", identity_views.user_list, name="user_list"),
+    path("users/new/", identity_views.user_new, name="user_new"),
+    path("users/<uuid:public_id>/", identity_views.user_detail, name="user_detail"),
+    path("users/<uuid:public_id>/grant/", identity_views.user_grant, name="user_grant"),
+    path(
+        "users/<uuid:public_id>/roles/<uuid:role_id>/revoke/",
+        identity_views.user_revoke,
+        name="user_revoke",
+    ),
+    path("users/<uuid:public_id>/<slug:action>/", identity_views.user_action, name="user_action"),
+    path("roles/", identity_views.role_list, name="role_list"),
+    path("login-devices/", identity_views.login_devices, name="login_devices"),
+    path(
+        "sessions/<uuid:public_id>/force-logout/",
+        identity_views.session_force_logout,
+        name="session_force_logout",
+    ),
+    path("audit/", audit_views.audit_list, name="audit_list"),
+    path("audit/<uuid:public_id>/", audit_views.audit_detail, name="audit_detail"),
+]
+
+menu.section("home", _("Workbench"), 0)
+menu.register("home", menu.MenuItem(_("Home"), "console:home", None, 0))
+menu.register("home", menu.MenuItem(_("My security"), "console:security", None, 10))
+menu.section("system", _("System management"), 900)
+menu.register(
+    "system", menu.MenuItem(_("Users"), "console:user_list", identity_perms.USER_VIEW, 10)
+)
+menu.register(
+    "system", menu.MenuItem(_("Roles"), "console:role_list", identity_perms.ROLE_VIEW, 20)
+)
+menu.section("records", _("Records query"), 800)
+menu.register(
+    "records",
+    menu.MenuItem(_("Operation records"), "console:audit_list", audit_perms.VIEW, 10),
+)
+menu.register(
+    "records",
+    menu.MenuItem(
+        _("Login devices"), "console:login_devices", identity_perms.LOGIN_DEVICE_VIEW, 20
+    ),
+)

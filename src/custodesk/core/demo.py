@@ -1,0 +1,73 @@
+"""Demo data for `make run` / `custodesk demo`: built through the services, like real use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from custodesk.core import clock, context
+from custodesk.core.cli import cli_context
+
+DEMO_PASSWORD = "BackOffice-2026"  # noqa: S105 - printed for newcomers; demo databases only
+DEMO_USERS = [
+    # username, full name, role
+    ("admin", "Ada Admin", "admin"),
+    ("admin2", "Bob Second-Admin", "admin"),
+    ("operator", "Olive Operator", "operator"),
+    ("approver", "Arthur Approver", "approver"),
+    ("compliance", "Cathy Compliance", "compliance"),
+    ("auditor", "Ivan Auditor", "auditor"),
+]
+
+
+def seed(*, if_new: bool) -> bool:
+    from custodesk.identity import services
+    from custodesk.identity.models import Role, User, UserSession
+
+    if if_new and User.objects.exists():
+        return False
+    now = clock.now()
+    with context.bind(cli_context()):
+        admin, _ = services.bootstrap_admin(
+            organisation_code="STAFF",
+            organisation_name="Custodesk Demo Bank · back office",
+            username="admin",
+            full_name="Ada Admin",
+            password=DEMO_PASSWORD,
+            must_change_password=False,
+            now=now,
+        )
+        for username, full_name, role_code in DEMO_USERS[1:]:
+            user, _ = services.user_create(
+                actor=admin, username=username, full_name=full_name,
+                email=f"{username}@example.com", password=DEMO_PASSWORD,
+                must_change_password=False, now=now,
+            )  # fmt: skip
+            role = Role.objects.get(organisation=admin.organisation, code=role_code)
+            services.role_grant(
+                actor=admin, user_id=user.public_id, role_id=role.public_id, now=now
+            )
+        # Demo users skip the forced first-login change so a newcomer can look around;
+        # "newcomer" shows the real first-login flow.
+        services.user_create(
+            actor=admin, username="newcomer", full_name="Nina Newcomer",
+            password=DEMO_PASSWORD, now=now,
+        )  # fmt: skip
+        # A little sign-in history: a failed attempt and a successful one.
+        services.sign_in(
+            username="operator", password="wrong-password-1", otp_code=None,  # noqa: S106
+            kind=UserSession.Kind.CONSOLE, now=now,
+        )  # fmt: skip
+        services.sign_in(
+            username="operator", password=DEMO_PASSWORD, otp_code=None,
+            kind=UserSession.Kind.API, now=now,
+        )  # fmt: skip
+    return True
+
+
+def logins_text(settings: Any) -> str:
+    lines = [
+        "Demo logins (password for all: " + DEMO_PASSWORD + "):",
+        *[f"  {u:<11} {role}" for u, _, role in DEMO_USERS],
+        "  newcomer    no role; must change the password at first sign-in",
+    ]
+    return "\n".join(lines)

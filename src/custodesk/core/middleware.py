@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from . import context
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    if settings.CUSTODESK_TRUSTED_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+class RequestContextMiddleware:
+    """Binds a :class:`~custodesk.core.context.RequestContext` for the request.
+
+    The request id comes from ``X-Request-ID`` when it is well formed, else a new
+    one; it is echoed in the response.  The device id is a long-lived cookie set
+    on first contact (API clients may send ``X-Device-Id`` instead).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        rid = request.headers.get("X-Request-ID", "")
+        if not _REQUEST_ID.match(rid):
+            rid = context.new_request_id()
+        cookie_name = settings.CUSTODESK_DEVICE_COOKIE
+        device = request.headers.get("X-Device-Id") or request.COOKIES.get(cookie_name, "")
+        new_device = not _DEVICE_ID.match(device)
+        if new_device:
+            device = secrets.token_urlsafe(18)
+        channel = "api" if request.path.startswith("/api/") else "console"
+        ctx = context.RequestContext(
+            request_id=rid,
+            channel=channel,
+            ip=client_ip(request),
+            user_agent=request.headers.get("User-Agent", "")[:400],
+            device_id=device,
+        )
+        request.custodesk_context = ctx  # type: ignore[attr-defined]
+        with context.bind(ctx):
+            response = self.get_response(request)
+        response["X-Request-ID"] = rid
+        if new_device and channel == "console":
+            response.set_cookie(
+                cookie_name,
+                device,
+                max_age=5 * 365 * 24 * 3600,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+        return response

@@ -1,0 +1,355 @@
+"""Identity and access API: sign-in, password, TOTP, sessions, users, roles, login devices."""
+
+import base64
+from typing import Any
+from uuid import UUID
+
+import segno
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from custodesk.core import access, clock
+from custodesk.core.apiauth import actor, auth, auth_forced
+
+from . import selectors, services
+from .models import User, UserSession
+from .schemas import (
+    CodeIn,
+    CountOut,
+    GrantIn,
+    GrantOut,
+    LoginDeviceOut,
+    MeOut,
+    PasswordChangeIn,
+    PermissionOut,
+    PermissionsIn,
+    ReasonIn,
+    RecoveryCodesOut,
+    RoleCreateIn,
+    RoleOut,
+    SessionOut,
+    SignInIn,
+    SignInOut,
+    TemporaryPasswordOut,
+    TotpBeginOut,
+    UserCreatedOut,
+    UserCreateIn,
+    UserOut,
+)
+
+router = Router(auth=auth)
+
+
+def me_payload(user: User) -> dict[str, Any]:
+    return {
+        "public_id": user.public_id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "status": user.status,
+        "must_change_password": user.must_change_password,
+        "organisation": user.organisation,
+        "roles": user.role_codes(),
+        "permissions": sorted(user.permission_codes()),
+        "totp_enrolled": services.has_totp(user),
+    }
+
+
+def _session(request: HttpRequest) -> UserSession:
+    return request.auth  # type: ignore[attr-defined,return-value]
+
+
+# -- sign-in and self-service --------------------------------------------------
+@router.post("/auth/sign-in", auth=None, response=SignInOut, tags=["auth"])
+def sign_in(request: HttpRequest, payload: SignInIn) -> dict[str, Any]:
+    """Exchange user name + password (+ TOTP/recovery code when enrolled) for a bearer token.
+
+    Errors: `invalid_credentials`, `locked_out` (423, with `until`), `user_locked`,
+    `user_inactive`, `otp_required`, `invalid_otp`.  Five consecutive failures lock
+    the user out for 15 minutes.
+    """
+    outcome = services.sign_in(
+        username=payload.username,
+        password=payload.password,
+        otp_code=payload.otp_code,
+        kind=UserSession.Kind.API,
+        now=clock.now(),
+    )
+    if not outcome.ok:
+        assert outcome.error is not None
+        raise outcome.error
+    assert outcome.session is not None and outcome.user is not None
+    return {
+        "token": outcome.token,
+        "expires_at": outcome.session.expires_at,
+        "session_id": outcome.session.public_id,
+        "must_change_password": outcome.user.must_change_password,
+        "user": me_payload(outcome.user),
+    }
+
+
+@router.post("/auth/sign-out", auth=auth_forced, response={204: None}, tags=["auth"])
+def sign_out(request: HttpRequest) -> tuple[int, None]:
+    services.sign_out(session=_session(request), now=clock.now())
+    return 204, None
+
+
+@router.post("/auth/password", auth=auth_forced, response=MeOut, tags=["auth"])
+def change_password(request: HttpRequest, payload: PasswordChangeIn) -> dict[str, Any]:
+    """Change the caller's password (required after first sign-in). Ends the other sessions."""
+    user = services.password_change(
+        user=actor(request),
+        session=_session(request),
+        current_password=payload.current_password,
+        new_password=payload.new_password,
+        new_password_again=payload.new_password_again,
+        now=clock.now(),
+    )
+    return me_payload(user)
+
+
+@router.get("/me", auth=auth_forced, response=MeOut, tags=["auth"])
+def me(request: HttpRequest) -> dict[str, Any]:
+    return me_payload(actor(request))
+
+
+@router.post("/me/totp", response=TotpBeginOut, tags=["auth"])
+def totp_begin(request: HttpRequest) -> dict[str, Any]:
+    """Start authenticator enrolment: returns the secret, otpauth URI and a QR code."""
+    device = services.totp_begin(user=actor(request), now=clock.now())
+    uri = device.config_url
+    return {
+        "secret": base64.b32encode(device.bin_key).decode(),
+        "otpauth_uri": uri,
+        "qr_svg": segno.make(uri, error="m").svg_data_uri(scale=4),
+    }
+
+
+@router.post("/me/totp/confirm", response=RecoveryCodesOut, tags=["auth"])
+def totp_confirm(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
+    """Confirm with a first code; returns ten single-use recovery codes (shown once)."""
+    codes = services.totp_confirm(user=actor(request), code=payload.code, now=clock.now())
+    return {"recovery_codes": codes}
+
+
+@router.get("/me/sessions", response=list[SessionOut], tags=["sessions"])
+def my_sessions(request: HttpRequest) -> list[dict[str, Any]]:
+    user = actor(request)
+    current = _session(request)
+    return [
+        _session_out(s, current)
+        for s in selectors.session_list(actor=user, user=user, now=clock.now())
+    ]
+
+
+def _session_out(s: UserSession, current: UserSession | None) -> dict[str, Any]:
+    return {
+        "public_id": s.public_id,
+        "username": s.user.username,
+        "kind": s.kind,
+        "ip": s.ip,
+        "user_agent": s.user_agent,
+        "device_id": s.device_id,
+        "created_at": s.created_at,
+        "last_seen_at": s.last_seen_at,
+        "expires_at": s.expires_at,
+        "ended_at": s.ended_at,
+        "end_reason": s.end_reason,
+        "current": current is not None and s.pk == current.pk,
+    }
+
+
+# -- users ---------------------------------------------------------------------
+class UserFilters(Schema):
+    q: str | None = None
+    status: str | None = None
+    role: str | None = None
+    organisation: str | None = None
+
+
+@router.get("/users", response=list[UserOut], tags=["users"])
+@paginate(PageNumberPagination, page_size=50)
+def list_users(request: HttpRequest, filters: Query[UserFilters]) -> Any:
+    return selectors.user_list(actor=actor(request), filters=filters.dict(exclude_none=True))
+
+
+@router.post("/users", response={201: UserCreatedOut}, tags=["users"])
+def create_user(request: HttpRequest, payload: UserCreateIn) -> tuple[int, dict[str, Any]]:
+    """Create a user; the temporary password is returned once, to be changed at first sign-in."""
+    user, temp = services.user_create(
+        actor=actor(request),
+        organisation_id=payload.organisation_id,
+        username=payload.username,
+        full_name=payload.full_name,
+        email=payload.email,
+        phone=payload.phone,
+        password=payload.password,
+        now=clock.now(),
+    )
+    return 201, {"user": user, "temporary_password": temp}
+
+
+@router.get("/users/{user_id}", response=UserOut, tags=["users"])
+def get_user(request: HttpRequest, user_id: UUID) -> User:
+    return selectors.user_get(actor=actor(request), public_id=user_id)
+
+
+@router.post("/users/{user_id}/lock", response=UserOut, tags=["users"])
+def lock_user(request: HttpRequest, user_id: UUID, payload: ReasonIn) -> User:
+    return services.user_lock(
+        actor=actor(request), user_id=user_id, reason=payload.reason, now=clock.now()
+    )
+
+
+@router.post("/users/{user_id}/unlock", response=UserOut, tags=["users"])
+def unlock_user(request: HttpRequest, user_id: UUID) -> User:
+    return services.user_unlock(actor=actor(request), user_id=user_id, now=clock.now())
+
+
+@router.post("/users/{user_id}/deactivate", response=UserOut, tags=["users"])
+def deactivate_user(request: HttpRequest, user_id: UUID, payload: ReasonIn) -> User:
+    return services.user_deactivate(
+        actor=actor(request), user_id=user_id, reason=payload.reason, now=clock.now()
+    )
+
+
+@router.post("/users/{user_id}/reset-password", response=TemporaryPasswordOut, tags=["users"])
+def reset_password(request: HttpRequest, user_id: UUID) -> dict[str, Any]:
+    user, temp = services.user_reset_password(
+        actor=actor(request), user_id=user_id, now=clock.now()
+    )
+    return {"user": user, "temporary_password": temp}
+
+
+@router.delete("/users/{user_id}/totp", response={204: None}, tags=["users"])
+def remove_totp(request: HttpRequest, user_id: UUID, payload: ReasonIn) -> tuple[int, None]:
+    services.totp_remove(
+        actor=actor(request), user_id=user_id, reason=payload.reason, now=clock.now()
+    )
+    return 204, None
+
+
+@router.get("/users/{user_id}/sessions", response=list[SessionOut], tags=["sessions"])
+def user_sessions(request: HttpRequest, user_id: UUID) -> list[dict[str, Any]]:
+    user = selectors.user_get(actor=actor(request), public_id=user_id)
+    return [
+        _session_out(s, _session(request))
+        for s in selectors.session_list(actor=actor(request), user=user, now=clock.now())
+    ]
+
+
+@router.post("/users/{user_id}/force-logout", response=CountOut, tags=["sessions"])
+def force_logout_all(request: HttpRequest, user_id: UUID) -> dict[str, int]:
+    """End every live session and API token of the user (the caller's own is kept)."""
+    ended = services.sessions_force_logout_all(
+        actor=actor(request), user_id=user_id, keep=_session(request), now=clock.now()
+    )
+    return {"ended": ended}
+
+
+@router.get("/sessions", response=list[SessionOut], tags=["sessions"])
+def all_sessions(request: HttpRequest, limit: int = 200) -> list[dict[str, Any]]:
+    """Live sessions of every visible user, most recently active first."""
+    sessions = selectors.session_list(actor=actor(request), now=clock.now())[: min(limit, 1000)]
+    return [_session_out(s, _session(request)) for s in sessions]
+
+
+@router.post("/sessions/{session_id}/force-logout", response=SessionOut, tags=["sessions"])
+def force_logout(request: HttpRequest, session_id: UUID) -> dict[str, Any]:
+    session = services.session_force_logout(
+        actor=actor(request), session_id=session_id, now=clock.now()
+    )
+    return _session_out(session, _session(request))
+
+
+# -- roles ---------------------------------------------------------------------
+@router.get("/permissions", response=list[PermissionOut], tags=["roles"])
+def list_permissions(request: HttpRequest) -> list[dict[str, str]]:
+    return [
+        {"code": p.code, "label": str(p.label), "group": str(p.group)}
+        for p in access.all_permissions()
+    ]
+
+
+@router.get("/roles", response=list[RoleOut], tags=["roles"])
+def list_roles(request: HttpRequest) -> Any:
+    return selectors.role_list(actor=actor(request))
+
+
+@router.post("/roles", response={201: RoleOut}, tags=["roles"])
+def create_role(request: HttpRequest, payload: RoleCreateIn) -> tuple[int, Any]:
+    role = services.role_create(
+        actor=actor(request),
+        code=payload.code,
+        name=payload.name,
+        description=payload.description,
+        permissions=payload.permissions,
+        now=clock.now(),
+    )
+    return 201, role
+
+
+@router.put("/roles/{role_id}/permissions", response=RoleOut, tags=["roles"])
+def set_role_permissions(request: HttpRequest, role_id: UUID, payload: PermissionsIn) -> Any:
+    return services.role_set_permissions(
+        actor=actor(request), role_id=role_id, permissions=payload.permissions, now=clock.now()
+    )
+
+
+def _grant_out(grant: Any) -> dict[str, Any]:
+    return {
+        "public_id": grant.public_id,
+        "role": grant.role,
+        "granted_at": grant.granted_at,
+        "granted_by": grant.granted_by.username if grant.granted_by else None,
+        "approval_request_id": grant.approval_request_id,
+        "revoked_at": grant.revoked_at,
+    }
+
+
+@router.get("/users/{user_id}/roles", response=list[GrantOut], tags=["roles"])
+def user_roles(request: HttpRequest, user_id: UUID, include_revoked: bool = False) -> Any:
+    user = selectors.user_get(actor=actor(request), public_id=user_id)
+    return [
+        _grant_out(g)
+        for g in selectors.user_grants(
+            actor=actor(request), user=user, include_revoked=include_revoked
+        )
+    ]
+
+
+@router.post("/users/{user_id}/roles", response={201: GrantOut}, tags=["roles"])
+def grant_role(request: HttpRequest, user_id: UUID, payload: GrantIn) -> tuple[int, Any]:
+    grant = services.role_grant(
+        actor=actor(request), user_id=user_id, role_id=payload.role_id, now=clock.now()
+    )
+    return 201, _grant_out(grant)
+
+
+@router.delete("/users/{user_id}/roles/{role_id}", response=GrantOut, tags=["roles"])
+def revoke_role(request: HttpRequest, user_id: UUID, role_id: UUID) -> Any:
+    grant = services.role_revoke(
+        actor=actor(request), user_id=user_id, role_id=role_id, now=clock.now()
+    )
+    return _grant_out(grant)
+
+
+# -- login devices -------------------------------------------------------------
+class LoginDeviceFilters(Schema):
+    username: str | None = None
+    result: str | None = None
+    ip: str | None = None
+    device_id: str | None = None
+    channel: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+
+@router.get("/login-devices", response=list[LoginDeviceOut], tags=["sessions"])
+@paginate(PageNumberPagination, page_size=50)
+def login_devices(request: HttpRequest, filters: Query[LoginDeviceFilters]) -> Any:
+    """Every sign-in attempt (successful or not) with IP, user agent and device id."""
+    return selectors.login_device_list(
+        actor=actor(request), filters=filters.dict(exclude_none=True)
+    )

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IdentityConfig(AppConfig):
+    name = "custodesk.identity"
+    label = "identity"
+    verbose_name = _("Identity and access")
+
+    def ready(self) -> None:
+        from . import permissions  # noqa: F401

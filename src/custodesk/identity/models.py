@@ -1,0 +1,275 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from custodesk.core.ids import uuid7
+
+
+class Organisation(models.Model):
+    """Whoever users belong to: the institution's staff, a market, a member company."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", _("Staff")
+        MARKET = "market", _("Trading market")
+        MEMBER = "member", _("Member")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        CLOSED = "closed", _("Closed")
+
+    public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    # Dual-admin mode (CT-MENU / MENU-ACL): role grants need a second admin.
+    dual_admin = models.BooleanField(_("dual-admin mode"), default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class UserManager(BaseUserManager["User"]):
+    """Only what Django's auth machinery needs; users are created by services."""
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(username__iexact=username)
+
+
+class User(AbstractBaseUser):
+    """A person who signs in.  Passwords are Argon2id hashes (PASSWORD_HASHERS)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        LOCKED = "locked", _("Locked")
+        INACTIVE = "inactive", _("Deactivated")
+
+    public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="users", verbose_name=_("organisation")
+    )
+    username = models.CharField(_("user name"), max_length=150, unique=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    lock_reason = models.CharField(_("lock reason"), max_length=200, blank=True)
+    must_change_password = models.BooleanField(_("must change password"), default=True)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+    failed_logins = models.PositiveIntegerField(default=0)
+    lockout_until = models.DateTimeField(_("locked out until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    language = models.CharField(_("language"), max_length=16, blank=True)
+
+    # AbstractBaseUser expects these.
+    is_active = models.BooleanField(default=True)
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="inactive", is_active=False) | ~Q(status="inactive"),
+                name="user_inactive_consistent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    # -- access ---------------------------------------------------------------
+    def permission_codes(self) -> frozenset[str]:
+        cached = getattr(self, "_permission_cache", None)
+        if cached is None:
+            codes: set[str] = set()
+            for perms in Role.objects.filter(
+                grants__user=self, grants__revoked_at__isnull=True
+            ).values_list("permissions", flat=True):
+                codes.update(perms or [])
+            cached = frozenset(codes)
+            self._permission_cache = cached
+        return cached
+
+    def role_codes(self) -> list[str]:
+        return sorted(
+            Role.objects.filter(grants__user=self, grants__revoked_at__isnull=True).values_list(
+                "code", flat=True
+            )
+        )
+
+    def has_permission(self, code: str) -> bool:
+        return self.status != User.Status.INACTIVE and code in self.permission_codes()
+
+    def forget_permissions(self) -> None:
+        self.__dict__.pop("_permission_cache", None)
+
+    def sees_organisation(self, organisation_id: int) -> bool:
+        """Staff see every organisation; markets and members only their own."""
+        if self.organisation_id == organisation_id:
+            return True
+        return self.organisation.kind == Organisation.Kind.STAFF
+
+    def audit_snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.pk,
+            "username": self.username,
+            "organisation_id": self.organisation_id,
+            "organisation_code": self.organisation.code,
+            "roles": self.role_codes(),
+        }
+
+
+class Role(models.Model):
+    """A named set of permission codes (declared in each module's permissions.py)."""
+
+    public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="roles", verbose_name=_("organisation")
+    )
+    code = models.CharField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    permissions = models.JSONField(_("permissions"), default=list)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["organisation_id", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="role_code_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleGrant(models.Model):
+    """A user holds a role from ``granted_at`` until ``revoked_at``.
+
+    Rows are never deleted: a revocation closes the grant, so who held what
+    and when stays answerable.
+    """
+
+    public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="grants")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="grants")
+    granted_at = models.DateTimeField()
+    granted_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    approval_request_id = models.CharField(max_length=64, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_grant_per_user_role",
+            )
+        ]
+
+
+class UserSession(models.Model):
+    """A signed-in session: a console session or an API bearer token.
+
+    Bearer tokens are stored as SHA-256 digests; the token itself is shown once.
+    Ending a session (sign-out, force-logout, expiry) is what makes its next
+    request fail.
+    """
+
+    class Kind(models.TextChoices):
+        CONSOLE = "console", _("Console")
+        API = "api", _("API token")
+
+    class EndReason(models.TextChoices):
+        SIGNED_OUT = "signed_out", _("Signed out")
+        FORCED = "forced", _("Forced logout")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        USER_LOCKED = "user_locked", _("User locked")
+        EXPIRED = "expired", _("Expired")
+
+    public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="sessions")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    token_prefix = models.CharField(max_length=12, blank=True)
+    ip = models.CharField(_("IP address"), max_length=64, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
+    device_id = models.CharField(_("device id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("signed in"))
+    last_seen_at = models.DateTimeField(_("last seen"))
+    expires_at = models.DateTimeField(_("expires"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("end reason"), max_length=24, choices=EndReason.choices, blank=True
+    )
+    ended_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "ended_at"])]
+
+    def is_live(self, now: Any) -> bool:
+        return self.ended_at is None and self.expires_at > now
+
+
+class LoginDevice(models.Model):
+    """One sign-in attempt (登錄設備記錄): who, when, from where, and how it ended."""
+
+    class Result(models.TextChoices):
+        SUCCESS = "success", _("Signed in")
+        BAD_PASSWORD = "bad_password", _("Wrong password")
+        UNKNOWN_USER = "unknown_user", _("Unknown user")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        LOCKED = "locked", _("User locked")
+        INACTIVE = "inactive", _("User deactivated")
+        OTP_REQUIRED = "otp_required", _("Second factor required")
+        BAD_OTP = "bad_otp", _("Wrong second-factor code")
+
+    public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="login_devices"
+    )
+    organisation_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True)
+    username = models.CharField(_("user name"), max_length=150)
+    at = models.DateTimeField(_("time"), db_index=True)
+    channel = models.CharField(_("channel"), max_length=16)
+    ip = models.CharField(_("IP address"), max_length=64, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
+    device_id = models.CharField(_("device id"), max_length=64, blank=True)
+    result = models.CharField(_("result"), max_length=16, choices=Result.choices)
+    session = models.ForeignKey(
+        UserSession, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("login device record")
+        verbose_name_plural = _("login device records")

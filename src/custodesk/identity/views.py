@@ -1,0 +1,521 @@
+"""Console pages for identity and access: sign-in, password, security, users, roles, devices."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from custodesk.console.decorators import console_view
+from custodesk.console.errors import to_form, to_messages
+from custodesk.console.paging import clean_filters, paginate
+from custodesk.core import access, clock
+from custodesk.core.errors import DomainError
+
+from . import permissions as perms
+from . import selectors, services
+from .middleware import SESSION_KEY
+from .models import LoginDevice, User, UserSession
+
+PENDING_OTP_KEY = "custodesk_pending_otp"
+
+
+# -- forms ---------------------------------------------------------------------
+class SignInForm(forms.Form):
+    username = forms.CharField(label=gettext_lazy("User name"), max_length=150)
+    password = forms.CharField(
+        label=gettext_lazy("Password"), widget=forms.PasswordInput, max_length=256
+    )
+
+
+class OtpForm(forms.Form):
+    otp_code = forms.CharField(
+        label=gettext_lazy("Authenticator code"),
+        max_length=32,
+        help_text=gettext_lazy("The 6-digit code from your app, or a recovery code."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label=gettext_lazy("Current password"), widget=forms.PasswordInput
+    )
+    new_password = forms.CharField(label=gettext_lazy("New password"), widget=forms.PasswordInput)
+    new_password_again = forms.CharField(
+        label=gettext_lazy("New password again"), widget=forms.PasswordInput
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("Code from the app"), max_length=10)
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(label=gettext_lazy("User name"), max_length=150)
+    full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
+    email = forms.CharField(label=gettext_lazy("E-mail"), max_length=254, required=False)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=32, required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
+    )
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        required=False,
+    )
+
+
+class GrantForm(forms.Form):
+    role = forms.ChoiceField(label=gettext_lazy("Role"))
+
+
+# -- sign-in -------------------------------------------------------------------
+def _safe_next(request: HttpRequest) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
+        return nxt
+    return reverse("console:home")
+
+
+def _finish_sign_in(request: HttpRequest, outcome: services.SignInOutcome) -> HttpResponse:
+    assert outcome.user is not None and outcome.session is not None
+    login(request, outcome.user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[SESSION_KEY] = outcome.session.pk
+    request.session.pop(PENDING_OTP_KEY, None)
+    if outcome.user.must_change_password:
+        return redirect("console:password_change")
+    return redirect(_safe_next(request))
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("console:home")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = services.sign_in(
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+            otp_code=None,
+            kind=UserSession.Kind.CONSOLE,
+            now=clock.now(),
+        )
+        if outcome.ok:
+            return _finish_sign_in(request, outcome)
+        if outcome.result == LoginDevice.Result.OTP_REQUIRED:
+            # The password was right; the second step asks for the code and
+            # checks the password again (kept only in this server-side session).
+            request.session[PENDING_OTP_KEY] = {
+                "username": form.cleaned_data["username"],
+                "password": form.cleaned_data["password"],
+                "next": _safe_next(request),
+            }
+            return redirect("console:sign_in_otp")
+        assert isinstance(outcome.error, DomainError)
+        form.add_error(None, str(outcome.error.title))
+    return render(
+        request,
+        "identity/sign_in.html",
+        {"form": form, "next": request.GET.get("next", "")},
+    )
+
+
+def sign_in_otp(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(PENDING_OTP_KEY)
+    if not pending:
+        return redirect("console:sign_in")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = services.sign_in(
+            username=pending["username"],
+            password=pending["password"],
+            otp_code=form.cleaned_data["otp_code"],
+            kind=UserSession.Kind.CONSOLE,
+            now=clock.now(),
+        )
+        if outcome.ok:
+            request.session.pop(PENDING_OTP_KEY, None)
+            return _finish_sign_in(request, outcome)
+        assert isinstance(outcome.error, DomainError)
+        if outcome.result != LoginDevice.Result.BAD_OTP:
+            request.session.pop(PENDING_OTP_KEY, None)
+            messages.error(request, str(outcome.error.title))
+            return redirect("console:sign_in")
+        form.add_error("otp_code", str(outcome.error.title))
+    return render(request, "identity/sign_in_otp.html", {"form": form})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    session = getattr(request, "custodesk_session", None)
+    if session is not None:
+        services.sign_out(session=session, now=clock.now())
+    logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("console:sign_in")
+
+
+@console_view
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(
+                user=request.user,  # type: ignore[arg-type]
+                session=request.custodesk_session,  # type: ignore[attr-defined]
+                now=clock.now(),
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            to_form(form, exc)
+        else:
+            messages.success(request, _("Your password has been changed."))
+            return redirect("console:home")
+    return render(
+        request,
+        "identity/password_change.html",
+        {"form": form, "forced": request.user.must_change_password},  # type: ignore[union-attr]
+    )
+
+
+# -- my security ---------------------------------------------------------------
+@console_view
+def security(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    current = request.custodesk_session  # type: ignore[attr-defined]
+    context: dict[str, Any] = {
+        "totp_enrolled": services.has_totp(user),
+        "sessions": selectors.session_list(actor=user, user=user, now=clock.now()),
+        "current_session": current,
+        "recent_sign_ins": selectors.login_device_list(actor=user, user=user)[:10],
+        "code_form": CodeForm(),
+    }
+    return render(request, "identity/security.html", context)
+
+
+@console_view
+@require_POST
+def totp_begin(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        device = services.totp_begin(user=user, now=clock.now())
+    except DomainError as exc:
+        to_messages(request, exc)
+        return redirect("console:security")
+    uri = device.config_url
+    return render(
+        request,
+        "identity/totp_enrol.html",
+        {
+            "qr": segno.make(uri, error="m").svg_data_uri(scale=5),
+            "secret": base64.b32encode(device.bin_key).decode(),
+            "form": CodeForm(),
+        },
+    )
+
+
+@console_view
+@require_POST
+def totp_confirm(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            codes = services.totp_confirm(
+                user=user, code=form.cleaned_data["code"], now=clock.now()
+            )
+        except DomainError as exc:
+            to_messages(request, exc)
+            return redirect("console:security")
+        return render(request, "identity/totp_codes.html", {"codes": codes})
+    return redirect("console:security")
+
+
+# -- users ---------------------------------------------------------------------
+USER_FILTERS = ["q", "status", "role"]
+
+
+@console_view
+def user_list(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    filters = clean_filters(request, USER_FILTERS)
+    page, size = paginate(request, selectors.user_list(actor=actor, filters=filters))
+    return render(
+        request,
+        "identity/user_list.html",
+        {
+            "page": page,
+            "page_size": size,
+            "filters": filters,
+            "statuses": User.Status.choices,
+            "roles": selectors.role_list(actor=actor)
+            if actor.has_permission(perms.ROLE_VIEW)
+            else [],
+            "can_manage": actor.has_permission(perms.USER_MANAGE),
+        },
+    )
+
+
+@console_view
+def user_new(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    access.require(actor, perms.USER_MANAGE)
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, temp = services.user_create(actor=actor, now=clock.now(), **form.cleaned_data)
+        except DomainError as exc:
+            to_form(form, exc)
+        else:
+            return render(
+                request, "identity/temporary_password.html", {"subject": user, "password": temp}
+            )
+    return render(request, "identity/user_new.html", {"form": form})
+
+
+@console_view
+def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    user = selectors.user_get(actor=actor, public_id=public_id)
+    grants = selectors.user_grants(actor=actor, user=user, include_revoked=True)
+    held = {g.role_id for g in grants if g.revoked_at is None}
+    grant_form = None
+    if actor.has_permission(perms.ROLE_GRANT):
+        grant_form = GrantForm()
+        grant_form.fields["role"].choices = [
+            (str(r.public_id), f"{r.name} ({r.code})")
+            for r in selectors.role_list(actor=actor)
+            if r.pk not in held
+        ]
+    can_see_devices = actor.has_permission(perms.LOGIN_DEVICE_VIEW) or actor.pk == user.pk
+    return render(
+        request,
+        "identity/user_detail.html",
+        {
+            "subject": user,
+            "grants": grants,
+            "grant_form": grant_form,
+            "totp_enrolled": services.has_totp(user),
+            "sessions": selectors.session_list(actor=actor, user=user, now=clock.now())
+            if can_see_devices
+            else [],
+            "devices": selectors.login_device_list(actor=actor, user=user)[:20]
+            if can_see_devices
+            else [],
+            "can_manage": actor.has_permission(perms.USER_MANAGE),
+            "can_force_logout": actor.has_permission(perms.SESSION_FORCE_LOGOUT),
+            "tab": request.GET.get("tab", "roles"),
+        },
+    )
+
+
+_USER_ACTIONS: dict[str, dict[str, Any]] = {
+    "lock": {
+        "title": gettext_lazy("Lock user"),
+        "form": ReasonForm,
+        "run": lambda actor, uid, data, now: services.user_lock(
+            actor=actor, user_id=uid, reason=data["reason"], now=now
+        ),
+        "done": gettext_lazy("The user is locked and its sessions have ended."),
+        "danger": True,
+    },
+    "unlock": {
+        "title": gettext_lazy("Unlock user"),
+        "form": OptionalReasonForm,
+        "run": lambda actor, uid, data, now: services.user_unlock(
+            actor=actor, user_id=uid, reason=data["reason"], now=now
+        ),
+        "done": gettext_lazy("The user is unlocked."),
+        "danger": False,
+    },
+    "deactivate": {
+        "title": gettext_lazy("Deactivate user"),
+        "form": ReasonForm,
+        "run": lambda actor, uid, data, now: services.user_deactivate(
+            actor=actor, user_id=uid, reason=data["reason"], now=now
+        ),
+        "done": gettext_lazy("The user is deactivated."),
+        "danger": True,
+    },
+    "remove-totp": {
+        "title": gettext_lazy("Remove authenticator"),
+        "form": ReasonForm,
+        "run": lambda actor, uid, data, now: services.totp_remove(
+            actor=actor, user_id=uid, reason=data["reason"], now=now
+        ),
+        "done": gettext_lazy("The authenticator has been removed."),
+        "danger": True,
+    },
+    "force-logout": {
+        "title": gettext_lazy("Force logout of every session"),
+        "form": forms.Form,
+        "run": lambda actor, uid, data, now: services.sessions_force_logout_all(
+            actor=actor, user_id=uid, now=now
+        ),
+        "done": gettext_lazy("Every session of the user has ended."),
+        "danger": True,
+    },
+}
+
+
+@console_view
+def user_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
+    """Confirmation page (GET) and execution (POST) of a sensitive action on a user."""
+    actor: User = request.user  # type: ignore[assignment]
+    subject = selectors.user_get(actor=actor, public_id=public_id)
+    if action == "reset-password":
+        if request.method == "POST":
+            try:
+                user, temp = services.user_reset_password(
+                    actor=actor, user_id=subject.public_id, now=clock.now()
+                )
+            except DomainError as exc:
+                to_messages(request, exc)
+                return redirect("console:user_detail", public_id=public_id)
+            return render(
+                request, "identity/temporary_password.html", {"subject": user, "password": temp}
+            )
+        spec: dict[str, Any] = {
+            "title": gettext_lazy("Reset password"),
+            "form": forms.Form,
+            "danger": True,
+        }
+    elif action in _USER_ACTIONS:
+        spec = _USER_ACTIONS[action]
+    else:
+        return redirect("console:user_detail", public_id=public_id)
+    form = spec["form"](request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            spec["run"](actor, subject.public_id, form.cleaned_data, clock.now())
+        except DomainError as exc:
+            to_form(form, exc)
+        else:
+            messages.success(request, str(spec["done"]))
+            return redirect("console:user_detail", public_id=public_id)
+    return render(
+        request,
+        "identity/user_action.html",
+        {"subject": subject, "form": form, "title": spec["title"], "danger": spec["danger"]},
+    )
+
+
+@console_view
+@require_POST
+def user_grant(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    role_id = request.POST.get("role", "")
+    try:
+        services.role_grant(actor=actor, user_id=public_id, role_id=role_id, now=clock.now())
+    except DomainError as exc:
+        to_messages(request, exc)
+    else:
+        messages.success(request, _("The role has been granted."))
+    return redirect("console:user_detail", public_id=public_id)
+
+
+@console_view
+def user_revoke(request: HttpRequest, public_id: str, role_id: str) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    subject = selectors.user_get(actor=actor, public_id=public_id)
+    role = selectors.role_get(actor=actor, public_id=role_id)
+    if request.method == "POST":
+        try:
+            services.role_revoke(actor=actor, user_id=public_id, role_id=role_id, now=clock.now())
+        except DomainError as exc:
+            to_messages(request, exc)
+        else:
+            messages.success(request, _("The role has been revoked."))
+        return redirect("console:user_detail", public_id=public_id)
+    return render(
+        request,
+        "identity/user_action.html",
+        {
+            "subject": subject,
+            "form": forms.Form(),
+            "title": _("Revoke role %(role)s") % {"role": role.name},
+            "danger": True,
+        },
+    )
+
+
+# -- roles ---------------------------------------------------------------------
+@console_view
+def role_list(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    roles = list(selectors.role_list(actor=actor))
+    catalogue = access.all_permissions()
+    labels = {p.code: p.label for p in catalogue}
+    return render(
+        request,
+        "identity/role_list.html",
+        {
+            "roles": [
+                {"role": r, "permissions": [labels.get(c, c) for c in r.permissions]} for r in roles
+            ],
+        },
+    )
+
+
+# -- login devices and sessions --------------------------------------------------
+DEVICE_FILTERS = ["username", "result", "ip", "device_id", "date_from", "date_to"]
+
+
+@console_view
+def login_devices(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    filters = clean_filters(request, DEVICE_FILTERS)
+    page, size = paginate(request, selectors.login_device_list(actor=actor, filters=filters))
+    sessions = selectors.session_list(actor=actor, now=clock.now())[:100]
+    return render(
+        request,
+        "identity/login_devices.html",
+        {
+            "page": page,
+            "page_size": size,
+            "filters": filters,
+            "results": LoginDevice.Result.choices,
+            "sessions": sessions,
+            "can_force_logout": actor.has_permission(perms.SESSION_FORCE_LOGOUT),
+            "current_session": request.custodesk_session,  # type: ignore[attr-defined]
+        },
+    )
+
+
+@console_view
+def session_force_logout(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    back = request.POST.get("back") or request.GET.get("back") or reverse("console:login_devices")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = reverse("console:login_devices")
+    if request.method == "POST":
+        try:
+            services.session_force_logout(actor=actor, session_id=public_id, now=clock.now())
+        except DomainError as exc:
+            to_messages(request, exc)
+        else:
+            messages.success(request, _("The session has been ended."))
+        return redirect(back)
+    return render(
+        request,
+        "identity/session_confirm.html",
+        {"title": _("Force logout"), "back": back, "session_id": public_id},
+    )
