@@ -170,6 +170,10 @@ CUSTODESK_TOTP_ISSUER = env("TOTP_ISSUER") or "Custodesk"
 CUSTODESK_TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
 CUSTODESK_DEVICE_COOKIE = "custodesk_device"
 OTP_TOTP_ISSUER = CUSTODESK_TOTP_ISSUER
+# django-otp's own per-device throttling reads the wall clock; brute force is
+# stopped by the account lockout above (clock-injected, 5 failures → 15 min).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
@@ -222,6 +226,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = TESTING or DEBUG
+if TESTING or DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # -- background jobs (django-tasks, database backend) --------------------------
 TASKS = {

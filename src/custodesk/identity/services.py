@@ -867,9 +867,17 @@ def role_create(
     name: str,
     description: str = "",
     permissions: list[str],
+    organisation_id: Any | None = None,
     now: dt.datetime,
 ) -> Role:
+    """Define a role in the actor's organisation (or, for staff, in one it administers)."""
     access.require(actor, perms.ROLE_MANAGE)
+    org = actor.organisation
+    if organisation_id is not None:
+        found = Organisation.objects.filter(public_id=organisation_id).first()
+        if found is None or not actor.sees_organisation(found.pk):
+            raise NotFound(object="organisation")
+        org = found
     if not re.fullmatch(r"[a-z][a-z0-9_]{1,63}", code or ""):
         raise ValidationFailed.single(
             "code", "pattern", _("2–64 lower-case letters, digits or _, starting with a letter.")
@@ -877,10 +885,10 @@ def role_create(
     if not name.strip():
         raise ValidationFailed.single("name", "required", _("This field is required."))
     codes = _check_permission_codes(permissions)
-    if Role.objects.filter(organisation_id=actor.organisation_id, code=code).exists():
+    if Role.objects.filter(organisation=org, code=code).exists():
         raise ValidationFailed.single("code", "unique", _("This code is already used."))
     role = Role.objects.create(
-        organisation_id=actor.organisation_id,
+        organisation=org,
         code=code,
         name=name.strip(),
         description=description,
@@ -894,6 +902,8 @@ def role_create(
         object_id=role.public_id,
         object_repr=role.name,
         after={"code": code, "name": role.name, "permissions": codes},
+        organisation_id=org.pk,
+        organisation_code=org.code,
         now=now,
     )
     return role

@@ -8,7 +8,7 @@ from typing import Any
 import segno
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -178,7 +178,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.password_change(
+            user = services.password_change(
                 user=request.user,  # type: ignore[arg-type]
                 session=request.custodesk_session,  # type: ignore[attr-defined]
                 now=clock.now(),
@@ -187,6 +187,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             to_form(form, exc)
         else:
+            # The session hash covers the password: keep this session signed in.
+            update_session_auth_hash(request, user)
             messages.success(request, _("Your password has been changed."))
             return redirect("console:home")
     return render(

@@ -1,0 +1,112 @@
+"""Sign-in: lockout with an injected clock, second factor, login-device records."""
+
+import pytest
+
+from custodesk.audit.models import AuditEntry
+from custodesk.identity import services
+from custodesk.identity.models import LoginDevice, User, UserSession
+from custodesk.testing.fixtures import PASSWORD, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+def attempt(username, password=PASSWORD, otp=None, *, clock):
+    return services.sign_in(
+        username=username, password=password, otp_code=otp, kind=UserSession.Kind.API,
+        now=clock.now(),
+    )  # fmt: skip
+
+
+def test_successful_sign_in_opens_a_session_and_records_the_device(make_user, clock):
+    make_user("alice")
+    outcome = attempt("alice", clock=clock)
+    assert outcome.ok and outcome.token.startswith("cdk_")
+    session = outcome.session
+    # only a digest of the token is stored
+    assert session.token_hash != outcome.token and len(session.token_hash) == 64
+    record = LoginDevice.objects.get(session=session)
+    assert record.result == "success"
+    assert record.ip == "127.0.0.1" and record.user_agent == "pytest"
+
+
+def test_five_wrong_passwords_lock_the_user_for_fifteen_minutes(make_user, clock):
+    make_user("alice")
+    for _ in range(4):
+        assert attempt("alice", "wrong-password-9", clock=clock).result == "bad_password"
+    fifth = attempt("alice", "wrong-password-9", clock=clock)
+    assert fifth.result == "bad_password"
+    user = User.objects.get(username="alice")
+    assert user.lockout_until == clock.now() + __import__("datetime").timedelta(minutes=15)
+    assert AuditEntry.objects.filter(action="user.locked_out", object_repr="alice").exists()
+
+    # the correct password is refused while the lockout lasts
+    locked = attempt("alice", clock=clock)
+    assert locked.result == "locked_out" and locked.error.code == "locked_out"
+    clock.advance(minutes=14, seconds=59)
+    assert attempt("alice", clock=clock).result == "locked_out"
+    clock.advance(seconds=2)
+    assert attempt("alice", clock=clock).ok
+    assert [d.result for d in LoginDevice.objects.filter(username="alice").order_by("id")] == [
+        *["bad_password"] * 5, "locked_out", "locked_out", "success",
+    ]  # fmt: skip
+
+
+def test_a_success_resets_the_failure_count(make_user, clock):
+    make_user("alice")
+    for _ in range(4):
+        attempt("alice", "wrong-password-9", clock=clock)
+    assert attempt("alice", clock=clock).ok
+    for _ in range(4):
+        attempt("alice", "wrong-password-9", clock=clock)
+    assert attempt("alice", clock=clock).ok
+
+
+def test_unknown_user_answers_like_a_wrong_password(db, clock):
+    outcome = attempt("nobody", clock=clock)
+    assert outcome.result == "unknown_user"
+    assert outcome.error.code == "invalid_credentials"
+    assert LoginDevice.objects.get(username="nobody").user is None
+
+
+def test_locked_and_deactivated_users_cannot_sign_in(admin, make_user, clock):
+    alice = make_user("alice")
+    services.user_lock(actor=admin, user_id=alice.public_id, reason="left the desk", now=clock.now())
+    assert attempt("alice", clock=clock).error.code == "user_locked"
+    services.user_unlock(actor=admin, user_id=alice.public_id, now=clock.now())
+    assert attempt("alice", clock=clock).ok
+    services.user_deactivate(actor=admin, user_id=alice.public_id, reason="left", now=clock.now())
+    assert attempt("alice", clock=clock).error.code == "user_inactive"
+
+
+def test_totp_code_is_required_and_never_accepted_twice(make_user, clock):
+    alice = make_user("alice")
+    services.totp_begin(user=alice, now=clock.now())
+    recovery = services.totp_confirm(user=alice, code=totp_code(alice), now=clock.now())
+    assert len(recovery) == 10
+
+    assert attempt("alice", clock=clock).error.code == "otp_required"
+    code = totp_code(alice, steps_ahead=1)
+    assert attempt("alice", otp=code, clock=clock).ok
+    replay = attempt("alice", otp=code, clock=clock)
+    assert replay.result == "bad_otp" and replay.error.code == "invalid_otp"
+    # recovery codes are single-use too
+    assert attempt("alice", otp=recovery[0], clock=clock).ok
+    assert attempt("alice", otp=recovery[0], clock=clock).result == "bad_otp"
+
+
+def test_wrong_totp_codes_count_towards_lockout(make_user, clock):
+    alice = make_user("alice")
+    services.totp_begin(user=alice, now=clock.now())
+    services.totp_confirm(user=alice, code=totp_code(alice), now=clock.now())
+    for _ in range(5):
+        attempt("alice", otp="000000", clock=clock)
+    assert attempt("alice", otp=totp_code(alice, steps_ahead=1), clock=clock).result == "locked_out"
+
+
+def test_totp_confirm_rejects_a_wrong_code_and_enrols_nothing(make_user, clock):
+    alice = make_user("alice")
+    services.totp_begin(user=alice, now=clock.now())
+    with pytest.raises(Exception) as exc:
+        services.totp_confirm(user=alice, code="123456x", now=clock.now())
+    assert exc.value.code == "invalid_otp"
+    assert not services.has_totp(alice)

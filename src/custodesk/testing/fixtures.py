@@ -1,0 +1,214 @@
+"""Shared pytest fixtures: data is built through the services, never raw inserts.
+
+Registered from the root ``conftest.py``.  Every test gets a :class:`FixedClock`
+(Hong Kong morning of a business day) that it may move.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from django.db import connection
+
+from custodesk.core import context
+from custodesk.core.clock import FixedClock, set_clock
+
+HK = zoneinfo.ZoneInfo("Asia/Hong_Kong")
+PASSWORD = "Correct-Horse-42"  # noqa: S105 - test password
+START = dt.datetime(2026, 11, 23, 9, 30, tzinfo=HK)
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[FixedClock]:
+    fixed = FixedClock(START)
+    previous = set_clock(fixed)
+    try:
+        yield fixed
+    finally:
+        set_clock(previous)
+
+
+@pytest.fixture(autouse=True)
+def request_context() -> Iterator[context.RequestContext]:
+    ctx = context.RequestContext(
+        request_id=context.new_request_id(), channel="test", ip="127.0.0.1", user_agent="pytest"
+    )
+    with context.bind(ctx):
+        yield ctx
+
+
+def _audit_guard(enable: bool) -> None:
+    """Switch the append-only triggers of the audit table (tests only).
+
+    Transactional tests end with a flush (DELETE / TRUNCATE of every table),
+    which the triggers rightly refuse; the guard is lifted just for that.
+    """
+    import importlib
+
+    from django.db import connection as conn
+
+    mig = importlib.import_module("custodesk.audit.migrations.0002_append_only_triggers")
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(
+                f"ALTER TABLE audit_auditentry {'ENABLE' if enable else 'DISABLE'} TRIGGER USER"
+            )
+        elif enable:
+            for sql in mig.SQLITE_FORWARD:
+                cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+        else:
+            for sql in mig.SQLITE_BACKWARD:
+                cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def _audit_guard_around_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "live_server" in request.fixturenames
+        or "transactional_db" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction", False))
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    _audit_guard(enable=True)
+    yield
+    _audit_guard(enable=False)
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def admin(db: Any, clock: FixedClock) -> Any:
+    """The staff organisation's first administrator (role ``admin``: every permission)."""
+    from custodesk.identity import services
+
+    user, _ = services.bootstrap_admin(
+        organisation_code="STAFF",
+        organisation_name="Test Bank back office",
+        username="admin",
+        full_name="Ada Admin",
+        password=PASSWORD,
+        must_change_password=False,
+        now=clock.now(),
+    )
+    return user
+
+
+@pytest.fixture
+def make_user(admin: Any, clock: FixedClock) -> Callable[..., Any]:
+    """make_user("alice", roles=["operator"], must_change_password=False, organisation=None)."""
+    from custodesk.identity import services
+    from custodesk.identity.models import Role
+
+    def make(
+        username: str,
+        *,
+        roles: tuple[str, ...] | list[str] = (),
+        must_change_password: bool = False,
+        organisation: Any = None,
+        full_name: str | None = None,
+        password: str = PASSWORD,
+    ) -> Any:
+        user, _ = services.user_create(
+            actor=admin,
+            organisation_id=organisation.public_id if organisation is not None else None,
+            username=username,
+            full_name=full_name or username.title(),
+            email=f"{username}@example.com",
+            password=password,
+            must_change_password=must_change_password,
+            now=clock.now(),
+        )
+        for code in roles:
+            role = Role.objects.get(organisation_id=user.organisation_id, code=code)
+            services.role_grant(
+                actor=admin, user_id=user.public_id, role_id=role.public_id, now=clock.now()
+            )
+        user.refresh_from_db()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def member_org(admin: Any, clock: FixedClock) -> Any:
+    """A member company (another organisation) with its own admin role."""
+    from custodesk.identity import services
+
+    return services.organisation_create(
+        actor=admin, code="M001", name="Member One Ltd", kind="member", now=clock.now()
+    )
+
+
+class Api:
+    """A real HTTP client against the live server's /api/v1."""
+
+    def __init__(self, base_url: str) -> None:
+        self.client = httpx.Client(base_url=base_url + "/api/v1", timeout=30)
+        self.token: str | None = None
+
+    def request(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        headers = kw.pop("headers", {}) or {}
+        if self.token and "Authorization" not in headers:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return self.client.request(method, path, headers=headers, **kw)
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("PUT", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kw)
+
+    def sign_in(self, username: str, password: str = PASSWORD, **extra: Any) -> httpx.Response:
+        response = self.post(
+            "/auth/sign-in", json={"username": username, "password": password, **extra}
+        )
+        if response.status_code == 200:
+            self.token = response.json()["token"]
+        return response
+
+
+@pytest.fixture
+def api_client(live_server: Any) -> Callable[[], Api]:
+    """Factory of API clients (one per signed-in user) talking real HTTP to the live server."""
+    clients: list[Api] = []
+
+    def make() -> Api:
+        client = Api(live_server.url)
+        clients.append(client)
+        return client
+
+    yield make  # type: ignore[misc]
+    for c in clients:
+        c.client.close()
+
+
+def totp_code(user: Any, *, steps_ahead: int = 0) -> str:
+    """The current (or a later) TOTP code of the user's confirmed or pending device."""
+    import time
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user).order_by("-id").first()
+    assert device is not None
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
