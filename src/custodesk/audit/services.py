@@ -78,7 +78,7 @@ def record(
     actor: AuditActor | None,
     action: str,
     object_type: str,
-    object_id: str | int | None = None,
+    object_id: object = None,
     object_repr: str = "",
     before: Any = None,
     after: Any = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -43,12 +44,12 @@ TESTING = env_bool("TESTING", False)
 EMBEDDED_DATABASE = env("DATABASE_URL") is None
 if EMBEDDED_DATABASE:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    _db = {
+    _db: dict[str, Any] = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(VAR_DIR / "custodesk.db"),
     }
 else:
-    _db = dj_database_url.parse(env("DATABASE_URL") or "", conn_max_age=60)
+    _db = dict(dj_database_url.parse(env("DATABASE_URL") or "", conn_max_age=60))
 
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Writers serialise on SQLite: BEGIN IMMEDIATE takes the write lock up front

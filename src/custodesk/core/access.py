@@ -12,7 +12,7 @@ from the same codes, so what a user cannot use, it does not see.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.utils.functional import Promise
 
@@ -20,8 +20,11 @@ from .errors import NotFound, PermissionDenied
 
 
 class Principal(Protocol):
-    pk: int | None
-    organisation_id: int
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def organisation_id(self) -> int: ...
 
     def has_permission(self, code: str) -> bool: ...
 

@@ -38,10 +38,14 @@ def seed(*, if_new: bool) -> bool:
         )
         for username, full_name, role_code in DEMO_USERS[1:]:
             user, _ = services.user_create(
-                actor=admin, username=username, full_name=full_name,
-                email=f"{username}@example.com", password=DEMO_PASSWORD,
-                must_change_password=False, now=now,
-            )  # fmt: skip
+                actor=admin,
+                username=username,
+                full_name=full_name,
+                email=f"{username}@example.com",
+                password=DEMO_PASSWORD,
+                must_change_password=False,
+                now=now,
+            )
             role = Role.objects.get(organisation=admin.organisation, code=role_code)
             services.role_grant(
                 actor=admin, user_id=user.public_id, role_id=role.public_id, now=now
@@ -49,18 +53,27 @@ def seed(*, if_new: bool) -> bool:
         # Demo users skip the forced first-login change so a newcomer can look around;
         # "newcomer" shows the real first-login flow.
         services.user_create(
-            actor=admin, username="newcomer", full_name="Nina Newcomer",
-            password=DEMO_PASSWORD, now=now,
-        )  # fmt: skip
+            actor=admin,
+            username="newcomer",
+            full_name="Nina Newcomer",
+            password=DEMO_PASSWORD,
+            now=now,
+        )
         # A little sign-in history: a failed attempt and a successful one.
         services.sign_in(
-            username="operator", password="wrong-password-1", otp_code=None,  # noqa: S106
-            kind=UserSession.Kind.CONSOLE, now=now,
-        )  # fmt: skip
+            username="operator",
+            password="wrong-password-1",  # noqa: S106 - a deliberate failed attempt
+            otp_code=None,
+            kind=UserSession.Kind.CONSOLE,
+            now=now,
+        )
         services.sign_in(
-            username="operator", password=DEMO_PASSWORD, otp_code=None,
-            kind=UserSession.Kind.API, now=now,
-        )  # fmt: skip
+            username="operator",
+            password=DEMO_PASSWORD,
+            otp_code=None,
+            kind=UserSession.Kind.API,
+            now=now,
+        )
     return True
 
 

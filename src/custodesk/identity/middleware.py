@@ -48,7 +48,7 @@ class ConsoleSessionMiddleware:
                     services.session_touch(session_id=session.pk, now=now)
                 request.custodesk_session = session  # type: ignore[attr-defined]
                 if (
-                    request.user.must_change_password  # type: ignore[union-attr]
+                    request.user.must_change_password
                     and request.path.startswith("/console/")
                     and not request.path.startswith(_OPEN_WHILE_FORCED)
                 ):

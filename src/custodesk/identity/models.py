@@ -80,7 +80,7 @@ class User(AbstractBaseUser):
     # AbstractBaseUser expects these.
     is_active = models.BooleanField(default=True)
     USERNAME_FIELD = "username"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
 
     objects = UserManager()
 

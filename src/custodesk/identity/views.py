@@ -302,7 +302,9 @@ def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     grant_form = None
     if actor.has_permission(perms.ROLE_GRANT):
         grant_form = GrantForm()
-        grant_form.fields["role"].choices = [
+        role_field = grant_form.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = [
             (str(r.public_id), f"{r.name} ({r.code})")
             for r in selectors.role_list(actor=actor)
             if r.pk not in held

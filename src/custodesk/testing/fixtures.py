@@ -186,7 +186,7 @@ class Api:
 
 
 @pytest.fixture
-def api_client(live_server: Any) -> Callable[[], Api]:
+def api_client(live_server: Any) -> Iterator[Callable[[], Api]]:
     """Factory of API clients (one per signed-in user) talking real HTTP to the live server."""
     clients: list[Api] = []
 
@@ -195,7 +195,7 @@ def api_client(live_server: Any) -> Callable[[], Api]:
         clients.append(client)
         return client
 
-    yield make  # type: ignore[misc]
+    yield make
     for c in clients:
         c.client.close()
 

@@ -50,16 +50,26 @@ def test_member_users_see_only_their_organisation(api_client, admin, make_user, 
     from custodesk.identity import services
 
     role = services.role_create(
-        actor=admin, code="member_audit", name="x", permissions=["audit.entry.view"], now=clock.now()
+        actor=admin,
+        code="member_audit",
+        name="x",
+        permissions=["audit.entry.view"],
+        now=clock.now(),
     )
     # the role belongs to the staff organisation; a member org defines its own
     assert role.organisation_id == admin.organisation_id
     member = make_user("memberclerk", organisation=member_org)
     mrole = services.role_create(
-        actor=admin, code="viewer", name="Viewer", permissions=["audit.entry.view"],
-        organisation_id=member_org.public_id, now=clock.now(),
-    )  # fmt: skip
-    services.role_grant(actor=admin, user_id=member.public_id, role_id=mrole.public_id, now=clock.now())
+        actor=admin,
+        code="viewer",
+        name="Viewer",
+        permissions=["audit.entry.view"],
+        organisation_id=member_org.public_id,
+        now=clock.now(),
+    )
+    services.role_grant(
+        actor=admin, user_id=member.public_id, role_id=mrole.public_id, now=clock.now()
+    )
     api = api_client()
     api.sign_in("memberclerk")
     items = api.get("/audit", params={"page_size": 100}).json()["items"]
@@ -68,7 +78,8 @@ def test_member_users_see_only_their_organisation(api_client, admin, make_user, 
     staff_entry = api_client()
     staff_entry.sign_in("admin")
     staff_ids = [
-        e["id"] for e in staff_entry.get("/audit", params={"page_size": 100}).json()["items"]
+        e["id"]
+        for e in staff_entry.get("/audit", params={"page_size": 100}).json()["items"]
         if e["organisation"] == "STAFF"
-    ]  # fmt: skip
+    ]
     assert api.get(f"/audit/{staff_ids[0]}").status_code == 404

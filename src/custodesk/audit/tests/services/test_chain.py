@@ -1,6 +1,7 @@
 """The operation log is append-only and tamper-evident."""
 
 import io
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -39,7 +40,7 @@ def test_every_row_links_to_the_previous_one(admin, make_user):
     make_user("alice", roles=["operator"])
     rows = list(AuditEntry.objects.order_by("seq"))
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
-    for prev, row in zip(rows, rows[1:], strict=False):
+    for prev, row in itertools.pairwise(rows):
         assert row.prev_hash == prev.hash
     assert list(verify_chain()) == []
     assert _verify()[0] == 0

@@ -34,13 +34,15 @@ def test_unauthenticated_call_is_problem_json(client):
 
 @pytest.mark.django_db
 def test_validation_error_names_field_and_rule(client):
-    response = client.post("/api/v1/auth/sign-in", {"username": "x"}, content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/sign-in", {"username": "x"}, content_type="application/json"
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "validation_failed"
-    assert {"field": "password", "rule": "missing"} == {
+    assert {
         k: body["errors"][0][k] for k in ("field", "rule")
-    }
+    } == {"field": "password", "rule": "missing"}
 
 
 @pytest.mark.django_db

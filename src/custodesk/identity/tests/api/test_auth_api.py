@@ -35,14 +35,21 @@ def test_first_login_forces_a_password_change(api_client, make_user):
     assert refused.json()["code"] == "password_change_required"
     assert api.get("/me").status_code == 200  # allowed while forced
 
-    weak = api.post("/auth/password", json={
-        "current_password": PASSWORD, "new_password": "abc", "new_password_again": "abc"})  # fmt: skip
+    weak = api.post(
+        "/auth/password",
+        json={"current_password": PASSWORD, "new_password": "abc", "new_password_again": "abc"},
+    )
     assert weak.status_code == 422
     assert {e["field"] for e in weak.json()["errors"]} == {"new_password"}
 
-    ok = api.post("/auth/password", json={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD,
-        "new_password_again": NEW_PASSWORD})  # fmt: skip
+    ok = api.post(
+        "/auth/password",
+        json={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "new_password_again": NEW_PASSWORD,
+        },
+    )
     assert ok.status_code == 200 and ok.json()["must_change_password"] is False
     assert api.get("/users").status_code == 200
     # the old password no longer works; the new one does

@@ -8,8 +8,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_create_user_grant_role_and_see_it_audited(api_client, admin):
     api = api_client()
     api.sign_in("admin")
-    created = api.post("/users", json={"username": "carol", "full_name": "Carol Chan",
-                                       "email": "carol@example.com"})  # fmt: skip
+    created = api.post(
+        "/users",
+        json={"username": "carol", "full_name": "Carol Chan", "email": "carol@example.com"},
+    )
     assert created.status_code == 201
     carol = created.json()["user"]
     assert carol["must_change_password"] is True
@@ -44,7 +46,9 @@ def test_bad_input_names_the_field_and_changes_nothing(api_client, admin):
     body = response.json()
     assert body["code"] == "validation_failed"
     assert {(e["field"], e["rule"]) for e in body["errors"]} == {
-        ("username", "pattern"), ("full_name", "required")}  # fmt: skip
+        ("username", "pattern"),
+        ("full_name", "required"),
+    }
     assert AuditEntry.objects.count() == before
     missing = api.post("/users/00000000-0000-7000-8000-000000000000/lock", json={"reason": "x"})
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"

@@ -12,9 +12,12 @@ pytestmark = pytest.mark.django_db
 
 def attempt(username, password=PASSWORD, otp=None, *, clock):
     return services.sign_in(
-        username=username, password=password, otp_code=otp, kind=UserSession.Kind.API,
+        username=username,
+        password=password,
+        otp_code=otp,
+        kind=UserSession.Kind.API,
         now=clock.now(),
-    )  # fmt: skip
+    )
 
 
 def test_successful_sign_in_opens_a_session_and_records_the_device(make_user, clock):
@@ -47,8 +50,11 @@ def test_five_wrong_passwords_lock_the_user_for_fifteen_minutes(make_user, clock
     clock.advance(seconds=2)
     assert attempt("alice", clock=clock).ok
     assert [d.result for d in LoginDevice.objects.filter(username="alice").order_by("id")] == [
-        *["bad_password"] * 5, "locked_out", "locked_out", "success",
-    ]  # fmt: skip
+        *["bad_password"] * 5,
+        "locked_out",
+        "locked_out",
+        "success",
+    ]
 
 
 def test_a_success_resets_the_failure_count(make_user, clock):
@@ -70,7 +76,9 @@ def test_unknown_user_answers_like_a_wrong_password(db, clock):
 
 def test_locked_and_deactivated_users_cannot_sign_in(admin, make_user, clock):
     alice = make_user("alice")
-    services.user_lock(actor=admin, user_id=alice.public_id, reason="left the desk", now=clock.now())
+    services.user_lock(
+        actor=admin, user_id=alice.public_id, reason="left the desk", now=clock.now()
+    )
     assert attempt("alice", clock=clock).error.code == "user_locked"
     services.user_unlock(actor=admin, user_id=alice.public_id, now=clock.now())
     assert attempt("alice", clock=clock).ok

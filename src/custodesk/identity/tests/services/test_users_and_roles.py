@@ -54,43 +54,72 @@ def test_password_policy(admin, make_user, clock):
     alice = make_user("alice", must_change_password=True)
     with pytest.raises(ValidationFailed) as exc:
         services.password_change(
-            user=alice, session=None, current_password=PASSWORD,
-            new_password="short1", new_password_again="short1", now=clock.now(),
-        )  # fmt: skip
+            user=alice,
+            session=None,
+            current_password=PASSWORD,
+            new_password="short1",
+            new_password_again="short1",
+            now=clock.now(),
+        )
     assert {e.field for e in exc.value.errors} == {"new_password"}
     assert "password_too_short" in {e.rule for e in exc.value.errors}
     with pytest.raises(ValidationFailed) as exc:
         services.password_change(
-            user=alice, session=None, current_password=PASSWORD,
-            new_password="onlyletterspassword", new_password_again="onlyletterspassword",
+            user=alice,
+            session=None,
+            current_password=PASSWORD,
+            new_password="onlyletterspassword",
+            new_password_again="onlyletterspassword",
             now=clock.now(),
-        )  # fmt: skip
+        )
     assert "password_letters_and_digits" in {e.rule for e in exc.value.errors}
     with pytest.raises(ValidationFailed) as exc:
         services.password_change(
-            user=alice, session=None, current_password=PASSWORD,
-            new_password="Good-Pass-123", new_password_again="Good-Pass-124", now=clock.now(),
-        )  # fmt: skip
+            user=alice,
+            session=None,
+            current_password=PASSWORD,
+            new_password="Good-Pass-123",
+            new_password_again="Good-Pass-124",
+            now=clock.now(),
+        )
     assert exc.value.errors[0].field == "new_password_again"
     with pytest.raises(WrongCurrentPassword):
         services.password_change(
-            user=alice, session=None, current_password="nope",
-            new_password="Good-Pass-123", new_password_again="Good-Pass-123", now=clock.now(),
-        )  # fmt: skip
+            user=alice,
+            session=None,
+            current_password="nope",
+            new_password="Good-Pass-123",
+            new_password_again="Good-Pass-123",
+            now=clock.now(),
+        )
     alice.refresh_from_db()
     assert alice.must_change_password and alice.check_password(PASSWORD)
 
 
 def test_password_change_ends_the_other_sessions(make_user, clock):
     alice = make_user("alice", must_change_password=True)
-    one = services.sign_in(username="alice", password=PASSWORD, otp_code=None,
-                           kind=UserSession.Kind.API, now=clock.now()).session  # fmt: skip
-    two = services.sign_in(username="alice", password=PASSWORD, otp_code=None,
-                           kind=UserSession.Kind.API, now=clock.now()).session  # fmt: skip
+    one = services.sign_in(
+        username="alice",
+        password=PASSWORD,
+        otp_code=None,
+        kind=UserSession.Kind.API,
+        now=clock.now(),
+    ).session
+    two = services.sign_in(
+        username="alice",
+        password=PASSWORD,
+        otp_code=None,
+        kind=UserSession.Kind.API,
+        now=clock.now(),
+    ).session
     services.password_change(
-        user=alice, session=one, current_password=PASSWORD,
-        new_password="Good-Pass-123", new_password_again="Good-Pass-123", now=clock.now(),
-    )  # fmt: skip
+        user=alice,
+        session=one,
+        current_password=PASSWORD,
+        new_password="Good-Pass-123",
+        new_password_again="Good-Pass-123",
+        now=clock.now(),
+    )
     one.refresh_from_db()
     two.refresh_from_db()
     assert one.ended_at is None
@@ -110,9 +139,11 @@ def test_grant_and_revoke_are_audited_with_before_and_after(admin, make_user, cl
     assert entry.after["roles"] == ["approver"]
     with pytest.raises(RoleAlreadyGranted):
         services.role_grant(
-            actor=admin, user_id=bob.public_id, role_id=role("approver").public_id,
+            actor=admin,
+            user_id=bob.public_id,
+            role_id=role("approver").public_id,
             now=clock.now(),
-        )  # fmt: skip
+        )
     services.role_revoke(
         actor=admin, user_id=bob.public_id, role_id=role("approver").public_id, now=clock.now()
     )
@@ -136,9 +167,13 @@ def test_permissions_are_checked_in_services(make_user, clock):
 def test_other_organisations_data_is_not_found(admin, make_user, member_org, clock):
     outsider = make_user("m_admin", organisation=member_org)
     admin_role = services.role_create(
-        actor=admin, code="admin", name="Member admin", permissions=["identity.user.view",
-        "identity.user.manage"], organisation_id=member_org.public_id, now=clock.now(),
-    )  # fmt: skip
+        actor=admin,
+        code="admin",
+        name="Member admin",
+        permissions=["identity.user.view", "identity.user.manage"],
+        organisation_id=member_org.public_id,
+        now=clock.now(),
+    )
     services.role_grant(
         actor=admin, user_id=outsider.public_id, role_id=admin_role.public_id, now=clock.now()
     )
@@ -146,7 +181,9 @@ def test_other_organisations_data_is_not_found(admin, make_user, member_org, clo
     outsider.forget_permissions()
     staff_user = make_user("staffer")
     with pytest.raises(NotFound):
-        services.user_lock(actor=outsider, user_id=staff_user.public_id, reason="x", now=clock.now())
+        services.user_lock(
+            actor=outsider, user_id=staff_user.public_id, reason="x", now=clock.now()
+        )
     from custodesk.identity import selectors
 
     assert list(selectors.user_list(actor=outsider)) == [outsider]
@@ -163,8 +200,13 @@ def test_admin_cannot_lock_itself_or_drop_its_own_admin_role(admin, clock):
 
 def test_lock_requires_a_reason_and_ends_sessions(admin, make_user, clock):
     alice = make_user("alice")
-    session = services.sign_in(username="alice", password=PASSWORD, otp_code=None,
-                               kind=UserSession.Kind.API, now=clock.now()).session  # fmt: skip
+    session = services.sign_in(
+        username="alice",
+        password=PASSWORD,
+        otp_code=None,
+        kind=UserSession.Kind.API,
+        now=clock.now(),
+    ).session
     with pytest.raises(ValidationFailed) as exc:
         services.user_lock(actor=admin, user_id=alice.public_id, reason="  ", now=clock.now())
     assert exc.value.errors[0].field == "reason"
@@ -186,10 +228,15 @@ def test_reset_password_forces_a_change(admin, make_user, clock):
 def test_force_logout_one_and_all(admin, make_user, clock):
     alice = make_user("alice", roles=["operator"])
     s1, s2 = (
-        services.sign_in(username="alice", password=PASSWORD, otp_code=None,
-                         kind=UserSession.Kind.API, now=clock.now()).session
+        services.sign_in(
+            username="alice",
+            password=PASSWORD,
+            otp_code=None,
+            kind=UserSession.Kind.API,
+            now=clock.now(),
+        ).session
         for _ in range(2)
-    )  # fmt: skip
+    )
     services.session_force_logout(actor=admin, session_id=s1.public_id, now=clock.now())
     s1.refresh_from_db()
     assert s1.end_reason == "forced" and s1.ended_by == admin
@@ -197,8 +244,10 @@ def test_force_logout_one_and_all(admin, make_user, clock):
     bob = make_user("bob", roles=["operator"])
     with pytest.raises(PermissionDenied):
         services.sessions_force_logout_all(actor=bob, user_id=alice.public_id, now=clock.now())
-    assert services.sessions_force_logout_all(actor=admin, user_id=alice.public_id,
-                                              now=clock.now()) == 1  # fmt: skip
+    assert (
+        services.sessions_force_logout_all(actor=admin, user_id=alice.public_id, now=clock.now())
+        == 1
+    )
     s2.refresh_from_db()
     assert s2.ended_at is not None
 

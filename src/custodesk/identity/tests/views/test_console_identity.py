@@ -38,11 +38,15 @@ def test_first_sign_in_is_sent_to_the_password_page_until_changed(client, make_u
         assert client.get(path)["Location"] == "/console/password/"
     page = client.get("/console/password/").content.decode()
     assert 'data-testid="forced-password-notice"' in page
-    mismatch = client.post("/console/password/", {
-        "current_password": PASSWORD, "new_password": NEW, "new_password_again": NEW + "x"})  # fmt: skip
+    mismatch = client.post(
+        "/console/password/",
+        {"current_password": PASSWORD, "new_password": NEW, "new_password_again": NEW + "x"},
+    )
     assert "not the same" in mismatch.content.decode()
-    done = client.post("/console/password/", {
-        "current_password": PASSWORD, "new_password": NEW, "new_password_again": NEW})  # fmt: skip
+    done = client.post(
+        "/console/password/",
+        {"current_password": PASSWORD, "new_password": NEW, "new_password_again": NEW},
+    )
     assert done["Location"] == "/console/"
     assert client.get("/console/audit/").status_code == 200
 
@@ -151,8 +155,13 @@ def test_user_list_filters_and_empty_state(client, admin, make_user):
 
 def test_login_devices_page_lists_attempts_and_sessions(client, admin, make_user):
     make_user("bob")
-    services.sign_in(username="bob", password="x", otp_code=None, kind="api",
-                     now=__import__("custodesk.core.clock", fromlist=["now"]).now())  # fmt: skip
+    services.sign_in(
+        username="bob",
+        password="x",
+        otp_code=None,
+        kind="api",
+        now=__import__("custodesk.core.clock", fromlist=["now"]).now(),
+    )
     sign_in(client, "admin")
     page = client.get("/console/login-devices/", {"result": "bad_password"}).content.decode()
     assert "bob" in page and "Wrong password" in page
