@@ -23,7 +23,7 @@ install: $(STAMP)
 messages: $(STAMP)
 	@for lang in zh_Hant zh_Hans en; do \
 	  if [ -f src/custodesk/locale/$$lang/LC_MESSAGES/django.po ]; then \
-	    $(BIN)/pybabel compile -q -D django -d src/custodesk/locale -l $$lang; fi; done
+	    $(BIN)/pybabel compile -D django -d src/custodesk/locale -l $$lang >/dev/null; fi; done
 
 # Debian packages the browser tests need (Chromium, CJK fonts for screenshots).
 sysdeps:
