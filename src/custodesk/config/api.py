@@ -128,11 +128,13 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _mount() -> None:
+    from custodesk.approvals.api import router as approvals_router
     from custodesk.audit.api import router as audit_router
     from custodesk.identity.api import router as identity_router
 
     api.add_router("", identity_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/approvals", approvals_router)
 
 
 _mount()

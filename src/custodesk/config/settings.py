@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "custodesk.core",
     "custodesk.audit",
     "custodesk.identity",
+    "custodesk.approvals",
     "custodesk.console",
 ]
 

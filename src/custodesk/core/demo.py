@@ -20,6 +20,7 @@ DEMO_USERS = [
 
 
 def seed(*, if_new: bool) -> bool:
+    from custodesk.approvals import services as approvals
     from custodesk.identity import services
     from custodesk.identity.models import Role, User, UserSession
 
@@ -47,8 +48,11 @@ def seed(*, if_new: bool) -> bool:
                 now=now,
             )
             role = Role.objects.get(organisation=admin.organisation, code=role_code)
-            services.role_grant(
-                actor=admin, user_id=user.public_id, role_id=role.public_id, now=now
+            approvals.submit(
+                actor=admin,
+                action_type="identity.role_grant",
+                payload={"user_id": str(user.public_id), "role_id": str(role.public_id)},
+                now=now,
             )
         # Demo users skip the forced first-login change so a newcomer can look around;
         # "newcomer" shows the real first-login flow.
@@ -59,6 +63,21 @@ def seed(*, if_new: bool) -> bool:
             password=DEMO_PASSWORD,
             now=now,
         )
+        # Dual-admin mode from now on: role grants wait for a second administrator.
+        # Two pending requests fill admin2's inbox.
+        services.organisation_set_dual_admin(
+            actor=admin, organisation_id=admin.organisation.public_id, enabled=True, now=now
+        )
+        operator = User.objects.get(username="operator")
+        for code in ("compliance", "auditor"):
+            role = Role.objects.get(organisation=admin.organisation, code=code)
+            approvals.submit(
+                actor=admin,
+                action_type="identity.role_grant",
+                payload={"user_id": str(operator.public_id), "role_id": str(role.public_id)},
+                comment="cover for the compliance desk",
+                now=now,
+            )
         # A little sign-in history: a failed attempt and a successful one.
         services.sign_in(
             username="operator",

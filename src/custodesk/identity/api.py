@@ -9,10 +9,14 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from custodesk.approvals import services as approval_services
+from custodesk.approvals.api import submitted_body
+from custodesk.approvals.schemas import SubmittedOut
 from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth, auth_forced
 
 from . import selectors, services
+from .approvals import ROLE_GRANT, ROLE_REVOKE
 from .models import User, UserSession
 from .schemas import (
     CodeIn,
@@ -319,20 +323,37 @@ def user_roles(request: HttpRequest, user_id: UUID, include_revoked: bool = Fals
     ]
 
 
-@router.post("/users/{user_id}/roles", response={201: GrantOut}, tags=["roles"])
+@router.post(
+    "/users/{user_id}/roles",
+    response={201: SubmittedOut, 202: SubmittedOut},
+    tags=["roles"],
+)
 def grant_role(request: HttpRequest, user_id: UUID, payload: GrantIn) -> tuple[int, Any]:
-    grant = services.role_grant(
-        actor=actor(request), user_id=user_id, role_id=payload.role_id, now=clock.now()
+    """Grant a role (MENU-ACL).  201 when applied at once (single-admin mode / auto flow);
+    202 with the approval request when a second administrator must approve."""
+    sub = approval_services.submit(
+        actor=actor(request),
+        action_type=ROLE_GRANT,
+        payload={"user_id": str(user_id), "role_id": str(payload.role_id)},
+        now=clock.now(),
     )
-    return 201, _grant_out(grant)
+    return (201 if sub.executed else 202), submitted_body(sub)
 
 
-@router.delete("/users/{user_id}/roles/{role_id}", response=GrantOut, tags=["roles"])
-def revoke_role(request: HttpRequest, user_id: UUID, role_id: UUID) -> Any:
-    grant = services.role_revoke(
-        actor=actor(request), user_id=user_id, role_id=role_id, now=clock.now()
+@router.delete(
+    "/users/{user_id}/roles/{role_id}",
+    response={200: SubmittedOut, 202: SubmittedOut},
+    tags=["roles"],
+)
+def revoke_role(request: HttpRequest, user_id: UUID, role_id: UUID) -> tuple[int, Any]:
+    """Revoke a role; like grants, it may need a second administrator's approval."""
+    sub = approval_services.submit(
+        actor=actor(request),
+        action_type=ROLE_REVOKE,
+        payload={"user_id": str(user_id), "role_id": str(role_id)},
+        now=clock.now(),
     )
-    return _grant_out(grant)
+    return (200 if sub.executed else 202), submitted_body(sub)
 
 
 # -- login devices -------------------------------------------------------------

@@ -8,4 +8,4 @@ class IdentityConfig(AppConfig):
     verbose_name = _("Identity and access")
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401
+        from . import approvals, permissions  # noqa: F401

@@ -16,3 +16,6 @@ LOGIN_DEVICE_VIEW = access.declare(
 SESSION_FORCE_LOGOUT = access.declare(
     "identity.session.force_logout", _("Force other users' sessions to log out"), group=GROUP
 )
+ORGANISATION_MANAGE = access.declare(
+    "identity.organisation.manage", _("Manage organisations and dual-admin mode"), group=GROUP
+)

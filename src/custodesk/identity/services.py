@@ -985,35 +985,29 @@ def role_grant_check(*, actor: User, user_id: Any, role_id: Any) -> tuple[User, 
     return user, role
 
 
-@transaction.atomic(durable=True)
-def role_grant(
-    *,
-    actor: User,
-    user_id: Any,
-    role_id: Any,
-    now: dt.datetime,
-    approval_request_id: str | None = None,
+def role_grant_execute(
+    *, actor: User, user_id: Any, role_id: Any, approval_request_id: str, now: dt.datetime
 ) -> RoleGrant:
-    """Grant a role.  Raises PermissionDenied, NotFound, RoleAlreadyGranted, IllegalTransition."""
-    user, role = role_grant_check(actor=actor, user_id=user_id, role_id=role_id)
-    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    """Apply an approved grant (called by the approval engine inside its transaction).
+
+    Grants are requested with ``approvals.services.submit(action_type="identity.role_grant")``
+    (see ``identity/approvals.py``); there is no direct grant service for interfaces.
+    """
+    user = User.objects.select_for_update().select_related("organisation").get(public_id=user_id)
+    role = Role.objects.get(public_id=role_id)
+    if user.status == User.Status.INACTIVE:
+        raise IllegalTransition(status=user.status, field="user")
     return _grant(
         actor=actor, user=user, role=role, now=now, approval_request_id=approval_request_id
     )
 
 
-@transaction.atomic(durable=True)
-def role_revoke(
-    *,
-    actor: User,
-    user_id: Any,
-    role_id: Any,
-    now: dt.datetime,
-    approval_request_id: str | None = None,
+def role_revoke_execute(
+    *, actor: User, user_id: Any, role_id: Any, approval_request_id: str, now: dt.datetime
 ) -> RoleGrant:
-    access.require(actor, perms.ROLE_GRANT)
-    user = _visible_user(actor, user_id, for_update=True)
-    role = _visible_role(actor, role_id)
+    """Apply an approved revocation (called by the approval engine inside its transaction)."""
+    user = User.objects.select_for_update().select_related("organisation").get(public_id=user_id)
+    role = Role.objects.get(public_id=role_id)
     grant = (
         RoleGrant.objects.select_for_update()
         .filter(user=user, role=role, revoked_at__isnull=True)
@@ -1021,8 +1015,6 @@ def role_revoke(
     )
     if grant is None:
         raise RoleNotGranted()
-    if user.pk == actor.pk and role.code == "admin":
-        raise CannotActOnSelf()
     roles_before = user.role_codes()
     grant.revoked_at = now
     grant.revoked_by = actor
@@ -1042,6 +1034,33 @@ def role_revoke(
     )
     user.forget_permissions()
     return grant
+
+
+@transaction.atomic(durable=True)
+def organisation_set_dual_admin(
+    *, actor: User, organisation_id: Any, enabled: bool, now: dt.datetime
+) -> Organisation:
+    """Switch dual-admin mode (role grants need a second administrator)."""
+    access.require(actor, perms.ORGANISATION_MANAGE)
+    org = Organisation.objects.select_for_update().filter(public_id=organisation_id).first()
+    if org is None or not actor.sees_organisation(org.pk):
+        raise NotFound(object="organisation")
+    before = org.dual_admin
+    org.dual_admin = enabled
+    org.save(update_fields=["dual_admin"])
+    record(
+        actor=actor,
+        action="organisation.dual_admin",
+        object_type="organisation",
+        object_id=org.public_id,
+        object_repr=str(org),
+        before={"dual_admin": before},
+        after={"dual_admin": enabled},
+        organisation_id=org.pk,
+        organisation_code=org.code,
+        now=now,
+    )
+    return org
 
 
 @transaction.atomic(durable=True)

@@ -12,11 +12,13 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from custodesk.approvals import services as approval_services
 from custodesk.console.decorators import console_view
 from custodesk.console.errors import to_form, to_messages
 from custodesk.console.paging import clean_filters, paginate
@@ -25,6 +27,7 @@ from custodesk.core.errors import DomainError
 
 from . import permissions as perms
 from . import selectors, services
+from .approvals import ROLE_GRANT, ROLE_REVOKE
 from .middleware import SESSION_KEY
 from .models import LoginDevice, User, UserSession
 
@@ -422,17 +425,37 @@ def user_action(request: HttpRequest, public_id: str, action: str) -> HttpRespon
     )
 
 
+def _submitted_message(request: HttpRequest, sub: Any, done: str) -> None:
+    if sub.executed:
+        messages.success(request, done)
+    else:
+        url = reverse("console:approval_detail", args=[sub.request.public_id])
+        messages.info(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("Submitted for review."),
+                url,
+                _("Request %(id)s") % {"id": str(sub.request.public_id)[-8:]},
+            ),
+        )
+
+
 @console_view
 @require_POST
 def user_grant(request: HttpRequest, public_id: str) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
-    role_id = request.POST.get("role", "")
     try:
-        services.role_grant(actor=actor, user_id=public_id, role_id=role_id, now=clock.now())
+        sub = approval_services.submit(
+            actor=actor,
+            action_type=ROLE_GRANT,
+            payload={"user_id": public_id, "role_id": request.POST.get("role", "")},
+            now=clock.now(),
+        )
     except DomainError as exc:
         to_messages(request, exc)
     else:
-        messages.success(request, _("The role has been granted."))
+        _submitted_message(request, sub, _("The role has been granted."))
     return redirect("console:user_detail", public_id=public_id)
 
 
@@ -443,18 +466,24 @@ def user_revoke(request: HttpRequest, public_id: str, role_id: str) -> HttpRespo
     role = selectors.role_get(actor=actor, public_id=role_id)
     if request.method == "POST":
         try:
-            services.role_revoke(actor=actor, user_id=public_id, role_id=role_id, now=clock.now())
+            sub = approval_services.submit(
+                actor=actor,
+                action_type=ROLE_REVOKE,
+                payload={"user_id": public_id, "role_id": role_id},
+                comment=request.POST.get("reason", ""),
+                now=clock.now(),
+            )
         except DomainError as exc:
             to_messages(request, exc)
         else:
-            messages.success(request, _("The role has been revoked."))
+            _submitted_message(request, sub, _("The role has been revoked."))
         return redirect("console:user_detail", public_id=public_id)
     return render(
         request,
         "identity/user_action.html",
         {
             "subject": subject,
-            "form": forms.Form(),
+            "form": OptionalReasonForm(),
             "title": _("Revoke role %(role)s") % {"role": role.name},
             "danger": True,
         },

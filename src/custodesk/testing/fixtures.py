@@ -109,7 +109,6 @@ def admin(db: Any, clock: FixedClock) -> Any:
 def make_user(admin: Any, clock: FixedClock) -> Callable[..., Any]:
     """make_user("alice", roles=["operator"], must_change_password=False, organisation=None)."""
     from custodesk.identity import services
-    from custodesk.identity.models import Role
 
     def make(
         username: str,
@@ -131,14 +130,27 @@ def make_user(admin: Any, clock: FixedClock) -> Callable[..., Any]:
             now=clock.now(),
         )
         for code in roles:
-            role = Role.objects.get(organisation_id=user.organisation_id, code=code)
-            services.role_grant(
-                actor=admin, user_id=user.public_id, role_id=role.public_id, now=clock.now()
-            )
+            grant_role(admin, user, code, clock=clock)
         user.refresh_from_db()
         return user
 
     return make
+
+
+def grant_role(actor: Any, user: Any, role_code: str, *, clock: FixedClock) -> Any:
+    """Grant through the approval engine (single-admin mode: applied at once)."""
+    from custodesk.approvals import services as approvals
+    from custodesk.identity.models import Role
+
+    role = Role.objects.get(organisation_id=user.organisation_id, code=role_code)
+    submitted = approvals.submit(
+        actor=actor,
+        action_type="identity.role_grant",
+        payload={"user_id": str(user.public_id), "role_id": str(role.public_id)},
+        now=clock.now(),
+    )
+    assert submitted.executed, "make_user grants need single-admin mode"
+    return submitted
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from custodesk.testing.fixtures import grant_role
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -59,7 +61,7 @@ def test_member_users_see_only_their_organisation(api_client, admin, make_user, 
     # the role belongs to the staff organisation; a member org defines its own
     assert role.organisation_id == admin.organisation_id
     member = make_user("memberclerk", organisation=member_org)
-    mrole = services.role_create(
+    services.role_create(
         actor=admin,
         code="viewer",
         name="Viewer",
@@ -67,9 +69,7 @@ def test_member_users_see_only_their_organisation(api_client, admin, make_user, 
         organisation_id=member_org.public_id,
         now=clock.now(),
     )
-    services.role_grant(
-        actor=admin, user_id=member.public_id, role_id=mrole.public_id, now=clock.now()
-    )
+    grant_role(admin, member, "viewer", clock=clock)
     api = api_client()
     api.sign_in("memberclerk")
     items = api.get("/audit", params={"page_size": 100}).json()["items"]

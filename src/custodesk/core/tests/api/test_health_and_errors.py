@@ -40,9 +40,10 @@ def test_validation_error_names_field_and_rule(client):
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "validation_failed"
-    assert {
-        k: body["errors"][0][k] for k in ("field", "rule")
-    } == {"field": "password", "rule": "missing"}
+    assert {k: body["errors"][0][k] for k in ("field", "rule")} == {
+        "field": "password",
+        "rule": "missing",
+    }
 
 
 @pytest.mark.django_db

@@ -19,9 +19,14 @@ def test_create_user_grant_role_and_see_it_audited(api_client, admin):
 
     roles = {r["code"]: r["id"] for r in api.get("/roles").json()}
     granted = api.post(f"/users/{carol['id']}/roles", json={"role_id": roles["approver"]})
-    assert granted.status_code == 201
-    assert granted.json()["role"]["code"] == "approver"
-    assert granted.json()["granted_by"] == "admin"
+    assert granted.status_code == 201  # single-admin mode: applied at once
+    body = granted.json()
+    assert body["executed"] is True and body["request"]["auto_approved"] is True
+    assert body["result"]["role"] == "approver"
+    listed = api.get(f"/users/{carol['id']}/roles").json()
+    assert [g["role"]["code"] for g in listed] == ["approver"]
+    assert listed[0]["granted_by"] == "admin"
+    assert listed[0]["approval_request_id"] == body["request"]["id"]
     again = api.post(f"/users/{carol['id']}/roles", json={"role_id": roles["approver"]})
     assert again.status_code == 409 and again.json()["code"] == "role_already_granted"
 
@@ -32,7 +37,7 @@ def test_create_user_grant_role_and_see_it_audited(api_client, admin):
     assert audit["items"][0]["channel"] == "api"
 
     revoked = api.delete(f"/users/{carol['id']}/roles/{roles['approver']}")
-    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert revoked.status_code == 200 and revoked.json()["executed"] is True
     assert api.get(f"/users/{carol['id']}/roles").json() == []
     assert len(api.get(f"/users/{carol['id']}/roles", params={"include_revoked": True}).json()) == 1
 

@@ -1,7 +1,8 @@
 import pytest
 
+from custodesk.approvals import services as approvals
 from custodesk.audit.models import AuditEntry
-from custodesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from custodesk.core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from custodesk.identity import services
 from custodesk.identity.errors import (
     CannotActOnSelf,
@@ -128,26 +129,29 @@ def test_password_change_ends_the_other_sessions(make_user, clock):
     assert not alice.must_change_password
 
 
+def submit(actor, code, user, role_code, clock, org="STAFF"):
+    return approvals.submit(
+        actor=actor,
+        action_type=f"identity.role_{code}",
+        payload={"user_id": str(user.public_id), "role_id": str(role(role_code, org).public_id)},
+        now=clock.now(),
+    )
+
+
 def test_grant_and_revoke_are_audited_with_before_and_after(admin, make_user, clock):
     bob = make_user("bob")
-    grant = services.role_grant(
-        actor=admin, user_id=bob.public_id, role_id=role("approver").public_id, now=clock.now()
-    )
-    assert bob.has_permission("identity.user.view")
+    sub = submit(admin, "grant", bob, "approver", clock)
+    assert sub.executed and sub.request.auto_approved  # single-admin mode
+    assert User.objects.get(pk=bob.pk).has_permission("identity.user.view")
     entry = AuditEntry.objects.filter(action="role.grant").order_by("-seq").first()
     assert entry.before == {"roles": []}
     assert entry.after["roles"] == ["approver"]
+    assert entry.approval_request_id == str(sub.request.public_id)
     with pytest.raises(RoleAlreadyGranted):
-        services.role_grant(
-            actor=admin,
-            user_id=bob.public_id,
-            role_id=role("approver").public_id,
-            now=clock.now(),
-        )
-    services.role_revoke(
-        actor=admin, user_id=bob.public_id, role_id=role("approver").public_id, now=clock.now()
-    )
-    grant.refresh_from_db()
+        submit(admin, "grant", bob, "approver", clock)
+    revoked = submit(admin, "revoke", bob, "approver", clock)
+    assert revoked.executed
+    grant = RoleGrant.objects.get(user=bob)
     assert grant.revoked_at == clock.now()
     assert not User.objects.get(pk=bob.pk).has_permission("identity.user.view")
     assert RoleGrant.objects.filter(user=bob).count() == 1  # kept, closed
@@ -157,16 +161,14 @@ def test_permissions_are_checked_in_services(make_user, clock):
     op = make_user("olive", roles=["operator"])
     target = make_user("target")
     with pytest.raises(PermissionDenied):
-        services.role_grant(
-            actor=op, user_id=target.public_id, role_id=role("admin").public_id, now=clock.now()
-        )
+        submit(op, "grant", target, "admin", clock)
     with pytest.raises(PermissionDenied):
         services.user_lock(actor=op, user_id=target.public_id, reason="x", now=clock.now())
 
 
 def test_other_organisations_data_is_not_found(admin, make_user, member_org, clock):
     outsider = make_user("m_admin", organisation=member_org)
-    admin_role = services.role_create(
+    services.role_create(
         actor=admin,
         code="admin",
         name="Member admin",
@@ -174,11 +176,8 @@ def test_other_organisations_data_is_not_found(admin, make_user, member_org, clo
         organisation_id=member_org.public_id,
         now=clock.now(),
     )
-    services.role_grant(
-        actor=admin, user_id=outsider.public_id, role_id=admin_role.public_id, now=clock.now()
-    )
-    outsider.refresh_from_db()
-    outsider.forget_permissions()
+    submit(admin, "grant", outsider, "admin", clock, org="M001")
+    outsider = User.objects.get(pk=outsider.pk)
     staff_user = make_user("staffer")
     with pytest.raises(NotFound):
         services.user_lock(
@@ -192,10 +191,8 @@ def test_other_organisations_data_is_not_found(admin, make_user, member_org, clo
 def test_admin_cannot_lock_itself_or_drop_its_own_admin_role(admin, clock):
     with pytest.raises(CannotActOnSelf):
         services.user_lock(actor=admin, user_id=admin.public_id, reason="x", now=clock.now())
-    with pytest.raises(CannotActOnSelf):
-        services.role_revoke(
-            actor=admin, user_id=admin.public_id, role_id=role("admin").public_id, now=clock.now()
-        )
+    with pytest.raises(IllegalTransition):
+        submit(admin, "revoke", admin, "admin", clock)
 
 
 def test_lock_requires_a_reason_and_ends_sessions(admin, make_user, clock):

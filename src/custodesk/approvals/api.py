@@ -1,0 +1,185 @@
+"""Approval API: flows, inboxes (with export), request detail and every decision."""
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from custodesk.core import clock
+from custodesk.core.apiauth import actor, auth
+
+from . import exports, presenters, registry, selectors, services
+from .schemas import (
+    ActionTypeOut,
+    BatchIn,
+    BatchItemOut,
+    CcIn,
+    CommentIn,
+    FlowIn,
+    FlowOut,
+    ReasonIn,
+    RequestDetailOut,
+    RequestOut,
+    SubmitIn,
+    SubmittedOut,
+    TransferIn,
+)
+
+router = Router(auth=auth, tags=["approvals"])
+
+
+class InboxFilters(Schema):
+    box: str = "pending"
+    action_type: str | None = None
+    status: str | None = None
+    initiator: str | None = None
+    q: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+
+def submitted_body(sub: services.Submitted) -> dict[str, Any]:
+    return {
+        "executed": sub.executed,
+        "request": presenters.request_row(sub.request),
+        "result": sub.result,
+    }
+
+
+@router.get("/action-types", response=list[ActionTypeOut])
+def action_types(request: HttpRequest) -> list[dict[str, str]]:
+    return [{"code": a.code, "label": str(a.label)} for a in registry.all_types()]
+
+
+@router.get("/flows", response=list[FlowOut])
+def list_flows(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every approvable action with the flow that applies to the caller's organisation."""
+    rows = [presenters.flow_row(e) for e in selectors.flows(actor=actor(request))]
+    for r in rows:
+        r["levels"] = r.pop("levels_config")
+    return rows
+
+
+@router.put("/flows/{action_type}", response=FlowOut)
+def configure_flow(request: HttpRequest, action_type: str, payload: FlowIn) -> dict[str, Any]:
+    """Create or replace a flow (levels, approvers by user or role, N approvals, tiers)."""
+    services.flow_configure(
+        actor=actor(request),
+        action_type=action_type,
+        mode=payload.mode,
+        expiry_hours=payload.expiry_hours,
+        levels=[services.LevelInput(**lv.dict()) for lv in payload.levels],
+        global_flow=payload.global_flow,
+        now=clock.now(),
+    )
+    row = next(
+        presenters.flow_row(e)
+        for e in selectors.flows(actor=actor(request))
+        if e["action_type"] == action_type
+    )
+    row["levels"] = row.pop("levels_config")
+    return row
+
+
+@router.delete("/flows/{action_type}", response={204: None})
+def delete_flow(request: HttpRequest, action_type: str, global_flow: bool = False) -> Any:
+    services.flow_delete(
+        actor=actor(request), action_type=action_type, global_flow=global_flow, now=clock.now()
+    )
+    return 204, None
+
+
+@router.post("/requests", response={201: SubmittedOut, 202: SubmittedOut})
+def submit(request: HttpRequest, payload: SubmitIn) -> Any:
+    """Submit any registered action.  201: executed at once (auto flow); 202: pending."""
+    sub = services.submit(
+        actor=actor(request),
+        action_type=payload.action_type,
+        payload=payload.payload,
+        comment=payload.comment,
+        now=clock.now(),
+    )
+    return (201 if sub.executed else 202), submitted_body(sub)
+
+
+@router.get("/requests", response=list[RequestOut])
+@paginate(PageNumberPagination, page_size=50)
+def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> Any:
+    """`box`: pending (for me), done (by me), initiated (by me), cc (to me), all (view_all)."""
+    data = filters.dict(exclude_none=True)
+    box = data.pop("box")
+    qs = selectors.inbox(actor=actor(request), box=box, filters=data, now=clock.now())
+    return [presenters.request_row(r) for r in qs]
+
+
+@router.get("/requests/export", response={200: None})
+def export(request: HttpRequest, filters: Query[InboxFilters], format: str = "csv") -> HttpResponse:
+    data = filters.dict(exclude_none=True)
+    box = data.pop("box")
+    qs = selectors.inbox(actor=actor(request), box=box, filters=data, now=clock.now())
+    return exports.response(qs[:50_000], format, f"approvals-{box}")
+
+
+@router.get("/requests/{request_id}", response=RequestDetailOut)
+def detail(request: HttpRequest, request_id: UUID) -> dict[str, Any]:
+    req = selectors.request_detail(actor=actor(request), public_id=request_id)
+    return presenters.request_detail(req, actor(request), clock.now())
+
+
+def _detail(request: HttpRequest, request_id: UUID) -> dict[str, Any]:
+    req = selectors.request_detail(actor=actor(request), public_id=request_id)
+    return presenters.request_detail(req, actor(request), clock.now())
+
+
+@router.post("/requests/{request_id}/approve", response=RequestDetailOut)
+def approve(request: HttpRequest, request_id: UUID, payload: CommentIn) -> dict[str, Any]:
+    d = services.approve(
+        actor=actor(request), request_id=request_id, comment=payload.comment, now=clock.now()
+    )
+    return presenters.request_detail(d.request, actor(request), clock.now())
+
+
+@router.post("/requests/{request_id}/reject", response=RequestDetailOut)
+def reject(request: HttpRequest, request_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+    d = services.reject(
+        actor=actor(request), request_id=request_id, reason=payload.reason, now=clock.now()
+    )
+    return presenters.request_detail(d.request, actor(request), clock.now())
+
+
+@router.post("/requests/{request_id}/transfer", response=RequestDetailOut)
+def transfer(request: HttpRequest, request_id: UUID, payload: TransferIn) -> dict[str, Any]:
+    req = services.transfer(
+        actor=actor(request), request_id=request_id, to_user_id=payload.to_user_id,
+        comment=payload.comment, now=clock.now(),
+    )  # fmt: skip
+    return presenters.request_detail(req, actor(request), clock.now())
+
+
+@router.post("/requests/{request_id}/cc", response=RequestDetailOut)
+def cc(request: HttpRequest, request_id: UUID, payload: CcIn) -> dict[str, Any]:
+    req = services.cc(
+        actor=actor(request), request_id=request_id, user_ids=payload.user_ids,
+        comment=payload.comment, now=clock.now(),
+    )  # fmt: skip
+    return presenters.request_detail(req, actor(request), clock.now())
+
+
+@router.post("/requests/{request_id}/withdraw", response=RequestDetailOut)
+def withdraw(request: HttpRequest, request_id: UUID, payload: CommentIn) -> dict[str, Any]:
+    req = services.withdraw(
+        actor=actor(request), request_id=request_id, reason=payload.comment, now=clock.now()
+    )
+    return presenters.request_detail(req, actor(request), clock.now())
+
+
+@router.post("/requests/batch", response=list[BatchItemOut])
+def batch(request: HttpRequest, payload: BatchIn) -> list[dict[str, Any]]:
+    """Approve or reject many: one transaction per request, a result per request."""
+    results = services.batch_decide(
+        actor=actor(request), request_ids=payload.request_ids, decision=payload.decision,
+        reason=payload.reason, now=clock.now(),
+    )  # fmt: skip
+    return [r.__dict__ for r in results]

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApprovalsConfig(AppConfig):
+    name = "custodesk.approvals"
+    label = "approvals"
+    verbose_name = _("Approvals")
+
+    def ready(self) -> None:
+        from . import permissions  # noqa: F401

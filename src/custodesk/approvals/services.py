@@ -1,0 +1,784 @@
+"""The maker–checker engine: submit, approve, reject, transfer, CC, withdraw, expire.
+
+Every decision locks the request row first (``SELECT … FOR UPDATE``; SQLite
+serialises writers), so two approvers racing on the last level execute the
+command exactly once, and an approve racing a reject has one winner.  The final
+approval re-checks the command's preconditions and executes it in the same
+transaction; if that fails, the whole decision rolls back and the caller gets
+``precondition_failed`` naming the cause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError as PydanticValidationError
+
+from custodesk.audit.services import record
+from custodesk.core import access
+from custodesk.core.errors import (
+    DomainError,
+    FieldError,
+    NotFound,
+    ValidationFailed,
+)
+from custodesk.core.money import Money
+from custodesk.identity.models import Organisation, Role, RoleGrant, User
+
+from . import permissions as perms
+from . import registry
+from .errors import (
+    AlreadyDecided,
+    CannotTransfer,
+    DuplicatePendingRequest,
+    InitiatorCannotApprove,
+    NotAnApprover,
+    NotTheInitiator,
+    PreconditionFailed,
+    RequestExpired,
+    RequestNotPending,
+)
+from .models import (
+    DEFAULT_ACTION,
+    ApprovalFlow,
+    ApprovalRequest,
+    FlowLevel,
+    RequestAction,
+    RequestAssignee,
+    RequestLevel,
+)
+
+DEFAULT_EXPIRY_HOURS = 72
+FALLBACK_ROLE = "admin"  # "no approver configured → the administrators" (broker manual B2)
+
+
+# -- flow resolution -------------------------------------------------------------
+@dataclass
+class LevelSpec:
+    name: str
+    required_approvals: int
+    forbid_initiator: bool
+    user_ids: list[int]
+    role_ids: list[int]
+
+
+@dataclass
+class Policy:
+    auto: bool
+    expiry_hours: int
+    levels: list[LevelSpec]
+    source: str  # "flow:<id>", "action-default", "fallback"
+
+
+def _roles_by_code(org: Organisation, codes: list[str] | tuple[str, ...]) -> list[int]:
+    return list(Role.objects.filter(organisation=org, code__in=codes).values_list("pk", flat=True))
+
+
+def _level_applies(level: FlowLevel, amount: Money | None) -> bool:
+    """Amount tiers: a level with a threshold applies at or above it.
+
+    A request without an amount skips threshold levels; an amount in another
+    currency than the threshold's takes the level (the stricter reading).
+    """
+    if level.min_amount is None:
+        return True
+    if amount is None:
+        return False
+    if level.amount_currency and level.amount_currency != amount.currency:
+        return True
+    return amount.minor >= level.min_amount
+
+
+def _flow_for(org: Organisation, action_type: str) -> ApprovalFlow | None:
+    return (
+        ApprovalFlow.objects.filter(organisation=org, action_type=action_type).first()
+        or ApprovalFlow.objects.filter(organisation__isnull=True, action_type=action_type).first()
+    )
+
+
+def _policy_from_flow(flow: ApprovalFlow, org: Organisation, amount: Money | None) -> Policy:
+    if flow.mode == ApprovalFlow.Mode.AUTO:
+        return Policy(True, flow.expiry_hours, [], f"flow:{flow.public_id}")
+    specs = []
+    for level in flow.levels.prefetch_related("approver_users").order_by("position"):
+        if not _level_applies(level, amount):
+            continue
+        users = [u.pk for u in level.approver_users.all() if u.organisation_id == org.pk]
+        roles = _roles_by_code(org, level.approver_role_codes or [])
+        if not users and not roles:
+            roles = _roles_by_code(org, [FALLBACK_ROLE])
+        specs.append(
+            LevelSpec(level.name, level.required_approvals, level.forbid_initiator, users, roles)
+        )
+    if not specs:
+        specs = [LevelSpec("", 1, True, [], _roles_by_code(org, [FALLBACK_ROLE]))]
+    return Policy(False, flow.expiry_hours, specs, f"flow:{flow.public_id}")
+
+
+def resolve_policy(action: registry.ActionType, org: Organisation, amount: Money | None) -> Policy:
+    """Flow of the organisation → global flow → the action's own default → default flow
+    ("*", organisation then global) → one level of the organisation's administrators."""
+    flow = _flow_for(org, action.code)
+    if flow is not None:
+        return _policy_from_flow(flow, org, amount)
+    defaults = action.default_levels(org)
+    if defaults is not None:
+        if not defaults:
+            return Policy(True, DEFAULT_EXPIRY_HOURS, [], "action-default")
+        return Policy(
+            False,
+            DEFAULT_EXPIRY_HOURS,
+            [
+                LevelSpec(
+                    d.name,
+                    d.required_approvals,
+                    d.forbid_initiator,
+                    [],
+                    _roles_by_code(org, d.role_codes) or _roles_by_code(org, [FALLBACK_ROLE]),
+                )  # fmt: skip
+                for d in defaults
+            ],
+            "action-default",
+        )
+    default_flow = _flow_for(org, DEFAULT_ACTION)
+    if default_flow is not None:
+        return _policy_from_flow(default_flow, org, amount)
+    return Policy(
+        False,
+        DEFAULT_EXPIRY_HOURS,
+        [LevelSpec("", 1, True, [], _roles_by_code(org, [FALLBACK_ROLE]))],
+        "fallback",
+    )
+
+
+# -- helpers -------------------------------------------------------------------
+def _validate_payload(action: registry.ActionType, payload: dict[str, Any]) -> Any:
+    try:
+        return action.payload.model_validate(payload)
+    except PydanticValidationError as exc:
+        raise ValidationFailed(
+            FieldError("payload." + ".".join(str(p) for p in err["loc"]), err["type"], err["msg"])
+            for err in exc.errors()
+        ) from None
+
+
+def _audit(
+    req: ApprovalRequest,
+    *,
+    actor: User | None,
+    action: str,
+    now: dt.datetime,
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+) -> None:
+    record(
+        actor=actor,
+        action=f"approval.{action}",
+        object_type="approval_request",
+        object_id=req.public_id,
+        object_repr=req.summary[:200],
+        before=before,
+        after=after,
+        reason=reason,
+        approval_request_id=str(req.public_id),
+        organisation_id=req.organisation_id,
+        organisation_code=req.organisation.code,
+        now=now,
+    )
+
+
+def _state(req: ApprovalRequest) -> dict[str, Any]:
+    return {"status": req.status, "level": req.current_level, "of": req.level_count}
+
+
+def _active_role_ids(user: User) -> list[int]:
+    return list(
+        RoleGrant.objects.filter(user=user, revoked_at__isnull=True).values_list(
+            "role_id", flat=True
+        )
+    )
+
+
+def is_eligible(user: User, req: ApprovalRequest, level: int) -> bool:
+    """May ``user`` decide ``req`` at ``level`` (ignoring the initiator rule)?"""
+    if user.status != User.Status.ACTIVE or user.organisation_id != req.organisation_id:
+        return False
+    rows = RequestAssignee.objects.filter(request=req, level=level)
+    if rows.filter(user=user, excluded=True).exists():
+        return False
+    return rows.filter(
+        Q(user=user, excluded=False) | Q(role_id__in=_active_role_ids(user))
+    ).exists()
+
+
+def can_view(user: User, req: ApprovalRequest) -> bool:
+    if not user.sees_organisation(req.organisation_id):
+        return False
+    if req.initiator_id == user.pk or user.has_permission(perms.REQUEST_VIEW_ALL):
+        return True
+    if RequestAction.objects.filter(request=req).filter(Q(actor=user) | Q(target=user)).exists():
+        return True
+    return (
+        RequestAssignee.objects.filter(request=req, excluded=False)
+        .filter(Q(user=user) | Q(role_id__in=_active_role_ids(user)))
+        .exists()
+    )
+
+
+def _locked(actor: User, request_id: Any) -> ApprovalRequest:
+    req = (
+        ApprovalRequest.objects.select_for_update()
+        .select_related("organisation", "initiator")
+        .filter(public_id=request_id)
+        .first()
+    )
+    if req is None or not can_view(actor, req):
+        raise NotFound(object="approval_request")
+    return req
+
+
+def _require_decidable(actor: User, req: ApprovalRequest, now: dt.datetime) -> RequestLevel:
+    if req.status != ApprovalRequest.Status.PENDING:
+        raise RequestNotPending(status=req.status)
+    if req.expires_at <= now:
+        raise RequestExpired(expires_at=req.expires_at.isoformat())
+    level = RequestLevel.objects.get(request=req, position=req.current_level)
+    if level.forbid_initiator and actor.pk == req.initiator_id:
+        raise InitiatorCannotApprove()
+    if not is_eligible(actor, req, req.current_level):
+        raise NotAnApprover(level=req.current_level)
+    return level
+
+
+def _execute(
+    req: ApprovalRequest, action: registry.ActionType, *, approver: User | None, now: dt.datetime
+) -> dict[str, Any]:
+    """Re-check and execute; a failure becomes PreconditionFailed (the caller rolls back)."""
+    payload = action.payload.model_validate(req.payload)
+    try:
+        action.check(actor=req.initiator, payload=payload, now=now)
+        result = action.execute(
+            initiator=req.initiator, approver=approver, payload=payload, request=req, now=now
+        )
+    except DomainError as exc:
+        raise PreconditionFailed(
+            cause=exc.code, cause_title=str(exc.detail or exc.title), **exc.data
+        ) from exc
+    req.status = ApprovalRequest.Status.APPROVED
+    req.decided_at = now
+    req.result = result
+    req.save(update_fields=["status", "decided_at", "result"])
+    RequestAction.objects.create(
+        request=req, kind=RequestAction.Kind.EXECUTE, actor=approver, at=now
+    )
+    _audit(req, actor=approver, action="execute", after={"result": result}, now=now)
+    return result
+
+
+# -- submit ----------------------------------------------------------------------
+@dataclass
+class Submitted:
+    request: ApprovalRequest
+    executed: bool
+    result: dict[str, Any] | None
+
+
+def _submit(
+    *, actor: User, action_type: str, payload: dict[str, Any], comment: str, now: dt.datetime
+) -> Submitted:
+    action = registry.get(action_type)
+    if action.permission:
+        access.require(actor, action.permission)
+    model = _validate_payload(action, payload)
+    preview = action.check(actor=actor, payload=model, now=now)
+    org = actor.organisation
+    policy = resolve_policy(action, org, preview.amount)
+    summary = action.describe(payload=model)[:300]
+    dedup = f"{action.code}:{preview.dedup_key}"[:200]
+    existing = ApprovalRequest.objects.filter(
+        organisation=org, dedup_key=dedup, status=ApprovalRequest.Status.PENDING
+    ).first()
+    if existing is not None:
+        raise DuplicatePendingRequest(existing_request_id=str(existing.public_id))
+    req = ApprovalRequest(
+        organisation=org,
+        action_type=action.code,
+        object_type=preview.object_type,
+        object_id=preview.object_id,
+        dedup_key=dedup,
+        payload=model.model_dump(mode="json"),
+        summary=summary,
+        preview={"before": preview.before, "after": preview.after},
+        amount=preview.amount.minor if preview.amount else None,
+        currency=preview.amount.currency if preview.amount else "",
+        initiator=actor,
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=policy.expiry_hours),
+        level_count=len(policy.levels),
+        auto_approved=policy.auto,
+    )
+    try:
+        with transaction.atomic():
+            req.save(force_insert=True)
+    except IntegrityError:
+        # a concurrent identical submission won the unique pending slot
+        first = ApprovalRequest.objects.filter(
+            organisation=org, dedup_key=dedup, status=ApprovalRequest.Status.PENDING
+        ).first()
+        raise DuplicatePendingRequest(
+            existing_request_id=str(first.public_id) if first else ""
+        ) from None
+    for position, spec in enumerate(policy.levels, start=1):
+        RequestLevel.objects.create(
+            request=req,
+            position=position,
+            name=spec.name,
+            required_approvals=spec.required_approvals,
+            forbid_initiator=spec.forbid_initiator,
+        )
+        RequestAssignee.objects.bulk_create(
+            [RequestAssignee(request=req, level=position, user_id=u) for u in spec.user_ids]
+            + [RequestAssignee(request=req, level=position, role_id=r) for r in spec.role_ids]
+        )
+    RequestAction.objects.create(
+        request=req, kind=RequestAction.Kind.SUBMIT, actor=actor, comment=comment, at=now
+    )
+    _audit(
+        req,
+        actor=actor,
+        action="submit",
+        before=preview.before,
+        after={**_state(req), "payload": req.payload, "policy": policy.source},
+        reason=comment,
+        now=now,
+    )
+    if policy.auto:
+        result = _execute(req, action, approver=None, now=now)
+        return Submitted(req, True, result)
+    return Submitted(req, False, None)
+
+
+@transaction.atomic(durable=True)
+def submit(
+    *,
+    actor: User,
+    action_type: str,
+    payload: dict[str, Any],
+    comment: str = "",
+    now: dt.datetime,
+) -> Submitted:
+    """Submit a command for approval (or execute it at once when its flow is "auto").
+
+    Raises ValidationFailed (payload), the action's own DomainErrors (preconditions),
+    DuplicatePendingRequest (pointing at the first), PermissionDenied, NotFound.
+    """
+    return _submit(actor=actor, action_type=action_type, payload=payload, comment=comment, now=now)
+
+
+# -- decisions -----------------------------------------------------------------
+@dataclass
+class Decision:
+    request: ApprovalRequest
+    executed: bool
+    result: dict[str, Any] | None = None
+
+
+def _approve(*, actor: User, request_id: Any, comment: str, now: dt.datetime) -> Decision:
+    req = _locked(actor, request_id)
+    level = _require_decidable(actor, req, now)
+    if RequestAction.objects.filter(
+        request=req, kind=RequestAction.Kind.APPROVE, actor=actor
+    ).exists():
+        raise AlreadyDecided()
+    before = _state(req)
+    RequestAction.objects.create(
+        request=req, kind=RequestAction.Kind.APPROVE, level=level.position, actor=actor,
+        comment=comment, at=now,
+    )  # fmt: skip
+    approvals = RequestAction.objects.filter(
+        request=req, kind=RequestAction.Kind.APPROVE, level=level.position
+    ).count()
+    if approvals < level.required_approvals:
+        _audit(req, actor=actor, action="approve", before=before,
+               after={**_state(req), "approvals": approvals}, reason=comment, now=now)  # fmt: skip
+        return Decision(req, False)
+    if level.position < req.level_count:
+        req.current_level = level.position + 1
+        req.save(update_fields=["current_level"])
+        _audit(req, actor=actor, action="approve", before=before, after=_state(req),
+               reason=comment, now=now)  # fmt: skip
+        return Decision(req, False)
+    _audit(req, actor=actor, action="approve", before=before, after=_state(req), reason=comment,
+           now=now)  # fmt: skip
+    result = _execute(req, registry.get(req.action_type), approver=actor, now=now)
+    return Decision(req, True, result)
+
+
+@transaction.atomic(durable=True)
+def approve(*, actor: User, request_id: Any, comment: str = "", now: dt.datetime) -> Decision:
+    """Approve at the current level; the last approval executes the command.
+
+    Raises NotFound, RequestNotPending, RequestExpired, InitiatorCannotApprove,
+    NotAnApprover, AlreadyDecided, PreconditionFailed (nothing changed).
+    """
+    return _approve(actor=actor, request_id=request_id, comment=comment, now=now)
+
+
+def _reject(*, actor: User, request_id: Any, reason: str, now: dt.datetime) -> Decision:
+    if not (reason or "").strip():
+        raise ValidationFailed.single("reason", "required", _("Give a reason for the rejection."))
+    req = _locked(actor, request_id)
+    level = _require_decidable(actor, req, now)
+    before = _state(req)
+    req.status = ApprovalRequest.Status.REJECTED
+    req.decided_at = now
+    req.reject_reason = reason.strip()
+    req.save(update_fields=["status", "decided_at", "reject_reason"])
+    RequestAction.objects.create(
+        request=req, kind=RequestAction.Kind.REJECT, level=level.position, actor=actor,
+        comment=req.reject_reason, at=now,
+    )  # fmt: skip
+    _release(req, now=now)
+    _audit(req, actor=actor, action="reject", before=before, after=_state(req),
+           reason=req.reject_reason, now=now)  # fmt: skip
+    return Decision(req, False)
+
+
+@transaction.atomic(durable=True)
+def reject(*, actor: User, request_id: Any, reason: str, now: dt.datetime) -> Decision:
+    """Reject (reason required).  Raises ValidationFailed and the approve errors."""
+    return _reject(actor=actor, request_id=request_id, reason=reason, now=now)
+
+
+def _release(req: ApprovalRequest, *, now: dt.datetime) -> None:
+    action = registry.get(req.action_type)
+    if action.on_reject is not None:
+        action.on_reject(payload=action.payload.model_validate(req.payload), request=req, now=now)
+
+
+@dataclass
+class BatchItem:
+    request_id: str
+    ok: bool
+    status: str | None = None
+    executed: bool = False
+    code: str | None = None
+    title: str | None = None
+
+
+def batch_decide(
+    *, actor: User, request_ids: list[Any], decision: str, reason: str = "", now: dt.datetime
+) -> list[BatchItem]:
+    """Approve or reject many requests: one transaction each, a result per request.
+
+    Never all-or-nothing: a refused item does not undo the others.
+    """
+    if decision not in {"approve", "reject"}:
+        raise ValidationFailed.single("decision", "choice", _("Choose approve or reject."))
+    if decision == "reject" and not reason.strip():
+        raise ValidationFailed.single("reason", "required", _("Give a reason for the rejection."))
+    results = []
+    for rid in request_ids:
+        try:
+            if decision == "approve":
+                d = approve(actor=actor, request_id=rid, now=now)
+            else:
+                d = reject(actor=actor, request_id=rid, reason=reason, now=now)
+        except DomainError as exc:
+            results.append(
+                BatchItem(str(rid), False, code=exc.code, title=str(exc.detail or exc.title))
+            )
+        else:
+            results.append(BatchItem(str(rid), True, status=d.request.status, executed=d.executed))
+    return results
+
+
+@transaction.atomic(durable=True)
+def transfer(
+    *, actor: User, request_id: Any, to_user_id: Any, comment: str = "", now: dt.datetime
+) -> ApprovalRequest:
+    """Hand the current level to another approver (转交): they can act, the actor no longer."""
+    req = _locked(actor, request_id)
+    level = _require_decidable(actor, req, now)
+    target = User.objects.filter(public_id=to_user_id).first()
+    if target is None or target.organisation_id != req.organisation_id:
+        raise NotFound(object="user", field="to_user_id")
+    if target.pk == actor.pk or target.status != User.Status.ACTIVE:
+        raise CannotTransfer(field="to_user_id")
+    if level.forbid_initiator and target.pk == req.initiator_id:
+        raise CannotTransfer(field="to_user_id", reason="initiator")
+    if RequestAction.objects.filter(
+        request=req, kind=RequestAction.Kind.APPROVE, actor=target
+    ).exists():
+        raise CannotTransfer(field="to_user_id", reason="already_approved")
+    rows = RequestAssignee.objects.filter(request=req, level=level.position)
+    rows.filter(user=target, excluded=True).delete()
+    if not rows.filter(user=target, excluded=False).exists():
+        RequestAssignee.objects.create(request=req, level=level.position, user=target)
+    rows.filter(user=actor, excluded=False).delete()
+    RequestAssignee.objects.create(request=req, level=level.position, user=actor, excluded=True)
+    RequestAction.objects.create(
+        request=req, kind=RequestAction.Kind.TRANSFER, level=level.position, actor=actor,
+        target=target, comment=comment, at=now,
+    )  # fmt: skip
+    _audit(req, actor=actor, action="transfer", before={"approver": actor.username},
+           after={"approver": target.username}, reason=comment, now=now)  # fmt: skip
+    return req
+
+
+@transaction.atomic(durable=True)
+def cc(
+    *, actor: User, request_id: Any, user_ids: list[Any], comment: str = "", now: dt.datetime
+) -> ApprovalRequest:
+    """Copy the request to other users (抄送): they see it in their CC tab, cannot decide."""
+    req = _locked(actor, request_id)
+    if not user_ids:
+        raise ValidationFailed.single("user_ids", "required", _("Choose at least one user."))
+    targets = list(
+        User.objects.filter(
+            public_id__in=user_ids, organisation_id=req.organisation_id, status="active"
+        )
+    )
+    if len(targets) != len(set(map(str, user_ids))):
+        raise NotFound(object="user", field="user_ids")
+    already = set(
+        RequestAction.objects.filter(request=req, kind=RequestAction.Kind.CC).values_list(
+            "target_id", flat=True
+        )
+    )
+    new = [t for t in targets if t.pk not in already]
+    RequestAction.objects.bulk_create(
+        [
+            RequestAction(
+                request=req,
+                kind=RequestAction.Kind.CC,
+                actor=actor,
+                target=t,
+                comment=comment,
+                at=now,
+            )  # fmt: skip
+            for t in new
+        ]
+    )
+    _audit(req, actor=actor, action="cc", after={"cc": sorted(t.username for t in new)},
+           reason=comment, now=now)  # fmt: skip
+    return req
+
+
+@transaction.atomic(durable=True)
+def withdraw(
+    *, actor: User, request_id: Any, reason: str = "", now: dt.datetime
+) -> ApprovalRequest:
+    """The initiator takes a pending request back."""
+    req = _locked(actor, request_id)
+    if req.initiator_id != actor.pk:
+        raise NotTheInitiator()
+    if req.status != ApprovalRequest.Status.PENDING:
+        raise RequestNotPending(status=req.status)
+    before = _state(req)
+    req.status = ApprovalRequest.Status.WITHDRAWN
+    req.decided_at = now
+    req.save(update_fields=["status", "decided_at"])
+    RequestAction.objects.create(
+        request=req, kind=RequestAction.Kind.WITHDRAW, actor=actor, comment=reason, at=now
+    )
+    _release(req, now=now)
+    _audit(req, actor=actor, action="withdraw", before=before, after=_state(req), reason=reason,
+           now=now)  # fmt: skip
+    return req
+
+
+def expire_due(*, now: dt.datetime, limit: int = 500) -> int:
+    """Mark pending requests past their expiry as expired (a job; also `approvals expire`)."""
+    ids = list(
+        ApprovalRequest.objects.filter(
+            status=ApprovalRequest.Status.PENDING, expires_at__lte=now
+        ).values_list("pk", flat=True)[:limit]
+    )
+    count = 0
+    for pk in ids:
+        if _expire_one(pk=pk, now=now):
+            count += 1
+    return count
+
+
+@transaction.atomic(durable=True)
+def _expire_one(*, pk: int, now: dt.datetime) -> bool:
+    req = ApprovalRequest.objects.select_for_update().select_related("organisation").get(pk=pk)
+    if req.status != ApprovalRequest.Status.PENDING or req.expires_at > now:
+        return False
+    before = _state(req)
+    req.status = ApprovalRequest.Status.EXPIRED
+    req.decided_at = now
+    req.save(update_fields=["status", "decided_at"])
+    RequestAction.objects.create(request=req, kind=RequestAction.Kind.EXPIRE, at=now)
+    _release(req, now=now)
+    _audit(req, actor=None, action="expire", before=before, after=_state(req), now=now)
+    return True
+
+
+# -- flow configuration ------------------------------------------------------------
+@dataclass
+class LevelInput:
+    name: str = ""
+    required_approvals: int = 1
+    forbid_initiator: bool = True
+    min_amount: str | None = None
+    currency: str = ""
+    user_ids: list[Any] | None = None
+    role_codes: list[str] | None = None
+
+
+def _flow_state(flow: ApprovalFlow) -> dict[str, Any]:
+    return {
+        "mode": flow.mode,
+        "expiry_hours": flow.expiry_hours,
+        "levels": [
+            {
+                "name": lv.name,
+                "required_approvals": lv.required_approvals,
+                "forbid_initiator": lv.forbid_initiator,
+                "min_amount": lv.min_amount,
+                "currency": lv.amount_currency,
+                "users": sorted(u.username for u in lv.approver_users.all()),
+                "roles": lv.approver_role_codes,
+            }
+            for lv in flow.levels.order_by("position")
+        ],
+    }
+
+
+@transaction.atomic(durable=True)
+def flow_configure(
+    *,
+    actor: User,
+    action_type: str,
+    mode: str,
+    expiry_hours: int = DEFAULT_EXPIRY_HOURS,
+    levels: list[LevelInput],
+    global_flow: bool = False,
+    now: dt.datetime,
+) -> ApprovalFlow:
+    """Create or replace the flow of an action type for the actor's organisation
+    (or, ``global_flow``, for every organisation without its own — staff only)."""
+    access.require(actor, perms.FLOW_MANAGE)
+    if action_type != DEFAULT_ACTION:
+        registry.get(action_type)
+    org = actor.organisation
+    if global_flow and org.kind != Organisation.Kind.STAFF:
+        raise NotFound(object="organisation")
+    errors: list[FieldError] = []
+    if mode not in ApprovalFlow.Mode.values:
+        errors.append(FieldError("mode", "choice", _("Not a valid choice.")))
+    if expiry_hours < 1:
+        errors.append(FieldError("expiry_hours", "min_value", _("At least one hour.")))
+    if mode == ApprovalFlow.Mode.REVIEW and not levels:
+        errors.append(FieldError("levels", "required", _("A reviewed flow needs a level.")))
+    parsed: list[tuple[LevelInput, int | None, list[User]]] = []
+    for i, lv in enumerate(levels):
+        if lv.required_approvals < 1:
+            errors.append(
+                FieldError(f"levels.{i}.required_approvals", "min_value", _("At least one."))
+            )
+        threshold = None
+        if lv.min_amount not in (None, ""):
+            if not lv.currency:
+                errors.append(
+                    FieldError(
+                        f"levels.{i}.currency", "required", _("A threshold needs a currency.")
+                    )
+                )
+            else:
+                try:
+                    threshold = Money.from_decimal(
+                        Decimal(str(lv.min_amount)), lv.currency, field=f"levels.{i}.min_amount"
+                    ).minor
+                except ValidationFailed as exc:
+                    errors.extend(
+                        FieldError(e.field if e.field.startswith("levels") else f"levels.{i}.currency",
+                                   e.rule, e.message)
+                        for e in exc.errors
+                    )  # fmt: skip
+        users = list(User.objects.filter(public_id__in=lv.user_ids or [], organisation=org))
+        if len(users) != len(set(map(str, lv.user_ids or []))):
+            errors.append(FieldError(f"levels.{i}.user_ids", "exists", _("Unknown user.")))
+        if global_flow and users:
+            errors.append(
+                FieldError(f"levels.{i}.user_ids", "global_roles_only",
+                           _("A flow for every organisation names roles, not users."))
+            )  # fmt: skip
+        known = set(Role.objects.filter(organisation=org).values_list("code", flat=True))
+        unknown = [c for c in (lv.role_codes or []) if c not in known]
+        if unknown and not global_flow:
+            errors.append(FieldError(f"levels.{i}.role_codes", "exists", _("Unknown role.")))
+        parsed.append((lv, threshold, users))
+    if errors:
+        raise ValidationFailed(errors)
+    target_org = None if global_flow else org
+    flow = (
+        ApprovalFlow.objects.select_for_update()
+        .filter(organisation=target_org, action_type=action_type)
+        .first()
+    )
+    before = _flow_state(flow) if flow else None
+    if flow is None:
+        flow = ApprovalFlow(organisation=target_org, action_type=action_type)
+    flow.mode = mode
+    flow.expiry_hours = expiry_hours
+    flow.updated_at = now
+    flow.updated_by = actor
+    flow.save()
+    flow.levels.all().delete()
+    if mode == ApprovalFlow.Mode.REVIEW:
+        for position, (lv, threshold, users) in enumerate(parsed, start=1):
+            level = FlowLevel.objects.create(
+                flow=flow, position=position, name=lv.name[:100],
+                required_approvals=lv.required_approvals, forbid_initiator=lv.forbid_initiator,
+                min_amount=threshold, amount_currency=lv.currency if threshold is not None else "",
+                approver_role_codes=sorted(set(lv.role_codes or [])),
+            )  # fmt: skip
+            level.approver_users.set(users)
+    record(
+        actor=actor,
+        action="approval.flow_configure",
+        object_type="approval_flow",
+        object_id=flow.public_id,
+        object_repr=f"{action_type} ({'global' if global_flow else org.code})",
+        before=before,
+        after=_flow_state(flow),
+        now=now,
+    )
+    return flow
+
+
+@transaction.atomic(durable=True)
+def flow_delete(
+    *, actor: User, action_type: str, global_flow: bool = False, now: dt.datetime
+) -> None:
+    """Remove a flow: the action falls back to its default (see resolve_policy)."""
+    access.require(actor, perms.FLOW_MANAGE)
+    target_org = None if global_flow else actor.organisation
+    if global_flow and actor.organisation.kind != Organisation.Kind.STAFF:
+        raise NotFound(object="organisation")
+    flow = ApprovalFlow.objects.filter(organisation=target_org, action_type=action_type).first()
+    if flow is None:
+        raise NotFound(object="approval_flow")
+    before = _flow_state(flow)
+    flow.levels.all().delete()
+    flow.delete()
+    record(
+        actor=actor,
+        action="approval.flow_delete",
+        object_type="approval_flow",
+        object_id=flow.public_id,
+        object_repr=action_type,
+        before=before,
+        now=now,
+    )
