@@ -152,18 +152,24 @@ def reject(request: HttpRequest, request_id: UUID, payload: ReasonIn) -> dict[st
 @router.post("/requests/{request_id}/transfer", response=RequestDetailOut)
 def transfer(request: HttpRequest, request_id: UUID, payload: TransferIn) -> dict[str, Any]:
     req = services.transfer(
-        actor=actor(request), request_id=request_id, to_user_id=payload.to_user_id,
-        comment=payload.comment, now=clock.now(),
-    )  # fmt: skip
+        actor=actor(request),
+        request_id=request_id,
+        to_user_id=payload.to_user_id,
+        comment=payload.comment,
+        now=clock.now(),
+    )
     return presenters.request_detail(req, actor(request), clock.now())
 
 
 @router.post("/requests/{request_id}/cc", response=RequestDetailOut)
 def cc(request: HttpRequest, request_id: UUID, payload: CcIn) -> dict[str, Any]:
     req = services.cc(
-        actor=actor(request), request_id=request_id, user_ids=payload.user_ids,
-        comment=payload.comment, now=clock.now(),
-    )  # fmt: skip
+        actor=actor(request),
+        request_id=request_id,
+        user_ids=payload.user_ids,
+        comment=payload.comment,
+        now=clock.now(),
+    )
     return presenters.request_detail(req, actor(request), clock.now())
 
 
@@ -179,7 +185,10 @@ def withdraw(request: HttpRequest, request_id: UUID, payload: CommentIn) -> dict
 def batch(request: HttpRequest, payload: BatchIn) -> list[dict[str, Any]]:
     """Approve or reject many: one transaction per request, a result per request."""
     results = services.batch_decide(
-        actor=actor(request), request_ids=payload.request_ids, decision=payload.decision,
-        reason=payload.reason, now=clock.now(),
-    )  # fmt: skip
+        actor=actor(request),
+        request_ids=payload.request_ids,
+        decision=payload.decision,
+        reason=payload.reason,
+        now=clock.now(),
+    )
     return [r.__dict__ for r in results]

@@ -11,8 +11,20 @@ from openpyxl import Workbook
 from .models import ApprovalRequest
 from .presenters import amount_text
 
-COLUMNS = ["id", "action_type", "summary", "status", "level", "initiator", "amount", "currency",
-           "submitted", "expires", "decided", "reject_reason"]  # fmt: skip
+COLUMNS = [
+    "id",
+    "action_type",
+    "summary",
+    "status",
+    "level",
+    "initiator",
+    "amount",
+    "currency",
+    "submitted",
+    "expires",
+    "decided",
+    "reject_reason",
+]
 
 
 def _row(r: ApprovalRequest) -> list[str]:
@@ -20,10 +32,19 @@ def _row(r: ApprovalRequest) -> list[str]:
         return timezone.localtime(d).isoformat() if d else ""  # type: ignore[arg-type]
 
     return [
-        str(r.public_id), r.action_type, r.summary, r.status,
-        f"{r.current_level}/{r.level_count}", r.initiator.username, amount_text(r) or "",
-        r.currency, when(r.created_at), when(r.expires_at), when(r.decided_at), r.reject_reason,
-    ]  # fmt: skip
+        str(r.public_id),
+        r.action_type,
+        r.summary,
+        r.status,
+        f"{r.current_level}/{r.level_count}",
+        r.initiator.username,
+        amount_text(r) or "",
+        r.currency,
+        when(r.created_at),
+        when(r.expires_at),
+        when(r.decided_at),
+        r.reject_reason,
+    ]
 
 
 def response(rows: Iterable[ApprovalRequest], fmt: str, name: str) -> HttpResponse:

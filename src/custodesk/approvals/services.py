@@ -141,7 +141,7 @@ def resolve_policy(action: registry.ActionType, org: Organisation, amount: Money
                     d.forbid_initiator,
                     [],
                     _roles_by_code(org, d.role_codes) or _roles_by_code(org, [FALLBACK_ROLE]),
-                )  # fmt: skip
+                )
                 for d in defaults
             ],
             "action-default",
@@ -298,7 +298,8 @@ def _submit(
         access.require(actor, action.permission)
     model = _validate_payload(action, payload)
     preview = action.check(actor=actor, payload=model, now=now)
-    org = actor.organisation
+    # read the organisation afresh: its policy (dual-admin mode) may have just changed
+    org = Organisation.objects.get(pk=actor.organisation_id)
     policy = resolve_policy(action, org, preview.amount)
     summary = action.describe(payload=model)[:300]
     dedup = f"{action.code}:{preview.dedup_key}"[:200]
@@ -399,24 +400,49 @@ def _approve(*, actor: User, request_id: Any, comment: str, now: dt.datetime) ->
         raise AlreadyDecided()
     before = _state(req)
     RequestAction.objects.create(
-        request=req, kind=RequestAction.Kind.APPROVE, level=level.position, actor=actor,
-        comment=comment, at=now,
-    )  # fmt: skip
+        request=req,
+        kind=RequestAction.Kind.APPROVE,
+        level=level.position,
+        actor=actor,
+        comment=comment,
+        at=now,
+    )
     approvals = RequestAction.objects.filter(
         request=req, kind=RequestAction.Kind.APPROVE, level=level.position
     ).count()
     if approvals < level.required_approvals:
-        _audit(req, actor=actor, action="approve", before=before,
-               after={**_state(req), "approvals": approvals}, reason=comment, now=now)  # fmt: skip
+        _audit(
+            req,
+            actor=actor,
+            action="approve",
+            before=before,
+            after={**_state(req), "approvals": approvals},
+            reason=comment,
+            now=now,
+        )
         return Decision(req, False)
     if level.position < req.level_count:
         req.current_level = level.position + 1
         req.save(update_fields=["current_level"])
-        _audit(req, actor=actor, action="approve", before=before, after=_state(req),
-               reason=comment, now=now)  # fmt: skip
+        _audit(
+            req,
+            actor=actor,
+            action="approve",
+            before=before,
+            after=_state(req),
+            reason=comment,
+            now=now,
+        )
         return Decision(req, False)
-    _audit(req, actor=actor, action="approve", before=before, after=_state(req), reason=comment,
-           now=now)  # fmt: skip
+    _audit(
+        req,
+        actor=actor,
+        action="approve",
+        before=before,
+        after=_state(req),
+        reason=comment,
+        now=now,
+    )
     result = _execute(req, registry.get(req.action_type), approver=actor, now=now)
     return Decision(req, True, result)
 
@@ -442,12 +468,23 @@ def _reject(*, actor: User, request_id: Any, reason: str, now: dt.datetime) -> D
     req.reject_reason = reason.strip()
     req.save(update_fields=["status", "decided_at", "reject_reason"])
     RequestAction.objects.create(
-        request=req, kind=RequestAction.Kind.REJECT, level=level.position, actor=actor,
-        comment=req.reject_reason, at=now,
-    )  # fmt: skip
+        request=req,
+        kind=RequestAction.Kind.REJECT,
+        level=level.position,
+        actor=actor,
+        comment=req.reject_reason,
+        at=now,
+    )
     _release(req, now=now)
-    _audit(req, actor=actor, action="reject", before=before, after=_state(req),
-           reason=req.reject_reason, now=now)  # fmt: skip
+    _audit(
+        req,
+        actor=actor,
+        action="reject",
+        before=before,
+        after=_state(req),
+        reason=req.reject_reason,
+        now=now,
+    )
     return Decision(req, False)
 
 
@@ -525,11 +562,23 @@ def transfer(
     rows.filter(user=actor, excluded=False).delete()
     RequestAssignee.objects.create(request=req, level=level.position, user=actor, excluded=True)
     RequestAction.objects.create(
-        request=req, kind=RequestAction.Kind.TRANSFER, level=level.position, actor=actor,
-        target=target, comment=comment, at=now,
-    )  # fmt: skip
-    _audit(req, actor=actor, action="transfer", before={"approver": actor.username},
-           after={"approver": target.username}, reason=comment, now=now)  # fmt: skip
+        request=req,
+        kind=RequestAction.Kind.TRANSFER,
+        level=level.position,
+        actor=actor,
+        target=target,
+        comment=comment,
+        at=now,
+    )
+    _audit(
+        req,
+        actor=actor,
+        action="transfer",
+        before={"approver": actor.username},
+        after={"approver": target.username},
+        reason=comment,
+        now=now,
+    )
     return req
 
 
@@ -563,12 +612,18 @@ def cc(
                 target=t,
                 comment=comment,
                 at=now,
-            )  # fmt: skip
+            )
             for t in new
         ]
     )
-    _audit(req, actor=actor, action="cc", after={"cc": sorted(t.username for t in new)},
-           reason=comment, now=now)  # fmt: skip
+    _audit(
+        req,
+        actor=actor,
+        action="cc",
+        after={"cc": sorted(t.username for t in new)},
+        reason=comment,
+        now=now,
+    )
     return req
 
 
@@ -590,8 +645,15 @@ def withdraw(
         request=req, kind=RequestAction.Kind.WITHDRAW, actor=actor, comment=reason, at=now
     )
     _release(req, now=now)
-    _audit(req, actor=actor, action="withdraw", before=before, after=_state(req), reason=reason,
-           now=now)  # fmt: skip
+    _audit(
+        req,
+        actor=actor,
+        action="withdraw",
+        before=before,
+        after=_state(req),
+        reason=reason,
+        now=now,
+    )
     return req
 
 
@@ -702,18 +764,24 @@ def flow_configure(
                     ).minor
                 except ValidationFailed as exc:
                     errors.extend(
-                        FieldError(e.field if e.field.startswith("levels") else f"levels.{i}.currency",
-                                   e.rule, e.message)
+                        FieldError(
+                            e.field if e.field.startswith("levels") else f"levels.{i}.currency",
+                            e.rule,
+                            e.message,
+                        )
                         for e in exc.errors
-                    )  # fmt: skip
+                    )
         users = list(User.objects.filter(public_id__in=lv.user_ids or [], organisation=org))
         if len(users) != len(set(map(str, lv.user_ids or []))):
             errors.append(FieldError(f"levels.{i}.user_ids", "exists", _("Unknown user.")))
         if global_flow and users:
             errors.append(
-                FieldError(f"levels.{i}.user_ids", "global_roles_only",
-                           _("A flow for every organisation names roles, not users."))
-            )  # fmt: skip
+                FieldError(
+                    f"levels.{i}.user_ids",
+                    "global_roles_only",
+                    _("A flow for every organisation names roles, not users."),
+                )
+            )
         known = set(Role.objects.filter(organisation=org).values_list("code", flat=True))
         unknown = [c for c in (lv.role_codes or []) if c not in known]
         if unknown and not global_flow:
@@ -739,11 +807,15 @@ def flow_configure(
     if mode == ApprovalFlow.Mode.REVIEW:
         for position, (lv, threshold, users) in enumerate(parsed, start=1):
             level = FlowLevel.objects.create(
-                flow=flow, position=position, name=lv.name[:100],
-                required_approvals=lv.required_approvals, forbid_initiator=lv.forbid_initiator,
-                min_amount=threshold, amount_currency=lv.currency if threshold is not None else "",
+                flow=flow,
+                position=position,
+                name=lv.name[:100],
+                required_approvals=lv.required_approvals,
+                forbid_initiator=lv.forbid_initiator,
+                min_amount=threshold,
+                amount_currency=lv.currency if threshold is not None else "",
                 approver_role_codes=sorted(set(lv.role_codes or [])),
-            )  # fmt: skip
+            )
             level.approver_users.set(users)
     record(
         actor=actor,

@@ -13,10 +13,23 @@ from openpyxl import Workbook
 from .models import AuditEntry
 
 COLUMNS = [
-    "seq", "at", "actor", "organisation", "roles", "channel", "ip", "request_id",
-    "action", "object_type", "object_id", "object", "before", "after", "reason",
+    "seq",
+    "at",
+    "actor",
+    "organisation",
+    "roles",
+    "channel",
+    "ip",
+    "request_id",
+    "action",
+    "object_type",
+    "object_id",
+    "object",
+    "before",
+    "after",
+    "reason",
     "approval_request_id",
-]  # fmt: skip
+]
 
 
 def _row(e: AuditEntry) -> list[str | int]:

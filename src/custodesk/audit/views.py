@@ -10,8 +10,16 @@ from custodesk.identity.models import User
 from . import exports, selectors
 from . import permissions as perms
 
-AUDIT_FILTERS = ["action", "actor", "object_type", "object_id", "approval_request_id", "ip",
-                 "date_from", "date_to"]  # fmt: skip
+AUDIT_FILTERS = [
+    "action",
+    "actor",
+    "object_type",
+    "object_id",
+    "approval_request_id",
+    "ip",
+    "date_from",
+    "date_to",
+]
 
 
 @console_view

@@ -17,6 +17,7 @@ from django.db import connection
 
 from custodesk.core import context
 from custodesk.core.clock import FixedClock, set_clock
+from custodesk.testing import actions as _test_actions  # noqa: F401 - registers testing.payment
 
 HK = zoneinfo.ZoneInfo("Asia/Hong_Kong")
 PASSWORD = "Correct-Horse-42"  # noqa: S105 - test password

@@ -25,11 +25,21 @@ class Command(BaseCommand):
         if opts["with_worker"]:
             worker = subprocess.Popen([sys.executable, "-m", "custodesk", "worker"], env=env)
         cmd = [
-            sys.executable, "-m", "gunicorn", "custodesk.config.wsgi:application",
-            "--bind", f"{opts['host']}:{opts['port']}",
-            "--workers", str(opts["workers"]), "--threads", str(opts["threads"]),
-            "--access-logfile", "-", "--graceful-timeout", "10",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "custodesk.config.wsgi:application",
+            "--bind",
+            f"{opts['host']}:{opts['port']}",
+            "--workers",
+            str(opts["workers"]),
+            "--threads",
+            str(opts["threads"]),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+        ]
         web = subprocess.Popen(cmd, env=env)
 
         def stop(signum: int, frame: Any) -> None:
