@@ -122,13 +122,21 @@ def export(request: HttpRequest, filters: Query[InboxFilters], format: str = "cs
     return exports.response(qs[:50_000], format, f"approvals-{box}")
 
 
+@router.post("/requests/batch", response=list[BatchItemOut])
+def batch(request: HttpRequest, payload: BatchIn) -> list[dict[str, Any]]:
+    """Approve or reject many: one transaction per request, a result per request."""
+    results = services.batch_decide(
+        actor=actor(request),
+        request_ids=payload.request_ids,
+        decision=payload.decision,
+        reason=payload.reason,
+        now=clock.now(),
+    )
+    return [r.__dict__ for r in results]
+
+
 @router.get("/requests/{request_id}", response=RequestDetailOut)
 def detail(request: HttpRequest, request_id: UUID) -> dict[str, Any]:
-    req = selectors.request_detail(actor=actor(request), public_id=request_id)
-    return presenters.request_detail(req, actor(request), clock.now())
-
-
-def _detail(request: HttpRequest, request_id: UUID) -> dict[str, Any]:
     req = selectors.request_detail(actor=actor(request), public_id=request_id)
     return presenters.request_detail(req, actor(request), clock.now())
 
@@ -179,16 +187,3 @@ def withdraw(request: HttpRequest, request_id: UUID, payload: CommentIn) -> dict
         actor=actor(request), request_id=request_id, reason=payload.comment, now=clock.now()
     )
     return presenters.request_detail(req, actor(request), clock.now())
-
-
-@router.post("/requests/batch", response=list[BatchItemOut])
-def batch(request: HttpRequest, payload: BatchIn) -> list[dict[str, Any]]:
-    """Approve or reject many: one transaction per request, a result per request."""
-    results = services.batch_decide(
-        actor=actor(request),
-        request_ids=payload.request_ids,
-        decision=payload.decision,
-        reason=payload.reason,
-        now=clock.now(),
-    )
-    return [r.__dict__ for r in results]
