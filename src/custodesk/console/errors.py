@@ -16,8 +16,10 @@ def error_text(exc: DomainError) -> str:
 def to_form(form: forms.Form, exc: DomainError) -> None:
     if isinstance(exc, ValidationFailed):
         for err in exc.errors:
-            field = err.field if err.field in form.fields else None
-            form.add_error(field, str(err.message))
+            if err.field in form.fields:
+                form.add_error(err.field, str(err.message))
+            else:
+                form.add_error(None, f"{err.field}: {err.message}")
         return
     field = exc.data.get("field")
     form.add_error(field if field in form.fields else None, error_text(exc))

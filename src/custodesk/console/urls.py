@@ -1,12 +1,14 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from custodesk.approvals import permissions as approval_perms
+from custodesk.approvals import views as approval_views
 from custodesk.audit import permissions as audit_perms
 from custodesk.audit import views as audit_views
 from custodesk.identity import permissions as identity_perms
 from custodesk.identity import views as identity_views
 
-from . import menu, views
+from . import context_processors, menu, views
 
 app_name = "console"
 
@@ -36,6 +38,20 @@ urlpatterns = [
         identity_views.session_force_logout,
         name="session_force_logout",
     ),
+    path("approvals/", approval_views.inbox, name="approvals"),
+    path("approvals/batch/", approval_views.batch, name="approval_batch"),
+    path("approvals/flows/", approval_views.flow_list, name="approval_flows"),
+    path(
+        "approvals/flows/<str:action_type>/",
+        approval_views.flow_edit,
+        name="approval_flow_edit",
+    ),
+    path("approvals/<uuid:public_id>/", approval_views.detail, name="approval_detail"),
+    path(
+        "approvals/<uuid:public_id>/<slug:action>/",
+        approval_views.decide,
+        name="approval_decide",
+    ),
     path("audit/", audit_views.audit_list, name="audit_list"),
     path("audit/<uuid:public_id>/", audit_views.audit_detail, name="audit_detail"),
 ]
@@ -43,6 +59,13 @@ urlpatterns = [
 menu.section("home", _("Workbench"), 0)
 menu.register("home", menu.MenuItem(_("Home"), "console:home", None, 0))
 menu.register("home", menu.MenuItem(_("My security"), "console:security", None, 10))
+menu.section("approvals", _("Approvals"), 50)
+menu.register("approvals", menu.MenuItem(_("Approval inbox"), "console:approvals", None, 10))
+menu.register(
+    "approvals",
+    menu.MenuItem(_("Approval flows"), "console:approval_flows", approval_perms.FLOW_MANAGE, 20),
+)
+context_processors.register_badge(approval_views.pending_badge)
 menu.section("system", _("System management"), 900)
 menu.register(
     "system", menu.MenuItem(_("Users"), "console:user_list", identity_perms.USER_VIEW, 10)
