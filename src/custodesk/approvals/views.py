@@ -131,7 +131,15 @@ def batch(request: HttpRequest) -> HttpResponse:
         str(r.public_id): r.summary
         for r in ApprovalRequest.objects.filter(public_id__in=[r.request_id for r in results])
     }
-    rows = [{**r.__dict__, "summary": summaries.get(r.request_id, "")} for r in results]
+    labels = dict(ApprovalRequest.Status.choices)
+    rows = [
+        {
+            **r.__dict__,
+            "summary": summaries.get(r.request_id, ""),
+            "status_label": labels.get(r.status or "", ""),
+        }
+        for r in results
+    ]
     return render(
         request,
         "approvals/batch_result.html",
