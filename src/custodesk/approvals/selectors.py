@@ -31,7 +31,7 @@ class RequestFilter(filters.FilterSet):
         fields = ["status"]
 
 
-def _my_roles(user: User) -> QuerySet[RoleGrant]:
+def _my_roles(user: User) -> QuerySet[RoleGrant, Any]:
     return RoleGrant.objects.filter(user=user, revoked_at__isnull=True).values("role_id")
 
 
@@ -135,6 +135,7 @@ def levels_with_approvers(req: ApprovalRequest) -> list[dict[str, Any]]:
     approvals = {
         (a.level, a.actor.username)
         for a in req.actions.filter(kind=RequestAction.Kind.APPROVE).select_related("actor")
+        if a.actor is not None
     }
     for level in req.levels.order_by("position"):
         rows = req.assignees.filter(level=level.position).select_related("user", "role")

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "custodesk.audit",
     "custodesk.identity",
     "custodesk.approvals",
+    "custodesk.ledger",
     "custodesk.console",
 ]
 

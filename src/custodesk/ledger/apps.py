@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerConfig(AppConfig):
+    name = "custodesk.ledger"
+    label = "ledger"
+    verbose_name = _("Ledger")
+
+    def ready(self) -> None:
+        from . import permissions  # noqa: F401

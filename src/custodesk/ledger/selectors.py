@@ -1,0 +1,213 @@
+"""Ledger reads: balances (now and as of a past moment), statements, transfer lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from custodesk.core.errors import ValidationFailed
+
+from . import errors as E
+from .models import AccountFreeze, LedgerAccount, LedgerTransfer, RefusedTransfer
+from .services import counters
+
+POSTED_FLAGS = ("posted", "post_pending")
+
+
+@dataclass(frozen=True)
+class Balance:
+    account: str
+    currency: str
+    debits_posted: int
+    credits_posted: int
+    debits_pending: int
+    credits_pending: int
+    frozen_amount: int
+    as_of: dt.datetime | None
+
+    @property
+    def balance(self) -> int:
+        """Credit-normal net (what the ledger owes the owner): credits − debits posted."""
+        return self.credits_posted - self.debits_posted
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.debits_pending - self.frozen_amount
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "currency": self.currency,
+            "debits_posted": self.debits_posted,
+            "credits_posted": self.credits_posted,
+            "debits_pending": self.debits_pending,
+            "credits_pending": self.credits_pending,
+            "frozen_amount": self.frozen_amount,
+            "balance": self.balance,
+            "available": self.available,
+            "as_of": self.as_of,
+        }
+
+
+def account_get(*, public_id: Any = None, code: str | None = None) -> LedgerAccount:
+    qs = LedgerAccount.objects.all()
+    a = qs.filter(public_id=public_id).first() if public_id else qs.filter(code=code).first()
+    if a is None:
+        raise E.AccountNotFound()
+    return a
+
+
+def _sum(qs: QuerySet[LedgerTransfer]) -> int:
+    return int(qs.aggregate(s=Sum("amount"))["s"] or 0)
+
+
+def _frozen_at(a: LedgerAccount, at: dt.datetime) -> int:
+    return int(
+        AccountFreeze.objects.filter(account=a, kind="amount", placed_at__lte=at)
+        .filter(Q(released_at__isnull=True) | Q(released_at__gt=at))
+        .aggregate(s=Sum("amount"))["s"]
+        or 0
+    )
+
+
+def balance(a: LedgerAccount, *, as_of: dt.datetime | None = None) -> Balance:
+    """Now: from the counters.  ``as_of``: recomputed from the transfers booked up to then
+    (a hold counts as pending until the transfer that posted or voided it)."""
+    if as_of is None:
+        dp, cp, dpe, cpe = counters(a)
+        return Balance(a.code, a.currency, dp, cp, dpe, cpe, a.frozen_amount, None)
+    upto = LedgerTransfer.objects.filter(created_at__lte=as_of)
+    posted = upto.filter(flag__in=POSTED_FLAGS)
+    unresolved = upto.filter(flag="pending").exclude(resolutions__created_at__lte=as_of)
+    return Balance(
+        a.code,
+        a.currency,
+        _sum(posted.filter(debit_account=a)),
+        _sum(posted.filter(credit_account=a)),
+        _sum(unresolved.filter(debit_account=a)),
+        _sum(unresolved.filter(credit_account=a)),
+        _frozen_at(a, as_of),
+        as_of,
+    )
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: str
+    currency: str
+    date_from: dt.date
+    date_to: dt.date
+    opening: int
+    closing: int
+    lines: list[dict[str, Any]]
+
+
+def statement(a: LedgerAccount, *, date_from: dt.date, date_to: dt.date) -> Statement:
+    """Posted movements by **business date** (inclusive range), with running balance.
+
+    Balances are credit-normal (credits − debits), as a member or client reads them.
+    """
+    if date_to < date_from:
+        raise ValidationFailed.single("date_to", "after_date_from", "date_to is before date_from")
+    posted = LedgerTransfer.objects.filter(flag__in=POSTED_FLAGS).filter(
+        Q(debit_account=a) | Q(credit_account=a)
+    )
+    before = posted.filter(business_date__lt=date_from)
+    opening = _sum(before.filter(credit_account=a)) - _sum(before.filter(debit_account=a))
+    running = opening
+    lines = []
+    for t in (
+        posted.filter(business_date__gte=date_from, business_date__lte=date_to)
+        .select_related("debit_account", "credit_account")
+        .order_by("business_date", "id")
+    ):
+        credit = t.credit_account_id == a.pk
+        running += t.amount if credit else -t.amount
+        lines.append(
+            {
+                "id": str(t.public_id),
+                "business_date": t.business_date,
+                "created_at": t.created_at,
+                "kind": t.kind,
+                "counterparty": t.debit_account.code if credit else t.credit_account.code,
+                "debit": 0 if credit else t.amount,
+                "credit": t.amount if credit else 0,
+                "balance": running,
+                "metadata": t.metadata,
+            }
+        )
+    return Statement(a.code, a.currency, date_from, date_to, opening, running, lines)
+
+
+def transfers(
+    *, filters: dict[str, Any] | None = None, after_id: int | None = None, limit: int = 100
+) -> list[LedgerTransfer]:
+    """Newest first, keyset-paginated on the id (``after_id``: the last id of the previous page)."""
+    f = filters or {}
+    qs = LedgerTransfer.objects.select_related("debit_account", "credit_account", "pending")
+    if f.get("account"):
+        qs = qs.filter(Q(debit_account__code=f["account"]) | Q(credit_account__code=f["account"]))
+    if f.get("kind"):
+        qs = qs.filter(kind=f["kind"])
+    if f.get("flag"):
+        qs = qs.filter(flag=f["flag"])
+    if f.get("pending_state"):
+        qs = qs.filter(pending_state=f["pending_state"])
+    if f.get("currency"):
+        qs = qs.filter(currency=f["currency"])
+    if f.get("date_from"):
+        qs = qs.filter(business_date__gte=f["date_from"])
+    if f.get("date_to"):
+        qs = qs.filter(business_date__lte=f["date_to"])
+    if f.get("amount_min") is not None:
+        qs = qs.filter(amount__gte=f["amount_min"])
+    if f.get("amount_max") is not None:
+        qs = qs.filter(amount__lte=f["amount_max"])
+    if f.get("metadata_key"):
+        key = f["metadata_key"]
+        if f.get("metadata_value") is not None:
+            qs = qs.filter(**{f"metadata__{key}": f["metadata_value"]})
+        else:
+            qs = qs.filter(metadata__has_key=key)
+    if after_id is not None:
+        qs = qs.filter(pk__lt=after_id)
+    return list(qs.order_by("-id")[: max(1, min(limit, 1000))])
+
+
+def refused(
+    *, filters: dict[str, Any] | None = None, limit: int = 100
+) -> QuerySet[RefusedTransfer]:
+    f = filters or {}
+    qs = RefusedTransfer.objects.all()
+    if f.get("code"):
+        qs = qs.filter(code=f["code"])
+    if f.get("account_id"):
+        qs = qs.filter(Q(debit_account_id=f["account_id"]) | Q(credit_account_id=f["account_id"]))
+    return qs.order_by("-id")[: max(1, min(limit, 1000))]
+
+
+def accounts(*, filters: dict[str, Any] | None = None) -> QuerySet[LedgerAccount]:
+    f = filters or {}
+    qs = LedgerAccount.objects.all()
+    for field in ("kind", "currency", "status", "owner_id"):
+        if f.get(field):
+            qs = qs.filter(**{field: f[field]})
+    if f.get("q"):
+        qs = qs.filter(Q(code__icontains=f["q"]) | Q(name__icontains=f["q"]))
+    return qs.order_by("code")
+
+
+def active_freezes(a: LedgerAccount) -> QuerySet[AccountFreeze]:
+    return AccountFreeze.objects.filter(account=a, released_at__isnull=True).order_by("-placed_at")
+
+
+def pending_holds(*, account: LedgerAccount | None = None) -> QuerySet[LedgerTransfer]:
+    qs = LedgerTransfer.objects.filter(flag="pending", pending_state="pending").select_related(
+        "debit_account", "credit_account"
+    )
+    if account is not None:
+        qs = qs.filter(Q(debit_account=account) | Q(credit_account=account))
+    return qs.order_by("timeout_at", "id")

@@ -1,0 +1,180 @@
+"""Booking through the engine: posted, pending, post/void, refusals, idempotency, groups."""
+
+import datetime as dt
+
+import pytest
+
+from custodesk.ledger import services
+from custodesk.ledger.models import LedgerAccount, LedgerTransfer, RefusedTransfer
+from custodesk.ledger.services import TransferSpec
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def accounts(clock):
+    def open_(code, **kw):
+        return services.account_open(
+            actor=None,
+            code=code,
+            kind=kw.pop("kind", "member_sub"),
+            currency="HKD",
+            now=clock.now(),
+            **kw,
+        )
+
+    summary = open_("SUM-1", kind="market_summary", hot=True)
+    alice = open_("M-ALICE", debits_must_not_exceed_credits=True)
+    bob = open_("M-BOB", debits_must_not_exceed_credits=True)
+    return summary, alice, bob
+
+
+def book(clock, *specs):
+    return services.book(list(specs), now=clock.now(), business_date=clock.business_date())
+
+
+def fresh(a):
+    return LedgerAccount.objects.get(pk=a.pk)
+
+
+def test_deposit_transfer_and_insufficient_funds(accounts, clock):
+    summary, alice, bob = accounts
+    [dep] = book(clock, TransferSpec(summary.pk, alice.pk, 10_000, "HKD", kind="deposit"))
+    assert dep.ok and dep.transfer["amount"] == 10_000
+    [pay] = book(clock, TransferSpec(alice.pk, bob.pk, 2_500, "HKD"))
+    assert pay.ok
+    [too_much] = book(clock, TransferSpec(alice.pk, bob.pk, 7_501, "HKD"))
+    assert not too_much.ok and too_much.code == "exceeds_credits"
+    assert services.counters(fresh(alice)) == (2_500, 10_000, 0, 0)
+    assert services.counters(fresh(summary)) == (10_000, 0, 0, 0)  # hot: in shards
+    assert RefusedTransfer.objects.get().code == "exceeds_credits"
+    assert services.verify() == []
+
+
+def test_pending_post_partial_and_void(accounts, clock):
+    summary, alice, bob = accounts
+    book(clock, TransferSpec(summary.pk, alice.pk, 10_000, "HKD"))
+    [hold] = book(clock, TransferSpec(alice.pk, summary.pk, 6_000, "HKD", flag="pending"))
+    assert services.counters(fresh(alice)) == (0, 10_000, 6_000, 0)
+    [blocked] = book(clock, TransferSpec(alice.pk, bob.pk, 4_001, "HKD"))
+    assert blocked.code == "exceeds_credits"
+    pid = hold.transfer["internal_id"]
+    [post] = book(clock, TransferSpec(flag="post_pending", pending_id=pid, amount=5_000))
+    assert post.ok and post.transfer["amount"] == 5_000
+    assert services.counters(fresh(alice)) == (5_000, 10_000, 0, 0)
+    [again] = book(clock, TransferSpec(flag="void_pending", pending_id=pid))
+    assert again.code == "pending_transfer_already_resolved"
+    [hold2] = book(clock, TransferSpec(alice.pk, summary.pk, 1_000, "HKD", flag="pending"))
+    [void] = book(
+        clock, TransferSpec(flag="void_pending", pending_id=hold2.transfer["internal_id"])
+    )
+    assert void.ok
+    assert LedgerTransfer.objects.get(pk=hold2.transfer["internal_id"]).pending_state == "voided"
+    assert services.verify() == []
+
+
+def test_idempotency_replay_and_conflict(accounts, clock):
+    summary, alice, _ = accounts
+    spec = TransferSpec(summary.pk, alice.pk, 100, "HKD", idempotency_key="dep-1")
+    first = book(clock, spec)[0]
+    second = book(clock, spec)[0]
+    assert second.ok and second.replayed and second.transfer["id"] == first.transfer["id"]
+    other = TransferSpec(summary.pk, alice.pk, 101, "HKD", idempotency_key="dep-1")
+    assert book(clock, other)[0].code == "idempotency_conflict"
+    assert LedgerTransfer.objects.filter(idempotency_key="dep-1").count() == 1
+
+
+def test_batch_with_invalid_items_and_atomic_group(accounts, clock):
+    summary, alice, bob = accounts
+    specs = [TransferSpec(summary.pk, alice.pk, 1, "HKD") for _ in range(1000)]
+    for i in (10, 500, 999):
+        specs[i] = TransferSpec(alice.pk, bob.pk, 10**9, "HKD")
+    results = book(clock, *specs)
+    assert [r.index for r in results if not r.ok] == [10, 500, 999]
+    assert sum(r.ok for r in results) == 997
+    group = [
+        TransferSpec(summary.pk, bob.pk, 50, "HKD", group_id="g1"),
+        TransferSpec(bob.pk, alice.pk, 10**6, "HKD", group_id="g1"),
+    ]
+    out = book(clock, *group)
+    assert [r.code for r in out] == ["group_failed", "exceeds_credits"]
+    assert services.counters(fresh(bob)) == (0, 0, 0, 0)
+    assert services.verify() == []
+
+
+def test_freezes_block_and_release(accounts, clock):
+    summary, alice, bob = accounts
+    book(clock, TransferSpec(summary.pk, alice.pk, 1_000, "HKD"))
+    f = services.freeze_place(
+        actor=None, account_id=alice.pk, kind="debit", reason_code="COURT", now=clock.now()
+    )
+    assert book(clock, TransferSpec(alice.pk, bob.pk, 1, "HKD"))[0].code == "account_debit_frozen"
+    assert book(clock, TransferSpec(summary.pk, alice.pk, 1, "HKD"))[0].ok
+    services.freeze_release(actor=None, freeze_id=f.public_id, reason="lifted", now=clock.now())
+    amt = services.freeze_place(
+        actor=None,
+        account_id=alice.pk,
+        kind="amount",
+        amount=900,
+        reason_code="HOLD",
+        expires_at=clock.now() + dt.timedelta(days=1),
+        now=clock.now(),
+    )
+    assert book(clock, TransferSpec(alice.pk, bob.pk, 102, "HKD"))[0].code == "exceeds_credits"
+    assert book(clock, TransferSpec(alice.pk, bob.pk, 101, "HKD"))[0].ok
+    clock.advance(days=1)
+    assert services.release_expired_freezes(now=clock.now()) == 1
+    amt.refresh_from_db()
+    assert amt.released_at is not None
+    assert services.verify() == []
+
+
+def test_close_needs_zero_balance(accounts, clock):
+    summary, alice, bob = accounts
+    book(clock, TransferSpec(summary.pk, alice.pk, 5, "HKD"))
+    with pytest.raises(Exception) as exc:
+        services.account_close(actor=None, account_id=alice.pk, reason="x", now=clock.now())
+    assert exc.value.code == "account_has_balance"
+    services.account_close(actor=None, account_id=bob.pk, reason="unused", now=clock.now())
+    assert book(clock, TransferSpec(alice.pk, bob.pk, 1, "HKD"))[0].code == "account_closed"
+
+
+def test_pending_timeout_and_sealing(accounts, clock):
+    summary, alice, _ = accounts
+    book(clock, TransferSpec(summary.pk, alice.pk, 500, "HKD"))
+    [hold] = book(
+        clock, TransferSpec(alice.pk, summary.pk, 200, "HKD", flag="pending", timeout_seconds=60)
+    )
+    clock.advance(seconds=61)
+    assert services.expire_pending(now=clock.now(), business_date=clock.business_date()) == 1
+    assert LedgerTransfer.objects.get(pk=hold.transfer["internal_id"]).pending_state == "expired"
+    assert services.counters(fresh(alice)) == (0, 500, 0, 0)
+    clock.advance(seconds=10)
+    s = services.seal(now=clock.now())
+    assert s is not None and s.count == 3
+    assert services.verify() == []
+
+
+def test_balance_as_of_and_statement(accounts, clock):
+    from custodesk.ledger import selectors
+
+    summary, alice, bob = accounts
+    t0 = clock.now()
+    book(clock, TransferSpec(summary.pk, alice.pk, 1_000, "HKD"))
+    clock.advance(hours=1)
+    t1 = clock.now()
+    [hold] = book(clock, TransferSpec(alice.pk, bob.pk, 300, "HKD", flag="pending"))
+    clock.advance(hours=1)
+    book(clock, TransferSpec(flag="post_pending", pending_id=hold.transfer["internal_id"]))
+    a = fresh(alice)
+    assert selectors.balance(a, as_of=t0).balance == 1_000
+    at_t1 = selectors.balance(a, as_of=t1)
+    assert (at_t1.balance, at_t1.debits_pending, at_t1.available) == (1_000, 300, 700)
+    now_bal = selectors.balance(a)
+    assert (now_bal.balance, now_bal.debits_pending) == (700, 0)
+    st = selectors.statement(a, date_from=clock.business_date(), date_to=clock.business_date())
+    assert (st.opening, st.closing) == (0, 700)
+    assert [(ln["credit"], ln["debit"], ln["balance"]) for ln in st.lines] == [
+        (1_000, 0, 1_000),
+        (0, 300, 700),
+    ]
