@@ -131,10 +131,12 @@ def _mount() -> None:
     from custodesk.approvals.api import router as approvals_router
     from custodesk.audit.api import router as audit_router
     from custodesk.identity.api import router as identity_router
+    from custodesk.ledger.api import router as ledger_router
 
     api.add_router("", identity_router)
     api.add_router("/audit", audit_router)
     api.add_router("/approvals", approvals_router)
+    api.add_router("/ledger", ledger_router)
 
 
 _mount()

@@ -157,6 +157,22 @@ def forget_account(account_id: int) -> None:
         _hot.pop(account_id, None)
 
 
+_cache_clearers: list[Callable[[], None]] = []
+
+
+def register_cache(clear: Callable[[], None]) -> None:
+    """Caches keyed on account ids/codes (immutable in production) register here so that
+    tests, which flush the database between cases, can clear them."""
+    _cache_clearers.append(clear)
+
+
+def clear_caches() -> None:
+    with _meta_lock:
+        _hot.clear()
+    for clear in _cache_clearers:
+        clear()
+
+
 _ACC_COLS = (
     "id, currency, status, debits_must_not_exceed_credits, credits_must_not_exceed_debits, hot, "
     "debit_blocks, credit_blocks, frozen_amount, debits_posted, credits_posted, "

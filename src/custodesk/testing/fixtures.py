@@ -35,6 +35,17 @@ def clock() -> Iterator[FixedClock]:
 
 
 @pytest.fixture(autouse=True)
+def _ledger_caches() -> Iterator[None]:
+    """Account-id caches are safe in production (accounts are never deleted) but not
+    across tests, which flush the database."""
+    from custodesk.ledger import engine
+
+    engine.clear_caches()
+    yield
+    engine.clear_caches()
+
+
+@pytest.fixture(autouse=True)
 def request_context() -> Iterator[context.RequestContext]:
     ctx = context.RequestContext(
         request_id=context.new_request_id(), channel="test", ip="127.0.0.1", user_agent="pytest"

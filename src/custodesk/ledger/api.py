@@ -1,0 +1,413 @@
+"""Ledger API (/api/v1/ledger): staff only, permissions ``ledger.*``.
+
+Amounts travel as decimal strings with their currency; the ledger books integer
+minor units.  ``Idempotency-Key`` (header, or ``idempotency_key`` in the body):
+the same key with the same content returns the first result with the header
+``Idempotency-Replayed: true``; with other content it is refused
+(``idempotency_conflict``).  Refused transfers answer problem+json and are
+recorded as refused attempts (``GET /ledger/refused``).
+"""
+
+import csv
+import datetime as dt
+import io
+import threading
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from custodesk.core import access, clock
+from custodesk.core.apiauth import actor, auth
+from custodesk.core.errors import NotFound
+from custodesk.core.ids import parse_public_id
+from custodesk.core.money import Money
+
+from . import engine, selectors, services
+from . import errors as E
+from . import permissions as perms
+from .models import AccountFreeze, LedgerAccount, LedgerTransfer
+from .schemas import (
+    AccountIn,
+    AccountOut,
+    BalanceOut,
+    BatchIn,
+    BatchItemOut,
+    FreezeIn,
+    FreezeOut,
+    PostIn,
+    ReasonIn,
+    RefusedOut,
+    StatementOut,
+    TransferIn,
+    TransferOut,
+    TransferPage,
+    VerifyOut,
+    VoidIn,
+)
+
+router = Router(auth=auth, tags=["ledger"])
+
+
+# -- helpers -----------------------------------------------------------------------
+def _dec(minor: int | None, currency: str) -> str | None:
+    return None if minor is None else str(Money(minor, currency).to_decimal())
+
+
+def _account(ref: str) -> LedgerAccount:
+    pid = parse_public_id(ref)
+    a = (
+        LedgerAccount.objects.filter(public_id=pid).first()
+        if pid
+        else LedgerAccount.objects.filter(code=ref).first()
+    )
+    if a is None:
+        raise E.AccountNotFound(account=ref)
+    return a
+
+
+_ids_lock = threading.Lock()
+_ids: dict[str, int] = {}
+engine.register_cache(_ids.clear)
+
+
+def _account_id(ref: str) -> int:
+    """Account reference → internal id (codes and ids never change: cached)."""
+    found = _ids.get(ref)
+    if found is None:
+        found = _account(ref).pk
+        with _ids_lock:
+            _ids[ref] = found
+    return found
+
+
+def _view(request: HttpRequest) -> Any:
+    user = actor(request)
+    access.require(user, perms.VIEW)
+    return user
+
+
+def account_out(a: LedgerAccount) -> dict[str, Any]:
+    b = selectors.balance(a)
+    c = a.currency
+    return {
+        "id": a.public_id, "code": a.code, "name": a.name, "kind": a.kind, "currency": c,
+        "status": a.status, "owner_type": a.owner_type, "owner_id": a.owner_id,
+        "debits_must_not_exceed_credits": a.debits_must_not_exceed_credits,
+        "credits_must_not_exceed_debits": a.credits_must_not_exceed_debits, "hot": a.hot,
+        "balance": _dec(b.balance, c), "available": _dec(b.available, c),
+        "debits_posted": _dec(b.debits_posted, c), "credits_posted": _dec(b.credits_posted, c),
+        "debits_pending": _dec(b.debits_pending, c),
+        "credits_pending": _dec(b.credits_pending, c), "frozen_amount": _dec(a.frozen_amount, c),
+        "debit_frozen": a.debit_blocks > 0, "credit_frozen": a.credit_blocks > 0,
+        "created_at": a.created_at,
+    }  # fmt: skip
+
+
+def transfer_out(t: dict[str, Any]) -> dict[str, Any]:
+    return {**t, "amount": _dec(t["amount"], t["currency"])}
+
+
+def freeze_out(f: AccountFreeze) -> dict[str, Any]:
+    return {
+        "id": f.public_id, "account": f.account.code, "kind": f.kind,
+        "amount": _dec(f.amount, f.account.currency), "reason_code": f.reason_code,
+        "legal_reference": f.legal_reference, "placed_at": f.placed_at,
+        "expires_at": f.expires_at, "released_at": f.released_at,
+        "release_reason": f.release_reason,
+    }  # fmt: skip
+
+
+def _spec(t: TransferIn, key: str | None) -> services.TransferSpec:
+    return services.TransferSpec(
+        debit_account_id=_account_id(t.debit_account),
+        credit_account_id=_account_id(t.credit_account),
+        amount=Money.from_decimal(t.amount, t.currency.upper(), field="amount").minor,
+        currency=t.currency.upper(),
+        flag="pending" if t.pending else "posted",
+        timeout_seconds=t.timeout_seconds,
+        kind=t.kind,
+        metadata=t.metadata,
+        idempotency_key=key or t.idempotency_key,
+        group_id=t.group_id,
+    )
+
+
+def _answer(out: services.Outcome, response: HttpResponse, created: int = 201) -> Any:
+    """201 (or 200) with the transfer; a refusal raises its problem; replays say so."""
+    if out.replayed:
+        response["Idempotency-Replayed"] = "true"
+    if not out.ok:
+        raise services.refusal_error(out)
+    assert out.transfer is not None
+    return (200 if out.replayed else created), transfer_out(out.transfer)
+
+
+def _book(request: HttpRequest, spec: services.TransferSpec) -> services.Outcome:
+    user = actor(request)
+    access.require(user, perms.TRANSFER)
+    return services.book_one(
+        spec, requested_by=user, now=clock.now(), business_date=clock.business_date()
+    )
+
+
+def _pending_id(transfer_id: UUID) -> int:
+    pk = (
+        LedgerTransfer.objects.filter(public_id=transfer_id, flag="pending")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is None:
+        raise E.PendingNotFound(transfer=str(transfer_id))
+    return pk
+
+
+# -- accounts ----------------------------------------------------------------------
+class AccountFilters(Schema):
+    q: str | None = None
+    kind: str | None = None
+    currency: str | None = None
+    status: str | None = None
+    owner_id: str | None = None
+
+
+@router.post("/accounts", response={201: AccountOut})
+def create_account(request: HttpRequest, payload: AccountIn) -> Any:
+    a = services.account_open(actor=actor(request), now=clock.now(), **payload.dict())
+    return 201, account_out(a)
+
+
+@router.get("/accounts", response=list[AccountOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_accounts(request: HttpRequest, filters: Query[AccountFilters]) -> Any:
+    _view(request)
+    return [account_out(a) for a in selectors.accounts(filters=filters.dict(exclude_none=True))]
+
+
+@router.get("/accounts/{ref}", response=AccountOut)
+def get_account(request: HttpRequest, ref: str) -> Any:
+    _view(request)
+    return account_out(_account(ref))
+
+
+@router.get("/accounts/{ref}/balance", response=BalanceOut)
+def get_balance(request: HttpRequest, ref: str, as_of: dt.datetime | None = None) -> Any:
+    """Balance now, or as of a past moment (ISO 8601 with offset)."""
+    _view(request)
+    a = _account(ref)
+    b = selectors.balance(a, as_of=as_of)
+    d = b.as_dict()
+    for k in ("balance", "available", "debits_posted", "credits_posted", "debits_pending",
+              "credits_pending", "frozen_amount"):  # fmt: skip
+        d[k] = _dec(d[k], a.currency)
+    return d
+
+
+@router.get("/accounts/{ref}/statement", response={200: StatementOut})
+def get_statement(
+    request: HttpRequest, ref: str, date_from: dt.date, date_to: dt.date, format: str = "json"
+) -> Any:
+    """Statement by business date: opening balance, each posted transfer, closing.
+    ``format=csv`` downloads it."""
+    _view(request)
+    a = _account(ref)
+    st = selectors.statement(a, date_from=date_from, date_to=date_to)
+    c = a.currency
+    lines = [
+        {**ln, "debit": _dec(ln["debit"], c), "credit": _dec(ln["credit"], c),
+         "balance": _dec(ln["balance"], c)}
+        for ln in st.lines
+    ]  # fmt: skip
+    if format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["business_date", "time", "kind", "counterparty", "debit", "credit", "balance"])
+        w.writerow([st.date_from, "", "opening", "", "", "", _dec(st.opening, c)])
+        for ln in lines:
+            w.writerow([ln["business_date"], ln["created_at"].isoformat(), ln["kind"],
+                        ln["counterparty"], ln["debit"], ln["credit"], ln["balance"]])  # fmt: skip
+        w.writerow([st.date_to, "", "closing", "", "", "", _dec(st.closing, c)])
+        resp = HttpResponse(("\ufeff" + buf.getvalue()).encode(), content_type="text/csv")
+        resp["Content-Disposition"] = f'attachment; filename="statement-{a.code}.csv"'
+        return resp
+    return {
+        "account": st.account, "currency": c, "date_from": st.date_from, "date_to": st.date_to,
+        "opening": _dec(st.opening, c), "closing": _dec(st.closing, c), "lines": lines,
+    }  # fmt: skip
+
+
+@router.post("/accounts/{ref}/freezes", response={201: FreezeOut})
+def freeze(request: HttpRequest, ref: str, payload: FreezeIn) -> Any:
+    """Place a freeze: full, debit (no money out), credit (no money in) or an amount."""
+    a = _account(ref)
+    amount = (
+        Money.from_decimal(payload.amount, a.currency, field="amount").minor
+        if payload.amount is not None
+        else None
+    )
+    f = services.freeze_place(
+        actor=actor(request), account_id=a.pk, kind=payload.kind, amount=amount,
+        reason_code=payload.reason_code, legal_reference=payload.legal_reference,
+        expires_at=payload.expires_at, now=clock.now(),
+    )  # fmt: skip
+    return 201, freeze_out(f)
+
+
+@router.get("/accounts/{ref}/freezes", response=list[FreezeOut])
+def list_freezes(request: HttpRequest, ref: str, active: bool = True) -> Any:
+    _view(request)
+    a = _account(ref)
+    qs = selectors.active_freezes(a) if active else a.freezes.order_by("-placed_at")
+    return [freeze_out(f) for f in qs.select_related("account")]
+
+
+@router.post("/freezes/{freeze_id}/release", response=FreezeOut)
+def unfreeze(request: HttpRequest, freeze_id: UUID, payload: ReasonIn) -> Any:
+    f = services.freeze_release(
+        actor=actor(request), freeze_id=freeze_id, reason=payload.reason, now=clock.now()
+    )
+    return freeze_out(f)
+
+
+@router.post("/accounts/{ref}/close", response=AccountOut)
+def close_account(request: HttpRequest, ref: str, payload: ReasonIn) -> Any:
+    a = _account(ref)
+    services.account_close(actor=actor(request), account_id=a.pk, reason=payload.reason,
+                           now=clock.now())  # fmt: skip
+    return account_out(_account(ref))
+
+
+# -- transfers -----------------------------------------------------------------------
+@router.post("/transfers", response={200: TransferOut, 201: TransferOut})
+def create_transfer(request: HttpRequest, payload: TransferIn, response: HttpResponse) -> Any:
+    """Book one transfer (posted, or ``pending`` = a hold).  201 booked; 200 replay."""
+    spec = _spec(payload, request.headers.get("Idempotency-Key"))
+    return _answer(_book(request, spec), response)
+
+
+@router.post("/transfers/batch", response=list[BatchItemOut])
+def batch(request: HttpRequest, payload: BatchIn) -> Any:
+    """Up to 8,190 transfers in one database transaction; a result per item, in order.
+    Transfers sharing a ``group_id`` are atomic: all or none."""
+    user = actor(request)
+    access.require(user, perms.TRANSFER)
+    specs: list[services.TransferSpec] = []
+    early: dict[int, dict[str, Any]] = {}
+    for i, t in enumerate(payload.transfers):
+        try:
+            specs.append(_spec(t, None))
+        except (E.AccountNotFound, Exception) as exc:
+            code = getattr(exc, "code", "invalid")
+            early[i] = {"index": i, "ok": False, "code": code, "detail": str(exc)}
+            specs.append(services.TransferSpec(amount=0, currency=t.currency.upper()))
+    outs = services.book(specs, requested_by=user, now=clock.now(),
+                         business_date=clock.business_date())  # fmt: skip
+    result = []
+    for o in outs:
+        if o.index in early:
+            result.append(early[o.index])
+            continue
+        result.append(
+            {"index": o.index, "ok": o.ok, "code": o.code, "detail": o.detail,
+             "replayed": o.replayed, "transfer": transfer_out(o.transfer) if o.transfer else None}
+        )  # fmt: skip
+    return result
+
+
+class TransferFilters(Schema):
+    account: str | None = None
+    kind: str | None = None
+    flag: str | None = None
+    pending_state: str | None = None
+    currency: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    amount_min: str | None = None
+    amount_max: str | None = None
+    metadata_key: str | None = None
+    metadata_value: str | None = None
+    after: UUID | None = None
+    limit: int = 100
+
+
+@router.get("/transfers", response=TransferPage)
+def list_transfers(request: HttpRequest, filters: Query[TransferFilters]) -> Any:
+    """Newest first; keyset pagination: pass ``after`` = the previous page's ``next_after``."""
+    _view(request)
+    f = filters.dict(exclude_none=True)
+    currency = f.get("currency") or "HKD"
+    for k in ("amount_min", "amount_max"):
+        if k in f:
+            f[k] = Money.from_decimal(f[k], currency, field=k).minor
+    after_id = None
+    if filters.after:
+        after_id = (
+            LedgerTransfer.objects.filter(public_id=filters.after)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if after_id is None:
+            raise NotFound(object="transfer", field="after")
+    rows = selectors.transfers(filters=f, after_id=after_id, limit=filters.limit)
+    items = [transfer_out(services.transfer_dict(t)) for t in rows]
+    full = len(rows) == max(1, min(filters.limit, 1000))
+    return {"items": items, "next_after": rows[-1].public_id if rows and full else None}
+
+
+@router.get("/transfers/{transfer_id}", response=TransferOut)
+def get_transfer(request: HttpRequest, transfer_id: UUID) -> Any:
+    _view(request)
+    t = (
+        LedgerTransfer.objects.select_related("debit_account", "credit_account", "pending")
+        .filter(public_id=transfer_id)
+        .first()
+    )
+    if t is None:
+        raise NotFound(object="transfer")
+    return transfer_out(services.transfer_dict(t))
+
+
+@router.post("/transfers/{transfer_id}/post", response={200: TransferOut, 201: TransferOut})
+def post_pending(
+    request: HttpRequest, transfer_id: UUID, payload: PostIn, response: HttpResponse
+) -> Any:
+    """Post a hold, in full or a smaller amount (the rest is released)."""
+    pid = _pending_id(transfer_id)
+    p = LedgerTransfer.objects.get(pk=pid)
+    amount = (
+        Money.from_decimal(payload.amount, p.currency, field="amount").minor
+        if payload.amount is not None
+        else None
+    )
+    spec = services.TransferSpec(
+        flag="post_pending", pending_id=pid, amount=amount, kind="post_pending",
+        idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,
+    )  # fmt: skip
+    return _answer(_book(request, spec), response)
+
+
+@router.post("/transfers/{transfer_id}/void", response={200: TransferOut, 201: TransferOut})
+def void_pending(
+    request: HttpRequest, transfer_id: UUID, payload: VoidIn, response: HttpResponse
+) -> Any:
+    spec = services.TransferSpec(
+        flag="void_pending", pending_id=_pending_id(transfer_id), kind="void_pending",
+        idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,
+    )  # fmt: skip
+    return _answer(_book(request, spec), response)
+
+
+@router.get("/refused", response=list[RefusedOut])
+def refused(request: HttpRequest, code: str | None = None, limit: int = 100) -> Any:
+    """Refused attempts: who asked for what, and why it was refused."""
+    _view(request)
+    return list(selectors.refused(filters={"code": code} if code else {}, limit=limit))
+
+
+@router.post("/verify", response=VerifyOut)
+def verify(request: HttpRequest) -> Any:
+    access.require(actor(request), perms.VERIFY)
+    violations = [str(v) for v in services.verify()]
+    return {"ok": not violations, "violations": violations}

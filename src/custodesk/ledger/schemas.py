@@ -1,0 +1,172 @@
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from ninja import Field, Schema
+
+
+class AccountIn(Schema):
+    code: str = Field(max_length=64)
+    name: str = ""
+    kind: str
+    currency: str = Field(min_length=3, max_length=3)
+    owner_type: str = ""
+    owner_id: str = ""
+    debits_must_not_exceed_credits: bool = False
+    credits_must_not_exceed_debits: bool = False
+    hot: bool = False
+
+
+class AccountOut(Schema):
+    id: UUID
+    code: str
+    name: str
+    kind: str
+    currency: str
+    status: str
+    owner_type: str
+    owner_id: str
+    debits_must_not_exceed_credits: bool
+    credits_must_not_exceed_debits: bool
+    hot: bool
+    balance: str
+    available: str
+    debits_posted: str
+    credits_posted: str
+    debits_pending: str
+    credits_pending: str
+    frozen_amount: str
+    debit_frozen: bool
+    credit_frozen: bool
+    created_at: dt.datetime
+
+
+class BalanceOut(Schema):
+    account: str
+    currency: str
+    as_of: dt.datetime | None
+    balance: str
+    available: str
+    debits_posted: str
+    credits_posted: str
+    debits_pending: str
+    credits_pending: str
+    frozen_amount: str
+
+
+class FreezeIn(Schema):
+    kind: str = Field(description="full, debit, credit or amount")
+    amount: str | None = Field(None, description="amount freezes only (decimal string)")
+    reason_code: str = Field(max_length=64)
+    legal_reference: str = Field("", max_length=200)
+    expires_at: dt.datetime | None = None
+
+
+class FreezeOut(Schema):
+    id: UUID
+    account: str
+    kind: str
+    amount: str | None
+    reason_code: str
+    legal_reference: str
+    placed_at: dt.datetime
+    expires_at: dt.datetime | None
+    released_at: dt.datetime | None
+    release_reason: str
+
+
+class ReasonIn(Schema):
+    reason: str = Field(max_length=200)
+
+
+class TransferIn(Schema):
+    debit_account: str = Field(description="account code or id")
+    credit_account: str = Field(description="account code or id")
+    amount: str = Field(description="decimal string in the currency's units")
+    currency: str = Field(min_length=3, max_length=3)
+    pending: bool = False
+    timeout_seconds: int | None = Field(None, ge=1)
+    kind: str = Field("transfer", max_length=32)
+    metadata: dict[str, Any] = {}
+    idempotency_key: str | None = Field(None, max_length=128)
+    group_id: str = Field("", max_length=64)
+
+
+class PostIn(Schema):
+    amount: str | None = Field(None, description="omit to post the full pending amount")
+    idempotency_key: str | None = Field(None, max_length=128)
+
+
+class VoidIn(Schema):
+    idempotency_key: str | None = Field(None, max_length=128)
+
+
+class TransferOut(Schema):
+    id: UUID
+    idempotency_key: str | None
+    debit_account: str
+    credit_account: str
+    amount: str
+    currency: str
+    flag: str
+    pending_state: str
+    pending_id: UUID | None
+    timeout_at: dt.datetime | None
+    kind: str
+    business_date: dt.date
+    group_id: str
+    metadata: dict[str, Any]
+    created_at: dt.datetime
+
+
+class BatchIn(Schema):
+    transfers: list[TransferIn] = Field(min_length=1, max_length=8190)
+
+
+class BatchItemOut(Schema):
+    index: int
+    ok: bool
+    code: str | None = None
+    detail: str = ""
+    replayed: bool = False
+    transfer: TransferOut | None = None
+
+
+class TransferPage(Schema):
+    items: list[TransferOut]
+    next_after: UUID | None
+
+
+class RefusedOut(Schema):
+    id: int
+    idempotency_key: str | None
+    code: str
+    detail: str
+    request: dict[str, Any]
+    created_at: dt.datetime
+
+
+class StatementLineOut(Schema):
+    id: UUID
+    business_date: dt.date
+    created_at: dt.datetime
+    kind: str
+    counterparty: str
+    debit: str
+    credit: str
+    balance: str
+
+
+class StatementOut(Schema):
+    account: str
+    currency: str
+    date_from: dt.date
+    date_to: dt.date
+    opening: str
+    closing: str
+    lines: list[StatementLineOut]
+
+
+class VerifyOut(Schema):
+    ok: bool
+    violations: list[str]

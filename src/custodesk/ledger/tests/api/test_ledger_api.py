@@ -1,0 +1,152 @@
+"""The ledger over real HTTP: accounts, transfers, holds, idempotency, batch, statements."""
+
+import csv
+import io
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def api(api_client, admin):
+    client = api_client()
+    assert client.sign_in("admin").status_code == 200
+    for code, kind, flags in [
+        ("SUM-HK", "market_summary", {"hot": True}),
+        ("M-001", "member_sub", {"debits_must_not_exceed_credits": True}),
+        ("M-002", "member_sub", {"debits_must_not_exceed_credits": True}),
+    ]:
+        r = client.post(
+            "/ledger/accounts", json={"code": code, "kind": kind, "currency": "HKD", **flags}
+        )
+        assert r.status_code == 201, r.text
+    return client
+
+
+def test_transfer_idempotency_and_refusal(api):
+    body = {
+        "debit_account": "SUM-HK",
+        "credit_account": "M-001",
+        "amount": "1000.50",
+        "currency": "HKD",
+        "kind": "deposit",
+    }
+    first = api.post("/ledger/transfers", json=body, headers={"Idempotency-Key": "dep-001"})
+    assert first.status_code == 201
+    assert first.json()["amount"] == "1000.50"
+    replay = api.post("/ledger/transfers", json=body, headers={"Idempotency-Key": "dep-001"})
+    assert replay.status_code == 200 and replay.headers["idempotency-replayed"] == "true"
+    assert replay.json()["id"] == first.json()["id"]
+    conflict = api.post(
+        "/ledger/transfers", json={**body, "amount": "1.00"}, headers={"Idempotency-Key": "dep-001"}
+    )
+    assert conflict.status_code == 409 and conflict.json()["code"] == "idempotency_conflict"
+    too_much = api.post(
+        "/ledger/transfers",
+        json={
+            "debit_account": "M-001",
+            "credit_account": "M-002",
+            "amount": "1000.51",
+            "currency": "HKD",
+        },
+    )
+    assert too_much.status_code == 422 and too_much.json()["code"] == "exceeds_credits"
+    precise = api.post("/ledger/transfers", json={**body, "amount": "1.001"})
+    assert precise.status_code == 422 and precise.json()["errors"][0]["field"] == "amount"
+    refused = api.get("/ledger/refused").json()
+    assert [r["code"] for r in refused] == ["exceeds_credits"]
+    account = api.get("/ledger/accounts/M-001").json()
+    assert (account["balance"], account["available"]) == ("1000.50", "1000.50")
+
+
+def test_hold_post_partial_and_statement(api):
+    api.post(
+        "/ledger/transfers",
+        json={
+            "debit_account": "SUM-HK",
+            "credit_account": "M-001",
+            "amount": "500",
+            "currency": "HKD",
+        },
+    )
+    hold = api.post(
+        "/ledger/transfers",
+        json={
+            "debit_account": "M-001",
+            "credit_account": "SUM-HK",
+            "amount": "200",
+            "currency": "HKD",
+            "pending": True,
+        },
+    ).json()
+    assert hold["flag"] == "pending" and hold["pending_state"] == "pending"
+    assert api.get("/ledger/accounts/M-001/balance").json()["available"] == "300.00"
+    posted = api.post(f"/ledger/transfers/{hold['id']}/post", json={"amount": "150"})
+    assert posted.status_code == 201 and posted.json()["amount"] == "150.00"
+    again = api.post(f"/ledger/transfers/{hold['id']}/void", json={})
+    assert again.json()["code"] == "pending_transfer_already_resolved"
+    bal = api.get("/ledger/accounts/M-001/balance").json()
+    assert (bal["balance"], bal["available"], bal["debits_pending"]) == ("350.00", "350.00", "0.00")
+    day = posted.json()["business_date"]
+    st = api.get(
+        "/ledger/accounts/M-001/statement", params={"date_from": day, "date_to": day}
+    ).json()
+    assert (st["opening"], st["closing"]) == ("0.00", "350.00")
+    assert [ln["balance"] for ln in st["lines"]] == ["500.00", "350.00"]
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                api.get(
+                    "/ledger/accounts/M-001/statement",
+                    params={"date_from": day, "date_to": day, "format": "csv"},
+                ).content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert rows[1][2] == "opening" and rows[-1][6] == "350.00"
+    page = api.get("/ledger/transfers", params={"account": "M-001", "limit": 2}).json()
+    assert len(page["items"]) == 2 and page["next_after"]
+    rest = api.get("/ledger/transfers", params={"account": "M-001", "after": page["next_after"]})
+    assert len(rest.json()["items"]) == 1
+    assert api.post("/ledger/verify").json() == {"ok": True, "violations": []}
+
+
+def test_batch_and_freeze(api):
+    items = [
+        {"debit_account": "SUM-HK", "credit_account": "M-002", "amount": "1", "currency": "HKD"}
+        for _ in range(20)
+    ]
+    items[5] = {
+        "debit_account": "M-001",
+        "credit_account": "M-002",
+        "amount": "9",
+        "currency": "HKD",
+    }
+    items[7] = {**items[0], "credit_account": "NOPE"}
+    out = api.post("/ledger/transfers/batch", json={"transfers": items}).json()
+    assert [(r["index"], r["code"]) for r in out if not r["ok"]] == [
+        (5, "exceeds_credits"),
+        (7, "account_not_found"),
+    ]
+    frozen = api.post(
+        "/ledger/accounts/M-002/freezes",
+        json={"kind": "debit", "reason_code": "COURT-ORDER", "legal_reference": "HCMP 1/2026"},
+    )
+    assert frozen.status_code == 201
+    blocked = api.post(
+        "/ledger/transfers",
+        json={
+            "debit_account": "M-002",
+            "credit_account": "M-001",
+            "amount": "1",
+            "currency": "HKD",
+        },
+    )
+    assert blocked.json()["code"] == "account_debit_frozen"
+    released = api.post(f"/ledger/freezes/{frozen.json()['id']}/release", json={"reason": "lifted"})
+    assert released.json()["released_at"] is not None
+    audit = api.get("/audit", params={"action": "ledger."}).json()
+    assert {"ledger.account_open", "ledger.freeze", "ledger.unfreeze"} <= {
+        e["action"] for e in audit["items"]
+    }
