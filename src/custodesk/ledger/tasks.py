@@ -1,0 +1,23 @@
+"""Ledger jobs (django-tasks): each takes no arguments and calls one service."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from custodesk.core import clock
+
+from . import services
+
+
+@task()
+def seal_transfers() -> int:
+    """Chain the transfers booked since the last checkpoint (off the booking path)."""
+    s = services.seal(now=clock.now())
+    return 0 if s is None else s.count
+
+
+@task()
+def expire_holds_and_freezes() -> dict[str, int]:
+    holds = services.expire_pending(now=clock.now(), business_date=clock.business_date())
+    freezes = services.release_expired_freezes(now=clock.now())
+    return {"holds": holds, "freezes": freezes}
