@@ -7,6 +7,8 @@ from custodesk.audit import permissions as audit_perms
 from custodesk.audit import views as audit_views
 from custodesk.identity import permissions as identity_perms
 from custodesk.identity import views as identity_views
+from custodesk.ledger import permissions as ledger_perms
+from custodesk.ledger import views as ledger_views
 
 from . import context_processors, menu, views
 
@@ -54,6 +56,22 @@ urlpatterns = [
     ),
     path("audit/", audit_views.audit_list, name="audit_list"),
     path("audit/<uuid:public_id>/", audit_views.audit_detail, name="audit_detail"),
+    path("ledger/accounts/", ledger_views.account_list, name="ledger_accounts"),
+    path("ledger/accounts/<str:code>/", ledger_views.account_detail, name="ledger_account"),
+    path("ledger/accounts/<str:code>/freeze/", ledger_views.freeze_place, name="ledger_freeze"),
+    path(
+        "ledger/accounts/<str:code>/freezes/<uuid:freeze_id>/release/",
+        ledger_views.freeze_release,
+        name="ledger_freeze_release",
+    ),
+    path(
+        "ledger/accounts/<str:code>/close/",
+        ledger_views.account_close,
+        name="ledger_account_close",
+    ),
+    path("ledger/transfers/", ledger_views.transfer_list, name="ledger_transfers"),
+    path("ledger/holds/", ledger_views.hold_list, name="ledger_holds"),
+    path("ledger/refused/", ledger_views.refused_list, name="ledger_refused"),
 ]
 
 menu.section("home", _("Workbench"), 0)
@@ -83,4 +101,16 @@ menu.register(
     menu.MenuItem(
         _("Login devices"), "console:login_devices", identity_perms.LOGIN_DEVICE_VIEW, 20
     ),
+)
+menu.section("ledger", _("Ledger"), 600)
+menu.register(
+    "ledger", menu.MenuItem(_("Accounts"), "console:ledger_accounts", ledger_perms.VIEW, 10)
+)
+menu.register(
+    "ledger", menu.MenuItem(_("Transfers"), "console:ledger_transfers", ledger_perms.VIEW, 20)
+)
+menu.register("ledger", menu.MenuItem(_("Holds"), "console:ledger_holds", ledger_perms.VIEW, 30))
+menu.register(
+    "ledger",
+    menu.MenuItem(_("Refused attempts"), "console:ledger_refused", ledger_perms.VIEW, 40),
 )
