@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,6 +169,11 @@ def transfers(
         qs = qs.filter(amount__lte=f["amount_max"])
     if f.get("metadata_key"):
         key = f["metadata_key"]
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", key) or "__" in key:
+            # the key becomes part of an ORM lookup path: never let "__" through
+            raise ValidationFailed.single(
+                "metadata_key", "pattern", "letters, digits, '-' and single '_' only"
+            )
         if f.get("metadata_value") is not None:
             qs = qs.filter(**{f"metadata__{key}": f["metadata_value"]})
         else:

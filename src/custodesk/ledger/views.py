@@ -1,0 +1,527 @@
+"""Console pages of the ledger (X-LEDGER).
+
+Accounts (list, account page with balances, freezes, holds and the statement with
+CSV / XLSX downloads; freeze, unfreeze and close with a reason), transfers (keyset
+pagination), pending holds and refused attempts.  Amounts stay integer minor units
+up to the template, where the ``money`` filter formats them (Decimal, never float).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from custodesk.console.decorators import console_view
+from custodesk.console.errors import to_form
+from custodesk.console.paging import clean_filters, paginate
+from custodesk.core import access, clock
+from custodesk.core.errors import DomainError, ValidationFailed
+from custodesk.core.ids import parse_public_id
+from custodesk.core.money import SUPPORTED_CURRENCIES, Money, minor_units
+from custodesk.identity.models import User
+
+from . import errors as E
+from . import permissions as perms
+from . import selectors, services
+from .forms import (
+    AccountFilterForm,
+    FreezeForm,
+    HoldFilterForm,
+    ReasonForm,
+    RefusedFilterForm,
+    StatementForm,
+    TransferFilterForm,
+)
+from .models import AccountFreeze, LedgerAccount, LedgerTransfer
+from .templatetags.ledger import to_decimal
+
+STATEMENT_DAYS = 30  # default range: the last 30 business dates up to today's
+STATEMENT_SHOWN = 1000  # lines on the page; the downloads carry the whole range
+HOLDS_SHOWN = 200  # pending holds on an account page
+TRANSFER_PAGE = 50
+REFUSED_SHOWN = 200
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _viewer(request: HttpRequest) -> User:
+    """The signed-in user, who must hold ``ledger.account.view`` (403 page otherwise)."""
+    user: User = request.user  # type: ignore[assignment]
+    access.require(user, perms.VIEW)
+    return user
+
+
+# -- presentation (plain data for the templates) ---------------------------------------
+def _account_row(a: LedgerAccount) -> dict[str, Any]:
+    b = selectors.balance(a)
+    return {
+        "code": a.code,
+        "name": a.name,
+        "kind": a.kind,
+        "kind_label": a.get_kind_display(),
+        "currency": a.currency,
+        "status": a.status,
+        "status_label": a.get_status_display(),
+        "balance": b.balance,
+        "available": b.available,
+        "debits_pending": b.debits_pending,
+        "credits_pending": b.credits_pending,
+        "frozen_amount": b.frozen_amount,
+        "debit_frozen": a.debit_blocks > 0,
+        "credit_frozen": a.credit_blocks > 0,
+        "hot": a.hot,
+        "debits_must_not_exceed_credits": a.debits_must_not_exceed_credits,
+        "credits_must_not_exceed_debits": a.credits_must_not_exceed_debits,
+        "created_at": a.created_at,
+        "closed_at": a.closed_at,
+    }
+
+
+def _transfer_row(t: LedgerTransfer, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": t.public_id,
+        "created_at": t.created_at,
+        "business_date": t.business_date,
+        "debit_account": t.debit_account.code,
+        "credit_account": t.credit_account.code,
+        "amount": t.amount,
+        "currency": t.currency,
+        "kind": t.kind,
+        "flag": t.flag,
+        "flag_label": t.get_flag_display(),
+        "pending_state": t.pending_state,
+        "pending_state_label": t.get_pending_state_display() if t.pending_state else "",
+        "timeout_at": t.timeout_at,
+        "overdue": t.timeout_at is not None and t.timeout_at <= now,
+        "metadata": t.metadata,
+    }
+
+
+def _freeze_row(f: AccountFreeze) -> dict[str, Any]:
+    return {
+        "id": f.public_id,
+        "kind": f.kind,
+        "kind_label": f.get_kind_display(),
+        "amount": f.amount,
+        "reason_code": f.reason_code,
+        "legal_reference": f.legal_reference,
+        "placed_at": f.placed_at,
+        "expires_at": f.expires_at,
+    }
+
+
+# -- accounts --------------------------------------------------------------------------
+ACCOUNT_FILTERS = ["q", "kind", "currency", "status"]
+
+
+@console_view
+def account_list(request: HttpRequest) -> HttpResponse:
+    _viewer(request)
+    filters = clean_filters(request, ACCOUNT_FILTERS)
+    page, size = paginate(request, selectors.accounts(filters=filters))
+    return render(
+        request,
+        "ledger/account_list.html",
+        {
+            "page": page,
+            "page_size": size,
+            "rows": [_account_row(a) for a in page],
+            "filters": filters,
+            "form": AccountFilterForm(),
+        },
+    )
+
+
+def _statement_range(request: HttpRequest) -> tuple[StatementForm, dt.date, dt.date]:
+    """The statement's business-date range from ?date_from=&date_to= (default: the
+    last 30 business dates up to today's); unreadable dates fall back to the default."""
+    form = StatementForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    date_to = data.get("date_to") or clock.business_date()
+    date_from = data.get("date_from") or date_to - dt.timedelta(days=STATEMENT_DAYS - 1)
+    return form, date_from, date_to
+
+
+@console_view
+def account_detail(request: HttpRequest, code: str) -> HttpResponse:
+    actor = _viewer(request)
+    account = selectors.account_get(code=code)
+    range_form, date_from, date_to = _statement_range(request)
+    statement = None
+    try:
+        statement = selectors.statement(account, date_from=date_from, date_to=date_to)
+    except ValidationFailed as exc:
+        to_form(range_form, exc)
+    fmt = request.GET.get("export")
+    if statement is not None and fmt in {"csv", "xlsx"}:
+        return _statement_download(account, statement, fmt)
+    now = clock.now()
+    can_freeze = actor.has_permission(perms.FREEZE)
+    holds = [_transfer_row(t, now) for t in selectors.pending_holds(account=account)]
+    context = {
+        "account": _account_row(account),
+        "freezes": [_freeze_row(f) for f in selectors.active_freezes(account)],
+        "holds": holds[:HOLDS_SHOWN],
+        "holds_more": len(holds) > HOLDS_SHOWN,
+        "statement": statement,
+        "lines": statement.lines[:STATEMENT_SHOWN] if statement else [],
+        "lines_cut": bool(statement and len(statement.lines) > STATEMENT_SHOWN),
+        "range_form": range_form,
+        "date_from": date_from,
+        "date_to": date_to,
+        "can_freeze": can_freeze and account.status == LedgerAccount.Status.OPEN,
+        "can_unfreeze": can_freeze,
+        "can_close": actor.has_permission(perms.ACCOUNT_MANAGE)
+        and account.status == LedgerAccount.Status.OPEN,
+        "freeze_form": FreezeForm(),
+    }
+    return render(request, "ledger/account_detail.html", context)
+
+
+# -- statement downloads -----------------------------------------------------------------
+STATEMENT_COLUMNS = [
+    "business_date",
+    "time",
+    "kind",
+    "counterparty",
+    "debit",
+    "credit",
+    "balance",
+    "transfer",
+]
+
+
+def _statement_rows(st: selectors.Statement) -> list[list[Any]]:
+    """Opening row, one row per posted transfer of the range, closing row; amounts as
+    Decimal in the currency's places, times in the local time zone (naive, for Excel)."""
+
+    def dec(minor: int) -> Any:
+        return to_decimal(minor, st.currency)
+
+    rows: list[list[Any]] = [[st.date_from, None, "opening", "", None, None, dec(st.opening), ""]]
+    for ln in st.lines:
+        local = timezone.localtime(ln["created_at"]).replace(tzinfo=None, microsecond=0)
+        rows.append(
+            [
+                ln["business_date"],
+                local,
+                ln["kind"],
+                ln["counterparty"],
+                dec(ln["debit"]),
+                dec(ln["credit"]),
+                dec(ln["balance"]),
+                ln["id"],
+            ]
+        )
+    rows.append([st.date_to, None, "closing", "", None, None, dec(st.closing), ""])
+    return rows
+
+
+def _filename(account: LedgerAccount, st: selectors.Statement, fmt: str) -> str:
+    code = re.sub(r"[^A-Za-z0-9._-]", "_", account.code)
+    return f"statement-{code}-{st.date_from:%Y%m%d}-{st.date_to:%Y%m%d}.{fmt}"
+
+
+def _statement_download(account: LedgerAccount, st: selectors.Statement, fmt: str) -> HttpResponse:
+    rows = _statement_rows(st)
+    if fmt == "xlsx":
+        places = minor_units(st.currency)
+        money_format = "#,##0" + ("." + "0" * places if places else "")
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("statement")
+        ws.append(STATEMENT_COLUMNS)
+        for row in rows:
+            cells: list[Any] = []
+            for i, value in enumerate(row):
+                cell = WriteOnlyCell(ws, value=value)
+                if i == 0:
+                    cell.number_format = "yyyy-mm-dd"
+                elif i == 1 and value is not None:
+                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
+                elif 4 <= i <= 6 and value is not None:
+                    cell.number_format = money_format
+                cells.append(cell)
+            ws.append(cells)
+        buf = io.BytesIO()
+        wb.save(buf)
+        response = HttpResponse(buf.getvalue(), content_type=XLSX)
+    else:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(STATEMENT_COLUMNS)
+        for row in rows:
+            writer.writerow(
+                [v.isoformat() if isinstance(v, dt.date) else ("" if v is None else v) for v in row]
+            )
+        # BOM so that spreadsheet programs open Chinese text correctly.
+        body = ("\ufeff" + out.getvalue()).encode("utf-8")
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(account, st, fmt)}"'
+    return response
+
+
+# -- freeze, unfreeze, close -------------------------------------------------------------
+@console_view
+def freeze_place(request: HttpRequest, code: str) -> HttpResponse:
+    """The freeze form: on the account page (GET here shows it alone) and its errors."""
+    actor = _viewer(request)
+    access.require(actor, perms.FREEZE)
+    account = selectors.account_get(code=code)
+    form = FreezeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            amount = (
+                Money.from_decimal(data["amount"], account.currency, field="amount").minor
+                if data["amount"] is not None
+                else None
+            )
+            services.freeze_place(
+                actor=actor,
+                account_id=account.pk,
+                kind=data["kind"],
+                amount=amount,
+                reason_code=data["reason_code"],
+                legal_reference=data["legal_reference"],
+                expires_at=data["expires_at"],
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            to_form(form, exc)
+        else:
+            messages.success(request, _("The freeze has been placed."))
+            return redirect("console:ledger_account", code=account.code)
+    return render(request, "ledger/freeze.html", {"account": _account_row(account), "form": form})
+
+
+@console_view
+def freeze_release(request: HttpRequest, code: str, freeze_id: str) -> HttpResponse:
+    """Unfreeze: confirmation page with a reason (GET), release (POST)."""
+    actor = _viewer(request)
+    access.require(actor, perms.FREEZE)
+    account = selectors.account_get(code=code)
+    freeze = selectors.active_freezes(account).filter(public_id=freeze_id).first()
+    if freeze is None:
+        messages.info(request, _("This freeze is no longer active."))
+        return redirect("console:ledger_account", code=account.code)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.freeze_release(
+                actor=actor,
+                freeze_id=freeze.public_id,
+                reason=form.cleaned_data["reason"],
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            to_form(form, exc)
+        else:
+            messages.success(request, _("The freeze has been released."))
+            return redirect("console:ledger_account", code=account.code)
+    return render(
+        request,
+        "ledger/confirm.html",
+        {
+            "account": _account_row(account),
+            "freeze": _freeze_row(freeze),
+            "form": form,
+            "title": _("Unfreeze"),
+            "danger": False,
+            "testid": "unfreeze",
+        },
+    )
+
+
+@console_view
+def account_close(request: HttpRequest, code: str) -> HttpResponse:
+    """Close: confirmation page with a reason (GET), close (POST); only a zero balance
+    with nothing pending or frozen can be closed (the service says so otherwise)."""
+    actor = _viewer(request)
+    access.require(actor, perms.ACCOUNT_MANAGE)
+    account = selectors.account_get(code=code)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_close(
+                actor=actor,
+                account_id=account.pk,
+                reason=form.cleaned_data["reason"],
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            to_form(form, exc)
+        else:
+            messages.success(request, _("The account is closed."))
+            return redirect("console:ledger_account", code=account.code)
+    return render(
+        request,
+        "ledger/confirm.html",
+        {
+            "account": _account_row(account),
+            "form": form,
+            "title": _("Close account"),
+            "danger": True,
+            "testid": "close",
+        },
+    )
+
+
+# -- transfers (keyset) ---------------------------------------------------------------------
+def _transfer_filters(form: TransferFilterForm) -> dict[str, Any]:
+    """Valid filters for ``selectors.transfers``: amounts → minor units of the chosen
+    currency (every supported currency has 2 places, so HKD stands in when none is)."""
+    form.is_valid()
+    filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    currency = filters.get("currency") or SUPPORTED_CURRENCIES[0]
+    for key in ("amount_min", "amount_max"):
+        if key in filters:
+            try:
+                filters[key] = Money.from_decimal(filters[key], currency, field=key).minor
+            except ValidationFailed as exc:
+                to_form(form, exc)
+                filters.pop(key)
+    if "metadata_key" not in filters:
+        filters.pop("metadata_value", None)
+    return filters
+
+
+@console_view
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    _viewer(request)
+    form = TransferFilterForm(request.GET)
+    filters = _transfer_filters(form)
+    after = request.GET.get("after", "").strip()
+    after_id = None
+    if after:
+        pid = parse_public_id(after)
+        after_id = (
+            LedgerTransfer.objects.filter(public_id=pid).values_list("pk", flat=True).first()
+            if pid
+            else None
+        )
+        if after_id is None:
+            messages.warning(request, _("Unknown page marker: showing the newest transfers."))
+    rows = selectors.transfers(filters=filters, after_id=after_id, limit=TRANSFER_PAGE + 1)
+    more = len(rows) > TRANSFER_PAGE
+    rows = rows[:TRANSFER_PAGE]
+    now = clock.now()
+    return render(
+        request,
+        "ledger/transfer_list.html",
+        {
+            "rows": [_transfer_row(t, now) for t in rows],
+            "next_after": rows[-1].public_id if more else None,
+            "paged": after_id is not None,
+            "form": form,
+            "filters": clean_filters(request, list(TransferFilterForm.base_fields)),
+        },
+    )
+
+
+# -- holds and refused attempts -----------------------------------------------------------
+@console_view
+def hold_list(request: HttpRequest) -> HttpResponse:
+    _viewer(request)
+    form = HoldFilterForm(request.GET)
+    form.is_valid()
+    code = form.cleaned_data.get("account")
+    holds: Any = LedgerTransfer.objects.none()
+    try:
+        account = selectors.account_get(code=code) if code else None
+    except E.AccountNotFound as exc:
+        form.add_error("account", str(exc.title))
+    else:
+        holds = selectors.pending_holds(account=account)
+    page, size = paginate(request, holds)
+    now = clock.now()
+    return render(
+        request,
+        "ledger/hold_list.html",
+        {
+            "page": page,
+            "page_size": size,
+            "rows": [_transfer_row(t, now) for t in page],
+            "form": form,
+            "filters": clean_filters(request, ["account"]),
+        },
+    )
+
+
+def _refusal_titles() -> dict[str, Any]:
+    classes: list[type[DomainError]] = [
+        *E.LedgerRefusal.__subclasses__(),
+        E.IdempotencyConflict,
+        E.AccountNotFound,
+    ]
+    return {c.code: c.title for c in classes}
+
+
+def _refused_request(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+@console_view
+def refused_list(request: HttpRequest) -> HttpResponse:
+    """The latest refused attempts: what was asked for (from the stored request) and why."""
+    _viewer(request)
+    form = RefusedFilterForm(request.GET)
+    form.is_valid()
+    code = form.cleaned_data.get("code")
+    refused = list(selectors.refused(filters={"code": code} if code else {}, limit=REFUSED_SHOWN))
+    asked = [_refused_request(r.request) for r in refused]
+    # the stored request names accounts by internal id: show their numbers
+    ids = {
+        v
+        for a in asked
+        for v in (a.get("debit_account_id"), a.get("credit_account_id"))
+        if isinstance(v, int)
+    }
+    codes: dict[Any, str] = dict(LedgerAccount.objects.filter(pk__in=ids).values_list("pk", "code"))
+    titles = _refusal_titles()
+    rows = []
+    for r, a in zip(refused, asked, strict=True):
+        currency = a.get("currency") or ""
+        title = titles.get(r.code, "")
+        rows.append(
+            {
+                "created_at": r.created_at,
+                "code": r.code,
+                "title": "" if str(title) == r.detail else title,
+                "detail": r.detail,
+                "debit_account": codes.get(a.get("debit_account_id")),
+                "credit_account": codes.get(a.get("credit_account_id")),
+                "amount": a.get("amount"),
+                "currency": currency,
+                "flag": a.get("flag") or "",
+                "kind": a.get("kind") or "",
+                "idempotency_key": r.idempotency_key or "",
+            }
+        )
+    return render(
+        request,
+        "ledger/refused_list.html",
+        {
+            "rows": rows,
+            "limit": REFUSED_SHOWN,
+            "form": form,
+            "filters": clean_filters(request, ["code"]),
+            "codes": sorted(titles.items()),
+        },
+    )
