@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from custodesk.core.errors import ValidationFailed
 
@@ -112,7 +113,9 @@ def statement(a: LedgerAccount, *, date_from: dt.date, date_to: dt.date) -> Stat
     Balances are credit-normal (credits − debits), as a member or client reads them.
     """
     if date_to < date_from:
-        raise ValidationFailed.single("date_to", "after_date_from", "date_to is before date_from")
+        raise ValidationFailed.single(
+            "date_to", "after_date_from", _("date_to is before date_from")
+        )
     posted = LedgerTransfer.objects.filter(flag__in=POSTED_FLAGS).filter(
         Q(debit_account=a) | Q(credit_account=a)
     )
@@ -169,10 +172,12 @@ def transfers(
         qs = qs.filter(amount__lte=f["amount_max"])
     if f.get("metadata_key"):
         key = f["metadata_key"]
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", key) or "__" in key:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", key) or "__" in key:
             # the key becomes part of an ORM lookup path: never let "__" through
             raise ValidationFailed.single(
-                "metadata_key", "pattern", "letters, digits, '-' and single '_' only"
+                "metadata_key",
+                "pattern",
+                _("Letters, digits, dots, dashes and single underscores only."),
             )
         if f.get("metadata_value") is not None:
             qs = qs.filter(**{f"metadata__{key}": f["metadata_value"]})
