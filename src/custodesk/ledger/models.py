@@ -241,7 +241,7 @@ class AccountFreeze(models.Model):
         ordering = ["-placed_at"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="amount") & Q(amount__gt=0))
+                condition=(Q(kind="amount") & Q(amount__isnull=False) & Q(amount__gt=0))
                 | (~Q(kind="amount") & Q(amount__isnull=True)),
                 name="ledger_freeze_amount_only_for_amount_freezes",
             )

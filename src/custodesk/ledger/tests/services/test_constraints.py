@@ -1,0 +1,302 @@
+"""The guards the database itself enforces, tested with raw SQL around the ORM and engine.
+
+The booking engine checks every rule in memory first; these constraints are the
+backstop for a bug in it, or for anyone writing to the tables by other means.
+Each statement runs in its own savepoint (``atomic``) so a refused one leaves
+the test's transaction usable on PostgreSQL.  Every refusal is paired with a
+statement that only differs in the guarded value and is accepted, so the
+refusal is shown to come from that guard and not from a malformed statement.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from custodesk.ledger import services
+from custodesk.ledger.models import LedgerAccount, LedgerTransfer
+from custodesk.ledger.services import TransferSpec
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def accts(clock):
+    def open_(code: str, currency: str = "HKD", **kw: Any) -> LedgerAccount:
+        return services.account_open(
+            actor=None,
+            code=code,
+            kind=kw.pop("kind", "member_sub"),
+            currency=currency,
+            now=clock.now(),
+            **kw,
+        )
+
+    return {
+        "summary": open_("SUM-HKD", kind="market_summary", hot=True),
+        "alice": open_("M-ALICE", debits_must_not_exceed_credits=True),
+        "bob": open_("M-BOB", debits_must_not_exceed_credits=True),
+        "bank": open_("BANK-HKD", kind="bank_clearing", credits_must_not_exceed_debits=True),
+        "usd_src": open_("SRC-USD", "USD"),
+        "usd_dst": open_("DST-USD", "USD"),
+    }
+
+
+def book(clock, *specs: TransferSpec) -> list[services.Outcome]:
+    return services.book(list(specs), now=clock.now(), business_date=clock.business_date())
+
+
+def sql(statement: str, params: list[Any] | tuple[Any, ...] = ()) -> int:
+    with connection.cursor() as cur:
+        cur.execute(statement, list(params))
+        return cur.rowcount
+
+
+def refused(statement: str, params: list[Any] | tuple[Any, ...] = ()) -> None:
+    """The database refuses the statement (and the test's transaction stays usable)."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql(statement, params)
+
+
+def accepted(statement: str, params: list[Any] | tuple[Any, ...] = ()) -> None:
+    """The database accepts the statement; it is rolled back at once."""
+    with transaction.atomic():
+        assert sql(statement, params) == 1
+        transaction.set_rollback(True)
+
+
+_COLS = (
+    "public_id, idempotency_key, debit_account_id, credit_account_id, amount, currency, flag, "
+    "pending_id, pending_state, timeout_at, kind, business_date, group_id, metadata, "
+    "requested_by, request_digest, created_at"
+)
+
+
+def insert_transfer(clock, debit: int, credit: int, **over: Any) -> tuple[str, list[Any]]:
+    """A raw INSERT of a ledger_transfer row (the ORM and the engine are not involved)."""
+    ops = connection.ops
+    public_id = LedgerTransfer._meta.get_field("public_id").get_db_prep_value(
+        uuid.uuid4(), connection
+    )
+    row = {
+        "public_id": public_id,
+        "idempotency_key": None,
+        "debit_account_id": debit,
+        "credit_account_id": credit,
+        "amount": 100,
+        "currency": "HKD",
+        "flag": "posted",
+        "pending_id": None,
+        "pending_state": "",
+        "timeout_at": None,
+        "kind": "raw",
+        "business_date": ops.adapt_datefield_value(clock.business_date()),
+        "group_id": "",
+        "metadata": json.dumps({}),
+        "requested_by": None,
+        "request_digest": "",
+        "created_at": ops.adapt_datetimefield_value(clock.now()),
+    } | over
+    cols = [c.strip() for c in _COLS.split(",")]
+    statement = (
+        f"INSERT INTO ledger_transfer ({', '.join(cols)}) "
+        f"VALUES ({', '.join(['%s'] * len(cols))})"
+    )
+    return statement, [row[c] for c in cols]
+
+
+# -- ledger_transfer ----------------------------------------------------------------------
+def test_transfer_amount_must_be_positive(accts, clock):
+    a, b = accts["summary"].pk, accts["alice"].pk
+    accepted(*insert_transfer(clock, a, b, amount=1))
+    refused(*insert_transfer(clock, a, b, amount=0))
+    refused(*insert_transfer(clock, a, b, amount=-5))
+    assert LedgerTransfer.objects.count() == 0
+
+
+def test_transfer_debit_and_credit_accounts_must_differ(accts, clock):
+    a, b = accts["summary"].pk, accts["alice"].pk
+    accepted(*insert_transfer(clock, a, b))
+    refused(*insert_transfer(clock, b, b))
+
+
+def test_idempotency_keys_are_unique(accts, clock):
+    a, b = accts["summary"].pk, accts["alice"].pk
+    sql(*insert_transfer(clock, a, b, idempotency_key="dep-1"))
+    refused(*insert_transfer(clock, a, b, idempotency_key="dep-1"))
+    accepted(*insert_transfer(clock, a, b, idempotency_key="dep-2"))
+    # many rows may have no key at all
+    sql(*insert_transfer(clock, a, b))
+    sql(*insert_transfer(clock, a, b))
+    assert LedgerTransfer.objects.filter(idempotency_key="dep-1").count() == 1
+    # the refused attempts' keys are unique too (a refusal is replayed, never recorded twice)
+    statement = (
+        "INSERT INTO ledger_refused_transfer (idempotency_key, request, code, detail, "
+        "request_digest, created_at) VALUES (%s, %s, %s, %s, %s, %s)"
+    )
+    now = connection.ops.adapt_datetimefield_value(clock.now())
+    sql(statement, ["ref-1", "{}", "exceeds_credits", "", "", now])
+    refused(statement, ["ref-1", "{}", "exceeds_credits", "", "", now])
+
+
+def test_a_hold_is_resolved_once(accts, clock):
+    summary, alice = accts["summary"], accts["alice"]
+    book(clock, TransferSpec(summary.pk, alice.pk, 1_000, "HKD"))
+    [hold] = book(clock, TransferSpec(alice.pk, summary.pk, 400, "HKD", flag="pending"))
+    [post] = book(clock, TransferSpec(flag="post_pending", pending_id=hold.transfer["internal_id"]))
+    assert post.ok
+    pid = hold.transfer["internal_id"]
+    # a second post or a void of the same hold, written around the engine
+    refused(*insert_transfer(clock, alice.pk, summary.pk, flag="post_pending", pending_id=pid))
+    refused(*insert_transfer(clock, alice.pk, summary.pk, flag="void_pending", pending_id=pid))
+    [hold2] = book(clock, TransferSpec(alice.pk, summary.pk, 1, "HKD", flag="pending"))
+    accepted(
+        *insert_transfer(
+            clock,
+            alice.pk,
+            summary.pk,
+            flag="void_pending",
+            pending_id=hold2.transfer["internal_id"],
+        )
+    )
+
+
+# -- ledger_account -------------------------------------------------------------------------
+COUNTERS = [
+    "debits_posted",
+    "credits_posted",
+    "debits_pending",
+    "credits_pending",
+    "debit_blocks",
+    "credit_blocks",
+    "frozen_amount",
+]
+
+
+@pytest.mark.parametrize("column", COUNTERS)
+def test_account_counters_cannot_go_negative(accts, column):
+    pk = accts["usd_src"].pk  # no balance rule: only the sign guard applies
+    accepted(f"UPDATE ledger_account SET {column} = 0 WHERE id = %s", [pk])
+    refused(f"UPDATE ledger_account SET {column} = -1 WHERE id = %s", [pk])
+    # the hot account's own row too
+    refused(f"UPDATE ledger_account SET {column} = -1 WHERE id = %s", [accts["summary"].pk])
+
+
+def test_debits_must_not_exceed_credits_is_enforced(accts, clock):
+    summary, alice = accts["summary"], accts["alice"]
+    book(clock, TransferSpec(summary.pk, alice.pk, 1_000, "HKD"))
+    assert services.counters(LedgerAccount.objects.get(pk=alice.pk)) == (0, 1_000, 0, 0)
+    update = "UPDATE ledger_account SET {} WHERE id = %s"
+    # posted debits, pending debits and amount freezes all count against the credits
+    accepted(update.format("debits_posted = 1000"), [alice.pk])
+    refused(update.format("debits_posted = 1001"), [alice.pk])
+    accepted(update.format("debits_posted = 600, debits_pending = 400"), [alice.pk])
+    refused(update.format("debits_posted = 600, debits_pending = 401"), [alice.pk])
+    accepted(update.format("debits_pending = 300, frozen_amount = 700"), [alice.pk])
+    refused(update.format("debits_pending = 300, frozen_amount = 701"), [alice.pk])
+    # taking the credits away is the same breach seen from the other side
+    refused(update.format("credits_posted = 999, debits_posted = 1000"), [alice.pk])
+    # the same numbers on an account without the rule are fine
+    accepted(update.format("debits_posted = 1001"), [accts["usd_src"].pk])
+
+
+def test_credits_must_not_exceed_debits_is_enforced(accts):
+    bank = accts["bank"].pk
+    update = "UPDATE ledger_account SET {} WHERE id = %s"
+    accepted(update.format("debits_posted = 50, credits_posted = 50"), [bank])
+    refused(update.format("debits_posted = 50, credits_posted = 51"), [bank])
+    refused(update.format("debits_posted = 50, credits_posted = 40, credits_pending = 11"), [bank])
+
+
+def test_balance_flags_are_exclusive_and_hot_accounts_have_none(accts):
+    update = "UPDATE ledger_account SET {} = %s WHERE id = %s"
+    alice, hot = accts["alice"].pk, accts["summary"].pk
+    refused(update.format("credits_must_not_exceed_debits"), [True, alice])
+    accepted(update.format("hot"), [False, hot])
+    refused(update.format("debits_must_not_exceed_credits"), [True, hot])
+    refused(update.format("credits_must_not_exceed_debits"), [True, hot])
+    # and a flagged account cannot be turned hot
+    refused(update.format("hot"), [True, alice])
+    accepted(update.format("hot"), [True, accts["usd_src"].pk])
+
+
+def test_currency_is_an_iso_code(accts):
+    pk = accts["usd_src"].pk
+    accepted("UPDATE ledger_account SET currency = %s WHERE id = %s", ["EUR", pk])
+    for bad in ("usd", "US", "U5D", ""):  # (too long is refused by the column's length)
+        refused("UPDATE ledger_account SET currency = %s WHERE id = %s", [bad, pk])
+
+
+@pytest.fixture
+def two_freezes(accts, clock):
+    place = services.freeze_place
+    account = accts["usd_src"].pk
+    amount = place(
+        actor=None, account_id=account, kind="amount", amount=10, reason_code="C", now=clock.now()
+    )
+    debit = place(actor=None, account_id=account, kind="debit", reason_code="C", now=clock.now())
+    return amount, debit
+
+
+def test_only_amount_freezes_carry_an_amount(two_freezes):
+    amount, debit = two_freezes
+    update = "UPDATE ledger_freeze SET amount = %s WHERE id = %s"
+    accepted(update, [1, amount.pk])
+    refused(update, [0, amount.pk])
+    refused(update, [-3, amount.pk])
+    refused(update, [5, debit.pk])
+
+
+def test_an_amount_freeze_needs_an_amount(two_freezes):
+    amount, _ = two_freezes
+    refused("UPDATE ledger_freeze SET amount = NULL WHERE id = %s", [amount.pk])
+
+
+# -- verify names what was tampered with ----------------------------------------------------
+def test_verify_names_a_tampered_counter_and_the_currency_imbalance(accts, clock):
+    summary, alice, bob = accts["summary"], accts["alice"], accts["bob"]
+    src, dst = accts["usd_src"], accts["usd_dst"]
+    book(
+        clock,
+        TransferSpec(summary.pk, alice.pk, 1_000, "HKD"),
+        TransferSpec(alice.pk, bob.pk, 250, "HKD"),
+        TransferSpec(src.pk, dst.pk, 70, "USD"),
+    )
+    assert services.verify() == []
+
+    # someone adds one cent of credit to Alice's account with an UPDATE
+    assert sql(
+        "UPDATE ledger_account SET credits_posted = credits_posted + 1 WHERE id = %s", [alice.pk]
+    )
+    problems = [str(v) for v in services.verify()]
+    assert problems == [
+        "counters: account M-ALICE: counters [250, 1001, 0, 0] ≠ transfers [250, 1000, 0, 0]",
+        "balance: HKD: Σ posted debits 1250 ≠ credits 1251",
+    ]
+    # the other accounts and the USD ledger are not blamed
+    assert not any("M-BOB" in p or "SUM-HKD" in p or "USD" in p for p in problems)
+
+
+def test_verify_names_a_tampered_transfer_after_sealing(accts, clock):
+    summary, alice = accts["summary"], accts["alice"]
+    [dep] = book(clock, TransferSpec(summary.pk, alice.pk, 1_000, "HKD"))
+    clock.advance(seconds=10)
+    seal = services.seal(now=clock.now())
+    assert seal is not None and seal.count == 1
+    assert services.verify() == []
+
+    # the amount of a sealed transfer is changed in place (counters are left alone)
+    sql(
+        "UPDATE ledger_transfer SET amount = 900 WHERE id = %s",
+        [dep.transfer["internal_id"]],
+    )
+    problems = [str(v) for v in services.verify()]
+    assert problems == [
+        "counters: account SUM-HKD: counters [1000, 0, 0, 0] ≠ transfers [900, 0, 0, 0]",
+        "counters: account M-ALICE: counters [0, 1000, 0, 0] ≠ transfers [0, 900, 0, 0]",
+        f"seal: seal {seal.pk}: transfers 1..{seal.to_id} changed",
+    ]
