@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
+
+from custodesk.core.exports import tabular_response
 
 from .models import ApprovalRequest
 from .presenters import amount_text
@@ -48,27 +47,4 @@ def _row(r: ApprovalRequest) -> list[str]:
 
 
 def response(rows: Iterable[ApprovalRequest], fmt: str, name: str) -> HttpResponse:
-    if fmt == "xlsx":
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("approvals")
-        ws.append(COLUMNS)
-        for r in rows:
-            ws.append(_row(r))
-        buf = io.BytesIO()
-        wb.save(buf)
-        resp = HttpResponse(
-            buf.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return resp
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(COLUMNS)
-    for r in rows:
-        w.writerow(_row(r))
-    resp = HttpResponse(
-        ("\ufeff" + out.getvalue()).encode(), content_type="text/csv; charset=utf-8"
-    )
-    resp["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return resp
+    return tabular_response(COLUMNS, (_row(r) for r in rows), fmt, name, sheet="approvals")

@@ -462,27 +462,14 @@ def _reject(*, actor: User, request_id: Any, reason: str, now: dt.datetime) -> D
         raise ValidationFailed.single("reason", "required", _("Give a reason for the rejection."))
     req = _locked(actor, request_id)
     level = _require_decidable(actor, req, now)
-    before = _state(req)
-    req.status = ApprovalRequest.Status.REJECTED
-    req.decided_at = now
     req.reject_reason = reason.strip()
-    req.save(update_fields=["status", "decided_at", "reject_reason"])
-    RequestAction.objects.create(
-        request=req,
+    _finish(
+        req,
+        status=ApprovalRequest.Status.REJECTED,
         kind=RequestAction.Kind.REJECT,
-        level=level.position,
         actor=actor,
         comment=req.reject_reason,
-        at=now,
-    )
-    _release(req, now=now)
-    _audit(
-        req,
-        actor=actor,
-        action="reject",
-        before=before,
-        after=_state(req),
-        reason=req.reject_reason,
+        level=level.position,
         now=now,
     )
     return Decision(req, False)
@@ -498,6 +485,29 @@ def _release(req: ApprovalRequest, *, now: dt.datetime) -> None:
     action = registry.get(req.action_type)
     if action.on_reject is not None:
         action.on_reject(payload=action.payload.model_validate(req.payload), request=req, now=now)
+
+
+def _finish(
+    req: ApprovalRequest,
+    *,
+    status: str,
+    kind: str,
+    actor: User | None,
+    comment: str,
+    now: dt.datetime,
+    level: int | None = None,
+) -> None:
+    """End a pending request without executing it (reject, withdraw, expire): status,
+    history row, the action's release hook, and the audit row."""
+    before = _state(req)
+    req.status = status
+    req.decided_at = now
+    req.save(update_fields=["status", "decided_at", "reject_reason"])
+    RequestAction.objects.create(
+        request=req, kind=kind, level=level, actor=actor, comment=comment, at=now
+    )
+    _release(req, now=now)
+    _audit(req, actor=actor, action=kind, before=before, after=_state(req), reason=comment, now=now)
 
 
 @dataclass
@@ -637,21 +647,12 @@ def withdraw(
         raise NotTheInitiator()
     if req.status != ApprovalRequest.Status.PENDING:
         raise RequestNotPending(status=req.status)
-    before = _state(req)
-    req.status = ApprovalRequest.Status.WITHDRAWN
-    req.decided_at = now
-    req.save(update_fields=["status", "decided_at"])
-    RequestAction.objects.create(
-        request=req, kind=RequestAction.Kind.WITHDRAW, actor=actor, comment=reason, at=now
-    )
-    _release(req, now=now)
-    _audit(
+    _finish(
         req,
+        status=ApprovalRequest.Status.WITHDRAWN,
+        kind=RequestAction.Kind.WITHDRAW,
         actor=actor,
-        action="withdraw",
-        before=before,
-        after=_state(req),
-        reason=reason,
+        comment=reason,
         now=now,
     )
     return req
@@ -676,13 +677,14 @@ def _expire_one(*, pk: int, now: dt.datetime) -> bool:
     req = ApprovalRequest.objects.select_for_update().select_related("organisation").get(pk=pk)
     if req.status != ApprovalRequest.Status.PENDING or req.expires_at > now:
         return False
-    before = _state(req)
-    req.status = ApprovalRequest.Status.EXPIRED
-    req.decided_at = now
-    req.save(update_fields=["status", "decided_at"])
-    RequestAction.objects.create(request=req, kind=RequestAction.Kind.EXPIRE, at=now)
-    _release(req, now=now)
-    _audit(req, actor=None, action="expire", before=before, after=_state(req), now=now)
+    _finish(
+        req,
+        status=ApprovalRequest.Status.EXPIRED,
+        kind=RequestAction.Kind.EXPIRE,
+        actor=None,
+        comment="",
+        now=now,
+    )
     return True
 
 

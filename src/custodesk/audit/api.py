@@ -33,17 +33,7 @@ def export_entries(
     user = actor(request)
     access.require(user, perms.EXPORT)
     entries = selectors.audit_list(actor=user, filters=filters.dict(exclude_none=True))
-    rows = entries[:EXPORT_LIMIT].iterator()
-    if format == "xlsx":
-        response = HttpResponse(
-            exports.to_xlsx(rows),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = 'attachment; filename="operation-records.xlsx"'
-    else:
-        response = HttpResponse(exports.to_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="operation-records.csv"'
-    return response
+    return exports.response(entries[:EXPORT_LIMIT].iterator(), format)
 
 
 @router.post("/verify", response=ChainReportOut)

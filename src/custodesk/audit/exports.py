@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 
+from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
+
+from custodesk.core.exports import tabular_response
 
 from .models import AuditEntry
 
@@ -53,22 +53,7 @@ def _row(e: AuditEntry) -> list[str | int]:
     ]
 
 
-def to_csv(entries: Iterable[AuditEntry]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(COLUMNS)
-    for e in entries:
-        writer.writerow(_row(e))
-    # BOM so that spreadsheet programs open Chinese text correctly.
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def to_xlsx(entries: Iterable[AuditEntry]) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("operation records")
-    ws.append(COLUMNS)
-    for e in entries:
-        ws.append(_row(e))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+def response(entries: Iterable[AuditEntry], fmt: str) -> HttpResponse:
+    return tabular_response(
+        COLUMNS, (_row(e) for e in entries), fmt, "operation-records", sheet="operation records"
+    )

@@ -32,16 +32,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         from custodesk.core import access
 
         access.require(actor, perms.EXPORT)
-        rows = entries[:100_000].iterator()
-        if fmt == "xlsx":
-            response = HttpResponse(
-                exports.to_xlsx(rows),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        else:
-            response = HttpResponse(exports.to_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="operation-records.{fmt}"'
-        return response
+        return exports.response(entries[:100_000].iterator(), fmt)
     page, size = paginate(request, entries)
     return render(
         request,

@@ -8,9 +8,7 @@ the same key with the same content returns the first result with the header
 recorded as refused attempts (``GET /ledger/refused``).
 """
 
-import csv
 import datetime as dt
-import io
 import threading
 from typing import Any
 from uuid import UUID
@@ -25,7 +23,7 @@ from custodesk.core.errors import NotFound
 from custodesk.core.ids import parse_public_id
 from custodesk.core.money import Money
 
-from . import engine, selectors, services
+from . import engine, exports, selectors, services
 from . import errors as E
 from . import permissions as perms
 from .models import AccountFreeze, LedgerAccount, LedgerTransfer
@@ -220,18 +218,8 @@ def get_statement(
          "balance": _dec(ln["balance"], c)}
         for ln in st.lines
     ]  # fmt: skip
-    if format == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(["business_date", "time", "kind", "counterparty", "debit", "credit", "balance"])
-        w.writerow([st.date_from, "", "opening", "", "", "", _dec(st.opening, c)])
-        for ln in lines:
-            w.writerow([ln["business_date"], ln["created_at"].isoformat(), ln["kind"],
-                        ln["counterparty"], ln["debit"], ln["credit"], ln["balance"]])  # fmt: skip
-        w.writerow([st.date_to, "", "closing", "", "", "", _dec(st.closing, c)])
-        resp = HttpResponse(("\ufeff" + buf.getvalue()).encode(), content_type="text/csv")
-        resp["Content-Disposition"] = f'attachment; filename="statement-{a.code}.csv"'
-        return resp
+    if format in ("csv", "xlsx"):
+        return exports.statement_download(a, st, format)
     return {
         "account": st.account, "currency": c, "date_from": st.date_from, "date_to": st.date_to,
         "opening": _dec(st.opening, c), "closing": _dec(st.closing, c), "lines": lines,

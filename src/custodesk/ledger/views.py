@@ -8,20 +8,14 @@ up to the template, where the ``money`` filter formats them (Decimal, never floa
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
-import re
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from custodesk.console.decorators import console_view
 from custodesk.console.errors import to_form
@@ -29,12 +23,12 @@ from custodesk.console.paging import clean_filters, paginate
 from custodesk.core import access, clock
 from custodesk.core.errors import DomainError, ValidationFailed
 from custodesk.core.ids import parse_public_id
-from custodesk.core.money import SUPPORTED_CURRENCIES, Money, minor_units
+from custodesk.core.money import SUPPORTED_CURRENCIES, Money
 from custodesk.identity.models import User
 
 from . import errors as E
+from . import exports, selectors, services
 from . import permissions as perms
-from . import selectors, services
 from .forms import (
     AccountFilterForm,
     FreezeForm,
@@ -45,7 +39,6 @@ from .forms import (
     TransferFilterForm,
 )
 from .models import AccountFreeze, LedgerAccount, LedgerTransfer
-from .templatetags.ledger import to_decimal
 
 STATEMENT_DAYS = 30  # default range: the last 30 business dates up to today's
 STATEMENT_SHOWN = 1000  # lines on the page; the downloads carry the whole range
@@ -166,7 +159,7 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
         to_form(range_form, exc)
     fmt = request.GET.get("export")
     if statement is not None and fmt in {"csv", "xlsx"}:
-        return _statement_download(account, statement, fmt)
+        return exports.statement_download(account, statement, fmt)
     now = clock.now()
     can_freeze = actor.has_permission(perms.FREEZE)
     holds = [_transfer_row(t, now) for t in selectors.pending_holds(account=account)]
@@ -191,87 +184,6 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # -- statement downloads -----------------------------------------------------------------
-STATEMENT_COLUMNS = [
-    "business_date",
-    "time",
-    "kind",
-    "counterparty",
-    "debit",
-    "credit",
-    "balance",
-    "transfer",
-]
-
-
-def _statement_rows(st: selectors.Statement) -> list[list[Any]]:
-    """Opening row, one row per posted transfer of the range, closing row; amounts as
-    Decimal in the currency's places, times in the local time zone (naive, for Excel)."""
-
-    def dec(minor: int) -> Any:
-        return to_decimal(minor, st.currency)
-
-    rows: list[list[Any]] = [[st.date_from, None, "opening", "", None, None, dec(st.opening), ""]]
-    for ln in st.lines:
-        local = timezone.localtime(ln["created_at"]).replace(tzinfo=None, microsecond=0)
-        rows.append(
-            [
-                ln["business_date"],
-                local,
-                ln["kind"],
-                ln["counterparty"],
-                dec(ln["debit"]),
-                dec(ln["credit"]),
-                dec(ln["balance"]),
-                ln["id"],
-            ]
-        )
-    rows.append([st.date_to, None, "closing", "", None, None, dec(st.closing), ""])
-    return rows
-
-
-def _filename(account: LedgerAccount, st: selectors.Statement, fmt: str) -> str:
-    code = re.sub(r"[^A-Za-z0-9._-]", "_", account.code)
-    return f"statement-{code}-{st.date_from:%Y%m%d}-{st.date_to:%Y%m%d}.{fmt}"
-
-
-def _statement_download(account: LedgerAccount, st: selectors.Statement, fmt: str) -> HttpResponse:
-    rows = _statement_rows(st)
-    if fmt == "xlsx":
-        places = minor_units(st.currency)
-        money_format = "#,##0" + ("." + "0" * places if places else "")
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("statement")
-        ws.append(STATEMENT_COLUMNS)
-        for row in rows:
-            cells: list[Any] = []
-            for i, value in enumerate(row):
-                cell = WriteOnlyCell(ws, value=value)
-                if i == 0:
-                    cell.number_format = "yyyy-mm-dd"
-                elif i == 1 and value is not None:
-                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
-                elif 4 <= i <= 6 and value is not None:
-                    cell.number_format = money_format
-                cells.append(cell)
-            ws.append(cells)
-        buf = io.BytesIO()
-        wb.save(buf)
-        response = HttpResponse(buf.getvalue(), content_type=XLSX)
-    else:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(STATEMENT_COLUMNS)
-        for row in rows:
-            writer.writerow(
-                [v.isoformat() if isinstance(v, dt.date) else ("" if v is None else v) for v in row]
-            )
-        # BOM so that spreadsheet programs open Chinese text correctly.
-        body = ("\ufeff" + out.getvalue()).encode("utf-8")
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(account, st, fmt)}"'
-    return response
-
-
 # -- freeze, unfreeze, close -------------------------------------------------------------
 @console_view
 def freeze_place(request: HttpRequest, code: str) -> HttpResponse:
