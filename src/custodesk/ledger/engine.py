@@ -41,6 +41,7 @@ from .models import HOT_SLOTS
 
 MAX_BATCH = 8190
 MAX_RETRIES = 8
+MAX_AMOUNT = 2**63 - 1  # the largest amount (and counter) a BIGINT column holds
 FLAGS = ("posted", "pending", "post_pending", "void_pending")
 
 T = TypeVar("T")
@@ -258,8 +259,16 @@ def _static_check(spec: TransferSpec) -> E.DomainError | None:
         return None
     if isinstance(spec.amount, bool) or not isinstance(spec.amount, int) or spec.amount <= 0:
         return E.InvalidAmount()
+    if spec.amount > MAX_AMOUNT:  # the BIGINT columns cannot hold it: refuse, do not crash
+        return E.InvalidAmount(detail=f"the amount exceeds {MAX_AMOUNT} minor units")
     if spec.currency not in SUPPORTED_CURRENCIES:
         return E.CurrencyMismatch(detail=f"unsupported currency {spec.currency!r}")
+    if spec.timeout_seconds is not None and (
+        spec.flag != "pending"
+        or not isinstance(spec.timeout_seconds, int)
+        or spec.timeout_seconds <= 0
+    ):
+        return E.InvalidAmount(detail="timeout_seconds: a positive number of seconds, holds only")
     if spec.debit_account_id is None or spec.credit_account_id is None:
         return E.AccountNotFound()
     if spec.debit_account_id == spec.credit_account_id:
@@ -295,6 +304,17 @@ def _room_to_credit(a: _Acc, amount: int, *, pending_released: int = 0) -> bool:
         return True
     credits = a.cp + a.d_cp + a.cpe + a.d_cpe - pending_released + amount
     return credits <= a.dp + a.d_dp
+
+
+def _overflows(a: _Acc, *, debits: int = 0, credits: int = 0) -> bool:
+    """Would a counter (or a sum the balance constraints add up) leave the BIGINT range?
+
+    (SQLite would silently turn the counter into a float, PostgreSQL fail the whole call.)
+    Hot accounts: only this call's deltas are seen here, their totals live in shards.
+    """
+    out = a.dp + a.d_dp + a.dpe + a.d_dpe + a.frozen + debits
+    into = a.cp + a.d_cp + a.cpe + a.d_cpe + credits
+    return out > MAX_AMOUNT or into > MAX_AMOUNT
 
 
 @dataclass
@@ -374,6 +394,8 @@ def _apply(
         return E.ExceedsCredits()
     if not _room_to_credit(c, spec.amount):
         return E.ExceedsDebits()
+    if _overflows(d, debits=spec.amount) or _overflows(c, credits=spec.amount):
+        return E.InvalidAmount(detail="the amount would overflow the account's counters")
     timeout_at = None
     if spec.flag == "pending":
         d.d_dpe += spec.amount
@@ -585,6 +607,26 @@ def _existing_by_key(keys: list[str]) -> tuple[dict[str, tuple[int, str]], dict[
     return booked, refused
 
 
+def _recorded_answer(
+    i: int, s: TransferSpec, booked: dict[str, tuple[int, str]], refused: dict[str, Any]
+) -> Outcome | None:
+    """The stored answer for an item whose key is already booked or refused, if any."""
+    k = s.idempotency_key
+    if not k or (k not in booked and k not in refused):
+        return None
+    if k in booked:
+        tid, digest = booked[k]
+        if digest == s.digest():
+            return Outcome(i, True, transfer={"id": tid}, replayed=True)
+    else:
+        code, detail, digest = refused[k]
+        if digest == s.digest():
+            return Outcome(i, False, code=code, detail=detail, replayed=True)
+    return Outcome(
+        i, False, code=E.IdempotencyConflict.code, detail=str(E.IdempotencyConflict.title)
+    )
+
+
 # -- the call ------------------------------------------------------------------------
 def book(
     specs: Sequence[TransferSpec],
@@ -646,28 +688,9 @@ def _book_once(
     live: list[int] = []
     for i, s in enumerate(specs):
         k = s.idempotency_key
-        if k and k in booked:
-            tid, digest = booked[k]
-            if digest != s.digest():
-                outcomes[i] = Outcome(
-                    i,
-                    False,
-                    code=E.IdempotencyConflict.code,
-                    detail=str(E.IdempotencyConflict.title),
-                )
-            else:
-                outcomes[i] = Outcome(i, True, transfer={"id": tid}, replayed=True)
-        elif k and k in refused:
-            code, detail, digest = refused[k]
-            if digest != s.digest():
-                outcomes[i] = Outcome(
-                    i,
-                    False,
-                    code=E.IdempotencyConflict.code,
-                    detail=str(E.IdempotencyConflict.title),
-                )
-            else:
-                outcomes[i] = Outcome(i, False, code=code, detail=detail, replayed=True)
+        recorded = _recorded_answer(i, s, booked, refused)
+        if recorded is not None:
+            outcomes[i] = recorded
         elif k and k in seen_in_call:
             outcomes[i] = Outcome(i, False, code="duplicate_in_batch", detail=str(seen_in_call[k]))
         else:
@@ -687,6 +710,22 @@ def _book_once(
         else:
             account_ids.update(x for x in (s.debit_account_id, s.credit_account_id) if x)
     accs = lock_accounts(account_ids)
+    # Look again now that the accounts are locked: another copy of the same request may
+    # have booked or refused the key since the lookup above.  It held these same locks
+    # until it committed, so it is visible now (a refusal leaves no row the unique index
+    # could catch, so without this a key once refused could be booked after all).
+    late_keys = [k for i in live if (k := specs[i].idempotency_key)]
+    if late_keys:
+        booked, refused = _existing_by_key(late_keys)
+        if booked or refused:
+            still_live = []
+            for i in live:
+                recorded = _recorded_answer(i, specs[i], booked, refused)
+                if recorded is None:
+                    still_live.append(i)
+                else:
+                    outcomes[i] = recorded
+            live = still_live
 
     bookings: list[_Booking] = []
     refusals: list[tuple[TransferSpec, E.DomainError]] = []

@@ -103,8 +103,7 @@ def insert_transfer(clock, debit: int, credit: int, **over: Any) -> tuple[str, l
     } | over
     cols = [c.strip() for c in _COLS.split(",")]
     statement = (
-        f"INSERT INTO ledger_transfer ({', '.join(cols)}) "
-        f"VALUES ({', '.join(['%s'] * len(cols))})"
+        f"INSERT INTO ledger_transfer ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
     )
     return statement, [row[c] for c in cols]
 
@@ -252,8 +251,57 @@ def test_only_amount_freezes_carry_an_amount(two_freezes):
 
 
 def test_an_amount_freeze_needs_an_amount(two_freezes):
+    # (kind='amount' AND amount > 0) is NULL, not false, when the amount is NULL, and a
+    # CHECK passes on NULL: the constraint has to say "amount IS NOT NULL" as well
     amount, _ = two_freezes
     refused("UPDATE ledger_freeze SET amount = NULL WHERE id = %s", [amount.pk])
+
+
+# -- amounts the BIGINT columns cannot hold -------------------------------------------------
+BIGINT_MAX = 2**63 - 1
+
+
+def test_an_amount_the_ledger_cannot_hold_is_refused_not_a_crash(accts, clock):
+    """Such an amount used to escape as OverflowError (SQLite) / DataError (PostgreSQL),
+    losing the whole batch; and one that fits but overflows a counter turned the counter
+    into a float on SQLite (9.223372036854776e+18, after which verify() itself crashed)."""
+    src, dst = accts["usd_src"], accts["usd_dst"]
+    outs = book(
+        clock,
+        TransferSpec(src.pk, dst.pk, 5, "USD"),
+        TransferSpec(src.pk, dst.pk, BIGINT_MAX + 1, "USD"),  # no column can hold it
+        TransferSpec(src.pk, dst.pk, BIGINT_MAX, "USD"),  # fits, but DST's credits overflow
+        TransferSpec(src.pk, dst.pk, BIGINT_MAX, "USD", flag="pending"),  # pending too
+        TransferSpec(src.pk, dst.pk, 7, "USD"),
+    )
+    assert [o.code for o in outs] == [
+        None,
+        "invalid_amount",
+        "invalid_amount",
+        "invalid_amount",
+        None,
+    ]
+    assert services.counters(LedgerAccount.objects.get(pk=dst.pk)) == (0, 12, 0, 0)
+    assert services.counters(LedgerAccount.objects.get(pk=src.pk)) == (12, 0, 0, 0)
+
+    # the largest amount itself is fine between two empty accounts, and a hold of it posts
+    a = services.account_open(
+        actor=None, code="BIG-A", kind="other", currency="USD", now=clock.now()
+    )
+    b = services.account_open(
+        actor=None, code="BIG-B", kind="other", currency="USD", now=clock.now()
+    )
+    [hold] = book(clock, TransferSpec(a.pk, b.pk, BIGINT_MAX, "USD", flag="pending"))
+    assert hold.ok
+    pid = hold.transfer["internal_id"]
+    [over] = book(clock, TransferSpec(flag="post_pending", pending_id=pid, amount=2**64))
+    assert over.code == "post_exceeds_pending"
+    [post] = book(clock, TransferSpec(flag="post_pending", pending_id=pid))
+    assert post.ok
+    assert services.counters(LedgerAccount.objects.get(pk=b.pk)) == (0, BIGINT_MAX, 0, 0)
+    [one_more] = book(clock, TransferSpec(a.pk, b.pk, 1, "USD"))
+    assert one_more.code == "invalid_amount"
+    assert services.verify() == []
 
 
 # -- verify names what was tampered with ----------------------------------------------------
