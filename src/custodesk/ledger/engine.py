@@ -27,6 +27,7 @@ import json
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -105,6 +106,7 @@ class _Acc:
     cp: int
     dpe: int
     cpe: int
+    code: str = ""
     # deltas accumulated by this call
     d_dp: int = 0
     d_cp: int = 0
@@ -122,11 +124,11 @@ class _Pending:
     state: str
     timeout_at: dt.datetime | None
     resolved_here: str | None = None
+    public_id: str = ""
 
 
-# -- account metadata cache (hot flag and currency never change) ----------------------
+# -- account metadata cache (the hot flag never changes) -------------------------------
 _meta_lock = threading.Lock()
-_hot: dict[int, bool] = {}
 
 
 def _is_postgres() -> bool:
@@ -137,25 +139,33 @@ def _placeholders(n: int) -> str:
     return ", ".join(["%s"] * n)
 
 
-def _hot_flags(ids: Iterable[int]) -> dict[int, bool]:
-    ids = set(ids)
-    missing = [i for i in ids if i not in _hot]
-    if missing:
+HOT_CACHE_SECONDS = 30.0
+_hot_ids: set[int] = set()
+_hot_loaded_at = 0.0
+
+
+def _hot_set() -> set[int]:
+    """Ids of hot accounts (few: markets' summary accounts), reloaded every 30 s.
+
+    A stale set only changes the lock mode chosen for a newly opened hot account
+    (FOR UPDATE instead of FOR SHARE); where its counters go is decided by the
+    row's own ``hot`` column, read under the lock, so balances stay right.
+    """
+    global _hot_ids, _hot_loaded_at
+    if time.monotonic() - _hot_loaded_at > HOT_CACHE_SECONDS:
         with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT id, hot FROM ledger_account WHERE id IN ({_placeholders(len(missing))})",
-                missing,
-            )
-            rows = cur.fetchall()
+            cur.execute("SELECT id FROM ledger_account WHERE hot")
+            ids = {r[0] for r in cur.fetchall()}
         with _meta_lock:
-            for i, hot in rows:
-                _hot[i] = bool(hot)
-    return {i: _hot[i] for i in ids if i in _hot}
+            _hot_ids, _hot_loaded_at = ids, time.monotonic()
+    return _hot_ids
 
 
 def forget_account(account_id: int) -> None:
+    """A hot account was opened: reload the set at the next booking."""
+    global _hot_loaded_at
     with _meta_lock:
-        _hot.pop(account_id, None)
+        _hot_loaded_at = 0.0
 
 
 _cache_clearers: list[Callable[[], None]] = []
@@ -168,8 +178,10 @@ def register_cache(clear: Callable[[], None]) -> None:
 
 
 def clear_caches() -> None:
+    global _hot_loaded_at
     with _meta_lock:
-        _hot.clear()
+        _hot_ids.clear()
+        _hot_loaded_at = 0.0
     for clear in _cache_clearers:
         clear()
 
@@ -177,7 +189,7 @@ def clear_caches() -> None:
 _ACC_COLS = (
     "id, currency, status, debits_must_not_exceed_credits, credits_must_not_exceed_debits, hot, "
     "debit_blocks, credit_blocks, frozen_amount, debits_posted, credits_posted, "
-    "debits_pending, credits_pending"
+    "debits_pending, credits_pending, code"
 )
 
 
@@ -186,9 +198,9 @@ def lock_accounts(ids: Iterable[int]) -> dict[int, _Acc]:
     ids = sorted(set(ids))
     if not ids:
         return {}
-    hot = _hot_flags(ids)
-    plain = [i for i in ids if not hot.get(i, False)]
-    hots = [i for i in ids if hot.get(i, False)]
+    hot = _hot_set()
+    plain = [i for i in ids if i not in hot]
+    hots = [i for i in ids if i in hot]
     out: dict[int, _Acc] = {}
     with connection.cursor() as cur:
         for group, mode in ((plain, "UPDATE"), (hots, "SHARE")):
@@ -216,6 +228,7 @@ def lock_accounts(ids: Iterable[int]) -> dict[int, _Acc]:
                     cp=r[10],
                     dpe=r[11],
                     cpe=r[12],
+                    code=r[13],
                 )
     return out
 
@@ -226,7 +239,7 @@ def _lock_pending(ids: Iterable[int]) -> dict[int, _Pending]:
         return {}
     sql = (
         "SELECT id, debit_account_id, credit_account_id, amount, currency, pending_state, "
-        f"timeout_at FROM ledger_transfer WHERE flag = 'pending' AND id IN "
+        f"timeout_at, public_id FROM ledger_transfer WHERE flag = 'pending' AND id IN "
         f"({_placeholders(len(ids))}) ORDER BY id"
     )
     if _is_postgres():
@@ -241,7 +254,9 @@ def _lock_pending(ids: Iterable[int]) -> dict[int, _Pending]:
             timeout_at = dt.datetime.fromisoformat(timeout_at)
         if timeout_at is not None and timeout_at.tzinfo is None:
             timeout_at = timeout_at.replace(tzinfo=dt.UTC)
-        out[r[0]] = _Pending(r[0], r[1], r[2], r[3], r[4], r[5], timeout_at)
+        out[r[0]] = _Pending(
+            r[0], r[1], r[2], r[3], r[4], r[5], timeout_at, public_id=str(uuid.UUID(str(r[7])))
+        )
     return out
 
 
@@ -579,6 +594,35 @@ def spec_dict(spec: TransferSpec) -> dict[str, Any]:
     }
 
 
+def _result(
+    b: _Booking,
+    tid: int,
+    accs: dict[int, _Acc],
+    pendings: dict[int, _Pending],
+    business_date: dt.date,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The booked transfer as ``services.transfer_dict`` presents it, without re-reading it."""
+    return {
+        "id": str(b.public_id),
+        "internal_id": tid,
+        "idempotency_key": b.spec.idempotency_key,
+        "debit_account": accs[b.debit].code,
+        "credit_account": accs[b.credit].code,
+        "amount": b.amount,
+        "currency": b.currency,
+        "flag": b.flag,
+        "pending_state": "pending" if b.flag == "pending" else "",
+        "pending_id": pendings[b.pending_id].public_id if b.pending_id else None,
+        "timeout_at": b.timeout_at,
+        "kind": b.spec.kind[:32],
+        "business_date": business_date,
+        "group_id": b.spec.group_id[:64],
+        "metadata": b.spec.metadata,
+        "created_at": now,
+    }
+
+
 # -- idempotency -------------------------------------------------------------------
 def _existing_by_key(keys: list[str]) -> tuple[dict[str, tuple[int, str]], dict[str, Any]]:
     """Booked transfers and refusals already recorded under these keys."""
@@ -772,15 +816,20 @@ def _book_once(
         _update_accounts(accs)
         _resolve_pendings(pendings)
         for b in bookings:
-            outcomes[b.index] = Outcome(b.index, True, transfer={"id": ids[b.public_id.hex]})
+            outcomes[b.index] = Outcome(
+                b.index,
+                True,
+                transfer=_result(b, ids[b.public_id.hex], accs, pendings, business_date, now),
+            )
     _record_refusals(refusals, requested_by=requested_by, now=now)
 
-    want = [o.transfer["id"] for o in outcomes if o is not None and o.ok and o.transfer]
+    # only replays need a read: what was booked now is described from what is in hand
+    want = [o.transfer["id"] for o in outcomes if o is not None and o.replayed and o.transfer]
     loaded = load(want) if want else {}
     final: list[Outcome] = []
     for o in outcomes:
         assert o is not None
-        if o.ok and o.transfer:
+        if o.replayed and o.transfer:
             o.transfer = loaded.get(o.transfer["id"], o.transfer)
         final.append(o)
     return final

@@ -178,3 +178,33 @@ def test_balance_as_of_and_statement(accounts, clock):
         (1_000, 0, 1_000),
         (0, 300, 700),
     ]
+
+
+def test_results_describe_the_booked_rows_exactly(accounts, clock):
+    """Booked transfers are described from what the engine has in hand (no re-read);
+    the description must equal the row as stored."""
+    summary, alice, _ = accounts
+    outs = book(
+        clock,
+        TransferSpec(
+            summary.pk,
+            alice.pk,
+            700,
+            "HKD",
+            kind="deposit",
+            metadata={"ref": "x"},
+            idempotency_key="k-1",
+        ),
+        TransferSpec(alice.pk, summary.pk, 200, "HKD", flag="pending", timeout_seconds=600),
+    )
+
+    def same_as_stored(out):
+        stored = services.load_transfers([out.transfer["internal_id"]])
+        return out.transfer == stored[out.transfer["internal_id"]]
+
+    assert all(same_as_stored(o) for o in outs)
+    post = book(
+        clock,
+        TransferSpec(flag="post_pending", pending_id=outs[1].transfer["internal_id"], amount=150),
+    )[0]
+    assert same_as_stored(post) and post.transfer["pending_id"] == outs[1].transfer["id"]
