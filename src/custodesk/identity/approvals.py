@@ -16,11 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel
 
 from custodesk.approvals.registry import ActionType, DefaultLevel, Preview, register
-from custodesk.core.errors import IllegalTransition
 
 from . import permissions as perms
 from . import services
-from .errors import RoleNotGranted
 from .models import Organisation, Role, RoleGrant, User
 
 ROLE_GRANT = "identity.role_grant"
@@ -44,31 +42,39 @@ def _names(payload: RoleChange) -> tuple[str, str]:
     return (user.username if user else str(payload.user_id), role.code if role else "?")
 
 
-def check_grant(*, actor: User, payload: RoleChange, now: dt.datetime) -> Preview:
-    user, role = services.role_grant_check(
-        actor=actor, user_id=payload.user_id, role_id=payload.role_id
-    )
-    roles = user.role_codes()
+def _preview(user: User, role: Role, roles_after: list[str]) -> Preview:
     return Preview(
         object_type="user",
         object_id=str(user.public_id),
         dedup_key=f"{user.public_id}:{role.public_id}",
-        before={"user": user.username, "roles": roles},
-        after={"user": user.username, "roles": sorted([*roles, role.code])},
+        before={"user": user.username, "roles": user.role_codes()},
+        after={"user": user.username, "roles": roles_after},
     )
+
+
+def _executed(grant: RoleGrant) -> dict[str, Any]:
+    return {"grant_id": str(grant.public_id), "role": grant.role.code, "user": grant.user.username}
+
+
+def check_grant(*, actor: User, payload: RoleChange, now: dt.datetime) -> Preview:
+    user, role = services.role_grant_check(
+        actor=actor, user_id=payload.user_id, role_id=payload.role_id
+    )
+    return _preview(user, role, sorted([*user.role_codes(), role.code]))
 
 
 def execute_grant(
     *, initiator: User, approver: User | None, payload: RoleChange, request: Any, now: dt.datetime
 ) -> dict[str, Any]:
-    grant = services.role_grant_execute(
-        actor=approver or initiator,
-        user_id=payload.user_id,
-        role_id=payload.role_id,
-        approval_request_id=str(request.public_id),
-        now=now,
+    return _executed(
+        services.role_grant_execute(
+            actor=approver or initiator,
+            user_id=payload.user_id,
+            role_id=payload.role_id,
+            approval_request_id=str(request.public_id),
+            now=now,
+        )
     )
-    return {"grant_id": str(grant.public_id), "role": grant.role.code, "user": grant.user.username}
 
 
 def describe_grant(*, payload: RoleChange) -> str:
@@ -77,36 +83,24 @@ def describe_grant(*, payload: RoleChange) -> str:
 
 
 def check_revoke(*, actor: User, payload: RoleChange, now: dt.datetime) -> Preview:
-    from custodesk.core import access
-
-    access.require(actor, perms.ROLE_GRANT)
-    user = services._visible_user(actor, payload.user_id)
-    role = services._visible_role(actor, payload.role_id)
-    if not RoleGrant.objects.filter(user=user, role=role, revoked_at__isnull=True).exists():
-        raise RoleNotGranted()
-    if user.pk == actor.pk and role.code == "admin":
-        raise IllegalTransition(field="role")
-    roles = user.role_codes()
-    return Preview(
-        object_type="user",
-        object_id=str(user.public_id),
-        dedup_key=f"{user.public_id}:{role.public_id}",
-        before={"user": user.username, "roles": roles},
-        after={"user": user.username, "roles": [c for c in roles if c != role.code]},
+    user, role = services.role_revoke_check(
+        actor=actor, user_id=payload.user_id, role_id=payload.role_id
     )
+    return _preview(user, role, [c for c in user.role_codes() if c != role.code])
 
 
 def execute_revoke(
     *, initiator: User, approver: User | None, payload: RoleChange, request: Any, now: dt.datetime
 ) -> dict[str, Any]:
-    grant = services.role_revoke_execute(
-        actor=approver or initiator,
-        user_id=payload.user_id,
-        role_id=payload.role_id,
-        approval_request_id=str(request.public_id),
-        now=now,
+    return _executed(
+        services.role_revoke_execute(
+            actor=approver or initiator,
+            user_id=payload.user_id,
+            role_id=payload.role_id,
+            approval_request_id=str(request.public_id),
+            now=now,
+        )
     )
-    return {"grant_id": str(grant.public_id), "role": grant.role.code, "user": grant.user.username}
 
 
 def describe_revoke(*, payload: RoleChange) -> str:

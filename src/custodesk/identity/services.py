@@ -985,6 +985,18 @@ def role_grant_check(*, actor: User, user_id: Any, role_id: Any) -> tuple[User, 
     return user, role
 
 
+def role_revoke_check(*, actor: User, user_id: Any, role_id: Any) -> tuple[User, Role]:
+    """Preconditions of a revocation (at request time and again at execution)."""
+    access.require(actor, perms.ROLE_GRANT)
+    user = _visible_user(actor, user_id)
+    role = _visible_role(actor, role_id)
+    if not RoleGrant.objects.filter(user=user, role=role, revoked_at__isnull=True).exists():
+        raise RoleNotGranted()
+    if user.pk == actor.pk and role.code == "admin":
+        raise IllegalTransition(field="role")
+    return user, role
+
+
 def role_grant_execute(
     *, actor: User, user_id: Any, role_id: Any, approval_request_id: str, now: dt.datetime
 ) -> RoleGrant:
