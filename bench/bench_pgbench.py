@@ -180,7 +180,8 @@ def main() -> None:
                 break
             if not r or a["other_load"] < r["other_load"]:
                 r = a
-            if a["other_load"] <= limit or attempt == retries:
+            budget = {"warmup": args.warmup, "duration": args.duration}
+            if a["other_load"] <= limit or attempt == retries or not common.retry_fits(budget):
                 break
             print(f"   (pgbench @{n}: other work used {a['other_load']:.0%} of the CPU; again)")
         r["scale"] = args.scale
