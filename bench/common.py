@@ -265,7 +265,11 @@ def _worker_main(
     except Exception:
         queue.put({"index": index, "fatal": "barrier broken (another worker failed)"})
         return
+    give_up = time.monotonic() + 60
     while start_at.value == 0.0:  # the parent sets the common start right after the barrier
+        if time.monotonic() > give_up:
+            queue.put({"index": index, "fatal": "no start time from the parent within 60 s"})
+            return
         time.sleep(0.001)
     t0 = start_at.value
     w_start = t0 + cfg["warmup"]

@@ -49,8 +49,9 @@ if ! command -v pgbench >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; th
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq postgresql-client postgresql-contrib >/dev/null || \
-      $SUDO apt-get install -y -qq postgresql-client >/dev/null
+    # Debian 12 ships pgbench in postgresql-client; older releases in postgresql-contrib
+    $SUDO apt-get install -y -qq postgresql-client >/dev/null
+    command -v pgbench >/dev/null 2>&1 || $SUDO apt-get install -y -qq postgresql-contrib >/dev/null
   fi
   command -v pgbench >/dev/null 2>&1 || { echo "pgbench is missing" >&2; exit 1; }
 fi
