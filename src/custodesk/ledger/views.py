@@ -228,31 +228,45 @@ def freeze_release(request: HttpRequest, code: str, freeze_id: str) -> HttpRespo
     if freeze is None:
         messages.info(request, _("This freeze is no longer active."))
         return redirect("console:ledger_account", code=account.code)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.freeze_release(
-                actor=actor,
-                freeze_id=freeze.public_id,
-                reason=form.cleaned_data["reason"],
-                now=clock.now(),
-            )
-        except DomainError as exc:
-            to_form(form, exc)
-        else:
-            messages.success(request, _("The freeze has been released."))
-            return redirect("console:ledger_account", code=account.code)
-    return render(
+    return _confirm_with_reason(
         request,
-        "ledger/confirm.html",
-        {
-            "account": _account_row(account),
+        account,
+        run=lambda reason: services.freeze_release(
+            actor=actor, freeze_id=freeze.public_id, reason=reason, now=clock.now()
+        ),
+        done=_("The freeze has been released."),
+        context={
             "freeze": _freeze_row(freeze),
-            "form": form,
             "title": _("Unfreeze"),
             "danger": False,
             "testid": "unfreeze",
         },
+    )
+
+
+def _confirm_with_reason(
+    request: HttpRequest,
+    account: LedgerAccount,
+    *,
+    run: Any,
+    done: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """A sensitive action on an account: confirmation page with a reason (GET), the one
+    service call (POST), its errors on the form, back to the account when done."""
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run(form.cleaned_data["reason"])
+        except DomainError as exc:
+            to_form(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("console:ledger_account", code=account.code)
+    return render(
+        request,
+        "ledger/confirm.html",
+        {"account": _account_row(account), "form": form, **context},
     )
 
 
@@ -263,30 +277,14 @@ def account_close(request: HttpRequest, code: str) -> HttpResponse:
     actor = _viewer(request)
     access.require(actor, perms.ACCOUNT_MANAGE)
     account = selectors.account_get(code=code)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.account_close(
-                actor=actor,
-                account_id=account.pk,
-                reason=form.cleaned_data["reason"],
-                now=clock.now(),
-            )
-        except DomainError as exc:
-            to_form(form, exc)
-        else:
-            messages.success(request, _("The account is closed."))
-            return redirect("console:ledger_account", code=account.code)
-    return render(
+    return _confirm_with_reason(
         request,
-        "ledger/confirm.html",
-        {
-            "account": _account_row(account),
-            "form": form,
-            "title": _("Close account"),
-            "danger": True,
-            "testid": "close",
-        },
+        account,
+        run=lambda reason: services.account_close(
+            actor=actor, account_id=account.pk, reason=reason, now=clock.now()
+        ),
+        done=_("The account is closed."),
+        context={"title": _("Close account"), "danger": True, "testid": "close"},
     )
 
 
