@@ -32,7 +32,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 
 from custodesk.core.ids import uuid7
 from custodesk.core.money import SUPPORTED_CURRENCIES
@@ -164,6 +172,19 @@ def _hot_set() -> set[int]:
     return _hot_ids
 
 
+def _hot_list() -> list[int]:
+    """The hot set as a sorted list (an array parameter), rebuilt only when it changes."""
+    global _hot_sorted, _hot_sorted_from
+    hot = _hot_set()
+    if hot is not _hot_sorted_from:
+        _hot_sorted, _hot_sorted_from = sorted(hot), hot
+    return _hot_sorted
+
+
+_hot_sorted: list[int] = []
+_hot_sorted_from: set[int] | None = None
+
+
 def forget_account(account_id: int) -> None:
     """A hot account was opened: reload the set at the next booking."""
     global _hot_loaded_at
@@ -181,10 +202,9 @@ def register_cache(clear: Callable[[], None]) -> None:
 
 
 def clear_caches() -> None:
-    global _hot_loaded_at
+    global _hot_ids, _hot_loaded_at, _hot_sorted_from
     with _meta_lock:
-        _hot_ids.clear()
-        _hot_loaded_at = 0.0
+        _hot_ids, _hot_loaded_at, _hot_sorted_from = set(), 0.0, None
     for clear in _cache_clearers:
         clear()
 
@@ -754,11 +774,100 @@ def book(
     """
     if len(specs) > MAX_BATCH:
         raise E.BatchTooLarge(size=len(specs))
+    if len(specs) == 1 and _is_postgres():
+        fast = _with_retries(
+            lambda: _book_one_pg(
+                specs[0], requested_by=requested_by, business_date=business_date, now=now
+            )
+        )
+        if fast is not None:
+            return [fast]
     return _with_retries(
         lambda: _book_once(
             specs, requested_by=requested_by, business_date=business_date, now=now, load=load
         )
     )
+
+
+# -- PostgreSQL fast path: one transfer, one round trip ---------------------------------
+_BOOK_ONE_SQL = (
+    "SELECT * FROM ledger_book_one(%s::uuid, %s::text, %s::bigint, %s::bigint, %s::bigint, "
+    "%s::text, %s::text, %s::bigint, %s::integer, %s::text, %s::date, %s::text, %s::jsonb, "
+    "%s::bigint, %s::text, %s::timestamptz, %s::smallint, %s::bigint[])"
+)
+
+
+def _book_one_pg(
+    spec: TransferSpec, *, requested_by: int | None, business_date: dt.date, now: dt.datetime
+) -> Outcome | None:
+    """Book one transfer with the ``ledger_book_one`` function (migration 0002).
+
+    Returns None when the general path must answer instead: a group member, a static
+    refusal, a key already recorded (a replay or a conflict), or any refusal — the
+    function changes nothing in those cases, and the general path records refusals.
+    The statement is prepared once per connection and bound server-side (no query
+    text composed per call); outside a transaction it is its own transaction, one
+    round trip in all.
+    """
+    if spec.group_id or _static_check(spec) is not None:
+        return None
+    if (spec.amount or 0) > MAX_AMOUNT or (spec.timeout_seconds or 0) > 2**31 - 1:
+        return None  # the general path answers what no column (or interval) can hold
+    public_id = uuid7()
+    kind = spec.kind[:32]
+    metadata = json.dumps(spec.metadata, sort_keys=True) if spec.metadata else "{}"
+    params = (
+        public_id, spec.idempotency_key, spec.debit_account_id, spec.credit_account_id,
+        spec.amount, spec.currency, spec.flag, spec.pending_id, spec.timeout_seconds, kind,
+        business_date, "", metadata, requested_by, spec.digest(), now,
+        random.randrange(HOT_SLOTS), _hot_list(),
+    )  # fmt: skip
+    conn = connections[DEFAULT_DB_ALIAS]
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        if conn.in_atomic_block:
+            # inside the caller's transaction: a savepoint, so a retried race leaves it usable
+            with transaction.atomic():
+                row = _execute_prepared(conn, params)
+        else:
+            row = _execute_prepared(conn, params)
+    status, tid, debit_code, credit_code, amount, currency, pending_public_id, timeout_at = row
+    if status != "ok":
+        return None
+    transfer = {
+        "id": str(public_id),
+        "internal_id": tid,
+        "idempotency_key": spec.idempotency_key,
+        "debit_account": debit_code,
+        "credit_account": credit_code,
+        "amount": amount,
+        "currency": currency,
+        "flag": spec.flag,
+        "pending_state": "pending" if spec.flag == "pending" else "",
+        "pending_id": str(pending_public_id) if pending_public_id else None,
+        "timeout_at": timeout_at,
+        "kind": kind,
+        "business_date": business_date,
+        "group_id": "",
+        "metadata": spec.metadata,
+        "created_at": now,
+    }
+    return Outcome(0, True, transfer=transfer)
+
+
+def _execute_prepared(conn: Any, params: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Run the prepared call on a server-side-binding cursor kept with the connection."""
+    import psycopg
+
+    raw = conn.connection
+    cur = getattr(conn, "_ledger_book_cursor", None)
+    if cur is None or cur.closed or cur.connection is not raw:
+        cur = psycopg.Cursor(raw)
+        conn._ledger_book_cursor = cur
+    cur.execute(_BOOK_ONE_SQL, params, prepare=True)
+    row = cur.fetchone()
+    assert row is not None
+    return tuple(row)
 
 
 def _with_retries(fn: Callable[[], T]) -> T:

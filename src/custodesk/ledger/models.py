@@ -152,26 +152,36 @@ class LedgerTransfer(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
-    idempotency_key = models.CharField(max_length=128, null=True, blank=True, unique=True)
-    debit_account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+")
-    credit_account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+")
+    # Indexes are chosen for the write path (every one costs each booking): the unique
+    # key index is partial (most transfers have no key), the account foreign keys are
+    # covered by the (account, created_at) indexes below, and no column has a LIKE index.
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001 (NULL = no key)
+    debit_account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    credit_account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     flag = models.CharField(max_length=16, choices=Flag.choices)
     pending = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="resolutions"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resolutions",
+        db_index=False,  # the partial unique index ledger_pending_resolved_once covers it
     )
-    pending_state = models.CharField(
-        max_length=16, choices=PendingState.choices, blank=True, db_index=True
-    )
+    pending_state = models.CharField(max_length=16, choices=PendingState.choices, blank=True)
     timeout_at = models.DateTimeField(null=True, blank=True)
-    kind = models.CharField(_("kind"), max_length=32, db_index=True)
+    kind = models.CharField(_("kind"), max_length=32)
     business_date = models.DateField(_("business date"), db_index=True)
     group_id = models.CharField(max_length=64, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     requested_by = models.BigIntegerField(null=True, blank=True)
     request_digest = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
 
     class Meta:
         db_table = "ledger_transfer"
@@ -184,16 +194,32 @@ class LedgerTransfer(models.Model):
                 condition=~Q(debit_account=F("credit_account")),
                 name="ledger_transfer_distinct_accounts",
             ),
+            # a resolving transfer (and only one) names the hold it resolves
+            models.CheckConstraint(
+                condition=Q(flag__in=["post_pending", "void_pending"], pending__isnull=False)
+                | (~Q(flag__in=["post_pending", "void_pending"]) & Q(pending__isnull=True)),
+                name="ledger_transfer_pending_iff_resolving",
+            ),
             models.UniqueConstraint(
                 fields=["pending"],
-                condition=Q(flag__in=["post_pending", "void_pending"]),
+                condition=Q(pending__isnull=False),
                 name="ledger_pending_resolved_once",
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ledger_transfer_idempotency_key_unique",
             ),
         ]
         indexes = [
             models.Index(fields=["debit_account", "created_at"]),
             models.Index(fields=["credit_account", "created_at"]),
-            models.Index(fields=["pending_state", "timeout_at"]),
+            # holds still open, by expiry (the expiry job, the pending-holds page)
+            models.Index(
+                fields=["timeout_at"],
+                condition=Q(pending_state="pending"),
+                name="ledger_transfer_open_holds",
+            ),
         ]
 
 
