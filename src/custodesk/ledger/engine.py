@@ -102,7 +102,7 @@ class Outcome:
     replayed: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Acc:
     id: int
     currency: str
@@ -125,7 +125,7 @@ class _Acc:
     d_cpe: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     id: int
     debit: int
@@ -231,23 +231,28 @@ def lock_accounts(ids: Iterable[int]) -> dict[int, _Acc]:
                 continue
             if _is_postgres() and len(group) >= ARRAY_THRESHOLD:
                 sql = (
-                    f"SELECT {_ACC_COLS} FROM ledger_account WHERE id = ANY(%s::bigint[]) "
+                    f"SELECT {_ACC_COLS} FROM ledger_account WHERE id = ANY(%b::bigint[]) "
                     f"ORDER BY id FOR {mode}"
                 )
-                cur.execute(sql, [group])
+                with connection.wrap_database_errors:
+                    bulk = _pg_cursor()
+                    bulk.execute(sql, [group], binary=True)
+                    rows = bulk.fetchall()
             elif _is_postgres():
                 sql = (
                     f"SELECT {_ACC_COLS} FROM ledger_account "
                     f"WHERE id IN ({_placeholders(len(group))}) ORDER BY id FOR {mode}"
                 )
                 cur.execute(sql, group)
+                rows = cur.fetchall()
             else:
                 sql = (
                     f"SELECT {_ACC_COLS} FROM ledger_account "
                     f"WHERE id IN ({_placeholders(len(group))}) ORDER BY id"
                 )
                 cur.execute(sql, group)
-            for r in cur.fetchall():
+                rows = cur.fetchall()
+            for r in rows:
                 out[r[0]] = _Acc(
                     id=r[0],
                     currency=r[1],
@@ -366,7 +371,7 @@ def _overflows(a: _Acc, *, debits: int = 0, credits: int = 0) -> bool:
     return out > MAX_AMOUNT or into > MAX_AMOUNT
 
 
-@dataclass
+@dataclass(slots=True)
 class _Booking:
     index: int
     spec: TransferSpec
@@ -520,7 +525,7 @@ def _insert_transfers(
                     b.spec.group_id[:64],
                     json.dumps(b.spec.metadata, sort_keys=True),
                     requested_by,
-                    b.spec.digest(),
+                    b.spec.digest() if b.spec.idempotency_key else "",
                     ops.adapt_datetimefield_value(now),
                 ]
             row = "(" + _placeholders(17) + ")"
@@ -531,54 +536,101 @@ def _insert_transfers(
                 params,
             )
             for tid, pid in cur.fetchall():
-                ids[str(pid).replace("-", "")] = tid
+                ids[pid if isinstance(pid, uuid.UUID) else uuid.UUID(pid)] = tid
     return ids
 
 
-_PG_INSERT = (
-    f"INSERT INTO ledger_transfer ({_INSERT_COLS}) "
-    "SELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6, u.c7, u.c8, u.c9, u.c10, u.c11, u.c12, u.c13, "
-    "u.c14::jsonb, u.c15, u.c16, u.c17 FROM unnest("
-    "%s::uuid[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], "
-    "%s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::date[], %s::text[], "
-    "%s::text[], %s::bigint[], %s::text[], %s::timestamptz[]"
-    ") AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17) "
-    "RETURNING id, public_id"
-)
+_PG_TYPES = (
+    "uuid", "text", "bigint", "bigint", "bigint", "text", "text", "bigint", "text",
+    "timestamptz", "text", "date", "text", "jsonb", "bigint", "text", "timestamptz",
+)  # fmt: skip
+
+
+def _pg_cursor() -> Any:
+    """A server-side-binding psycopg cursor on Django's connection (kept with it).
+
+    Django's own cursors bind client-side: every value of a large array would be
+    quoted into the query text in Python.  Here arrays travel in binary (``%b``).
+    The caller wraps the use in ``connection.wrap_database_errors``.
+    """
+    import psycopg
+
+    conn = connections[DEFAULT_DB_ALIAS]
+    conn.ensure_connection()
+    raw = conn.connection
+    cur = getattr(conn, "_ledger_bulk_cursor", None)
+    if cur is None or cur.closed or cur.connection is not raw:
+        cur = psycopg.Cursor(raw)
+        conn._ledger_bulk_cursor = cur
+    return cur
 
 
 def _insert_transfers_pg(
     bookings: list[_Booking], *, requested_by: int | None, business_date: dt.date, now: dt.datetime
 ) -> dict[Any, int]:
-    """PostgreSQL: the whole batch in ONE statement with 17 array parameters (no per-row
-    placeholders for psycopg to parse or the server to plan)."""
+    """PostgreSQL: the whole batch in ONE statement.  A column whose value is the same
+    for every row is one scalar parameter; the others are binary arrays (unnest)."""
     cols: list[list[Any]] = [[] for _ in range(17)]
+    (c_pid, c_key, c_debit, c_credit, c_amount, c_cur, c_flag, c_pending, c_pstate, c_timeout,
+     c_kind, c_bdate, c_group, c_meta, c_by, c_digest, c_created) = cols  # fmt: skip
     for b in bookings:
         b.public_id = uuid7()
-        row = (
-            b.public_id, b.spec.idempotency_key, b.debit, b.credit, b.amount, b.currency,
-            b.flag, b.pending_id, "pending" if b.flag == "pending" else "", b.timeout_at,
-            b.spec.kind[:32], business_date, b.spec.group_id[:64],
-            json.dumps(b.spec.metadata, sort_keys=True), requested_by, b.spec.digest(), now,
-        )  # fmt: skip
-        for i, v in enumerate(row):
-            cols[i].append(v)
-    with connection.cursor() as cur:
-        cur.execute(_PG_INSERT, cols)
-        return {str(pid).replace("-", ""): tid for tid, pid in cur.fetchall()}
+        spec = b.spec
+        c_pid.append(b.public_id)
+        c_key.append(spec.idempotency_key)
+        c_debit.append(b.debit)
+        c_credit.append(b.credit)
+        c_amount.append(b.amount)
+        c_cur.append(b.currency)
+        c_flag.append(b.flag)
+        c_pending.append(b.pending_id)
+        c_pstate.append("pending" if b.flag == "pending" else "")
+        c_timeout.append(b.timeout_at)
+        c_kind.append(spec.kind[:32])
+        c_group.append(spec.group_id[:64])
+        c_meta.append(json.dumps(spec.metadata, sort_keys=True) if spec.metadata else "{}")
+        c_digest.append(spec.digest() if spec.idempotency_key else "")
+    n = len(bookings)
+    c_bdate[:] = [business_date] * n
+    c_by[:] = [requested_by] * n
+    c_created[:] = [now] * n
+    select: list[str] = []
+    unnest: list[str] = []
+    names: list[str] = []
+    scalar_params: list[Any] = []
+    array_params: list[Any] = []
+    for i, (values, pg_type) in enumerate(zip(cols, _PG_TYPES, strict=True)):
+        first = values[0]
+        if all(v == first for v in values):
+            select.append(f"%s::{pg_type}")
+            scalar_params.append(first)
+        else:
+            select.append(f"u.c{i}")
+            unnest.append(f"%b::{'text' if pg_type == 'jsonb' else pg_type}[]")
+            names.append(f"c{i}")
+            array_params.append(values)
+    select = [f"{e}::jsonb" if e.startswith("u.c13") else e for e in select]
+    sql = (
+        f"INSERT INTO ledger_transfer ({_INSERT_COLS}) SELECT {', '.join(select)} "
+        f"FROM unnest({', '.join(unnest)}) AS u({', '.join(names)}) RETURNING id, public_id"
+    )
+    with connection.wrap_database_errors:
+        cur = _pg_cursor()
+        cur.execute(sql, [*scalar_params, *array_params])
+        return {pid: tid for tid, pid in cur.fetchall()}
 
 
 def _update_accounts(accs: dict[int, _Acc]) -> None:
     touched = [a for a in accs.values() if not a.hot and (a.d_dp or a.d_cp or a.d_dpe or a.d_cpe)]
     if touched and _is_postgres() and len(touched) >= ARRAY_THRESHOLD:
-        with connection.cursor() as cur:
-            cur.execute(
+        with connection.wrap_database_errors:
+            _pg_cursor().execute(
                 "UPDATE ledger_account SET debits_posted = ledger_account.debits_posted + v.dp, "
                 "credits_posted = ledger_account.credits_posted + v.cp, "
                 "debits_pending = ledger_account.debits_pending + v.dpe, "
                 "credits_pending = ledger_account.credits_pending + v.cpe "
-                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], "
-                "%s::bigint[]) AS v(id, dp, cp, dpe, cpe) WHERE ledger_account.id = v.id",
+                "FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], "
+                "%b::bigint[]) AS v(id, dp, cp, dpe, cpe) WHERE ledger_account.id = v.id",
                 [
                     [a.id for a in touched],
                     [a.d_dp for a in touched],
@@ -819,7 +871,8 @@ def _book_one_pg(
     params = (
         public_id, spec.idempotency_key, spec.debit_account_id, spec.credit_account_id,
         spec.amount, spec.currency, spec.flag, spec.pending_id, spec.timeout_seconds, kind,
-        business_date, "", metadata, requested_by, spec.digest(), now,
+        business_date, "", metadata, requested_by,
+        spec.digest() if spec.idempotency_key else "", now,
         random.randrange(HOT_SLOTS), _hot_list(),
     )  # fmt: skip
     conn = connections[DEFAULT_DB_ALIAS]
@@ -996,7 +1049,7 @@ def _book_once(
             outcomes[b.index] = Outcome(
                 b.index,
                 True,
-                transfer=_result(b, ids[b.public_id.hex], accs, pendings, business_date, now),
+                transfer=_result(b, ids[b.public_id], accs, pendings, business_date, now),
             )
     _record_refusals(refusals, requested_by=requested_by, now=now)
 

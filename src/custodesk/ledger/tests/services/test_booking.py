@@ -208,3 +208,46 @@ def test_results_describe_the_booked_rows_exactly(accounts, clock):
         TransferSpec(flag="post_pending", pending_id=outs[1].transfer["internal_id"], amount=150),
     )[0]
     assert same_as_stored(post) and post.transfer["pending_id"] == outs[1].transfer["id"]
+
+
+def test_a_large_mixed_batch_stores_exactly_what_it_reports(accounts, clock):
+    """Large calls take the bulk statements (PostgreSQL: binary arrays, with a column that
+    is the same on every row sent once).  Mix every column that can vary — keys on some
+    items, metadata on some, holds with and without timeouts, posts and voids of earlier
+    holds, hot and plain accounts — and every reported transfer must equal the stored row."""
+    summary, alice, bob = accounts
+    book(clock, TransferSpec(summary.pk, alice.pk, 1_000_000, "HKD"))
+    holds = book(
+        clock, *[TransferSpec(alice.pk, bob.pk, 100, "HKD", flag="pending") for _ in range(40)]
+    )
+    specs = []
+    for i in range(200):
+        if i < 40:
+            flag = "post_pending" if i % 2 else "void_pending"
+            specs.append(
+                TransferSpec(
+                    flag=flag,
+                    pending_id=holds[i].transfer["internal_id"],
+                    amount=60 if flag == "post_pending" and i % 4 == 1 else None,
+                )
+            )
+            continue
+        specs.append(
+            TransferSpec(
+                *((summary.pk, bob.pk) if i % 3 else (alice.pk, bob.pk)),
+                i + 1,
+                "HKD",
+                flag="pending" if i % 5 == 0 else "posted",
+                timeout_seconds=600 if i % 10 == 0 else None,
+                kind="deposit" if i % 3 else "transfer",
+                idempotency_key=f"bulk-{i}" if i % 7 == 0 else None,
+                metadata={"row": i} if i % 2 else {},
+            )
+        )
+    outs = book(clock, *specs)
+    assert all(o.ok for o in outs), [o for o in outs if not o.ok][:3]
+    stored = services.load_transfers([o.transfer["internal_id"] for o in outs])
+    for o in outs:
+        assert o.transfer == stored[o.transfer["internal_id"]]
+    assert {o.transfer["pending_id"] for o in outs[:40]} == {h.transfer["id"] for h in holds}
+    assert services.verify() == []
