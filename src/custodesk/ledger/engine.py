@@ -555,7 +555,7 @@ def _pg_cursor() -> Any:
     """
     import psycopg
 
-    conn = connections[DEFAULT_DB_ALIAS]
+    conn: Any = connections[DEFAULT_DB_ALIAS]
     conn.ensure_connection()
     raw = conn.connection
     cur = getattr(conn, "_ledger_bulk_cursor", None)
@@ -875,7 +875,7 @@ def _book_one_pg(
         spec.digest() if spec.idempotency_key else "", now,
         random.randrange(HOT_SLOTS), _hot_list(),
     )  # fmt: skip
-    conn = connections[DEFAULT_DB_ALIAS]
+    conn: Any = connections[DEFAULT_DB_ALIAS]
     conn.ensure_connection()
     with conn.wrap_database_errors:
         if conn.in_atomic_block:
