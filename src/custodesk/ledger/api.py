@@ -71,6 +71,28 @@ _ids: dict[str, int] = {}
 engine.register_cache(_ids.clear)
 
 
+def _account_ids(*refs: str) -> list[int]:
+    """Account references (codes or public ids) → internal ids, in order.
+
+    Codes and ids never change, so answers are cached per process; the references
+    not cached yet are looked up together (codes in one query)."""
+    missing = [r for r in refs if r not in _ids]
+    if missing:
+        found = engine.account_ids_by_code([r for r in missing if parse_public_id(r) is None])
+        for ref in missing:
+            if ref not in found and parse_public_id(ref) is not None:
+                found[ref] = _account(ref).pk
+        with _ids_lock:
+            _ids.update(found)
+    out = []
+    for ref in refs:
+        found_id = _ids.get(ref)
+        if found_id is None:
+            raise E.AccountNotFound(account=ref)
+        out.append(found_id)
+    return out
+
+
 def _account_id(ref: str) -> int:
     """Account reference → internal id (codes and ids never change: cached)."""
     found = _ids.get(ref)
@@ -119,9 +141,10 @@ def freeze_out(f: AccountFreeze) -> dict[str, Any]:
 
 
 def _spec(t: TransferIn, key: str | None) -> services.TransferSpec:
+    debit_id, credit_id = _account_ids(t.debit_account, t.credit_account)
     return services.TransferSpec(
-        debit_account_id=_account_id(t.debit_account),
-        credit_account_id=_account_id(t.credit_account),
+        debit_account_id=debit_id,
+        credit_account_id=credit_id,
         amount=Money.from_decimal(t.amount, t.currency.upper(), field="amount").minor,
         currency=t.currency.upper(),
         flag="pending" if t.pending else "posted",

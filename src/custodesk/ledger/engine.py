@@ -185,6 +185,19 @@ _hot_sorted: list[int] = []
 _hot_sorted_from: set[int] | None = None
 
 
+def account_ids_by_code(codes: list[str]) -> dict[str, int]:
+    """Account codes → ids, in one query (codes that match nothing are left out)."""
+    codes = list(dict.fromkeys(codes))
+    if not codes:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT code, id FROM ledger_account WHERE code IN ({_placeholders(len(codes))})",
+            codes,
+        )
+        return dict(cur.fetchall())
+
+
 def forget_account(account_id: int) -> None:
     """A hot account was opened: reload the set at the next booking."""
     global _hot_loaded_at

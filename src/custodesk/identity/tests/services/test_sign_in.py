@@ -118,3 +118,40 @@ def test_totp_confirm_rejects_a_wrong_code_and_enrols_nothing(make_user, clock):
         services.totp_confirm(user=alice, code="123456x", now=clock.now())
     assert exc.value.code == "invalid_otp"
     assert not services.has_totp(alice)
+
+
+def test_a_bearer_token_resolves_in_one_query_to_what_the_orm_loads(
+    make_user, clock, django_assert_num_queries
+):
+    """session_by_token is hand-written SQL (one query instead of two, no ORM compiling):
+    it must give the same session, user, organisation and permission codes as the ORM."""
+    from custodesk.identity.selectors import session_by_token
+
+    make_user("alice", roles=["operator", "auditor"])
+    outcome = attempt("alice", clock=clock)
+    with django_assert_num_queries(1):
+        fast = session_by_token(token=outcome.token)
+        codes = fast.user.permission_codes()  # filled by that one query
+    orm = UserSession.objects.select_related("user__organisation").get(pk=outcome.session.pk)
+    user = User.objects.get(pk=orm.user_id)
+    for got, want in (
+        (fast, orm),
+        (fast.user, orm.user),
+        (fast.user.organisation, orm.user.organisation),
+    ):
+        fields = [f.attname for f in type(want)._meta.concrete_fields]
+        assert {f: getattr(got, f) for f in fields} == {f: getattr(want, f) for f in fields}
+    assert codes == user.permission_codes() and "audit.entry.view" in codes
+    assert session_by_token(token=outcome.token + "x") is None
+    assert session_by_token(token="") is None
+
+
+def test_a_console_session_is_not_a_bearer_token(make_user, clock):
+    from custodesk.identity.selectors import session_by_token
+
+    make_user("bob")
+    console = services.sign_in(
+        username="bob", password=PASSWORD, otp_code=None, kind=UserSession.Kind.CONSOLE,
+        now=clock.now(),
+    )  # fmt: skip
+    assert console.ok and session_by_token(token=console.token) is None
