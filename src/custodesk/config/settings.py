@@ -61,6 +61,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "PRAGMA foreign_keys=ON;",
     }
     _db["TEST"] = {"NAME": env("TEST_SQLITE_NAME") or None}
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg keeps a plan for the hot statements run through custodesk.core.sql
+    # (prepare=True).  Django's own cursors bind client-side and are never prepared;
+    # its default (None) would switch preparing off altogether.
+    _db["OPTIONS"] = {"prepare_threshold": None if env("PG_NO_PREPARE") else 1_000_000}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

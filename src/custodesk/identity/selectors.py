@@ -10,7 +10,7 @@ import django_filters as filters
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from custodesk.core import access
+from custodesk.core import access, sql
 
 from . import permissions as perms
 from .models import LoginDevice, Organisation, Role, RoleGrant, User, UserSession
@@ -135,9 +135,9 @@ def session_by_token(*, token: str) -> UserSession | None:
 
     if not token:
         return None
-    with connection.cursor() as cur:
-        cur.execute(_session_sql(connection.vendor), [token_digest(token), UserSession.Kind.API])
-        row = cur.fetchone()
+    row = sql.fetch(
+        _session_sql(connection.vendor), [token_digest(token), UserSession.Kind.API], one=True
+    )
     if row is None:
         return None
     db = connection.alias
@@ -168,29 +168,28 @@ _SESSION_FIELDS = (_fields(UserSession), _fields(User), _fields(Organisation))
 
 def _convert(model: Any, names: list[str], values: tuple[Any, ...]) -> list[Any]:
     """Apply what the ORM applies to a fetched column: the backend's converters (SQLite
-    returns text for datetimes, integers for booleans) and the field's ``from_db_value``."""
-    out = []
-    for convs, col, value in zip(
-        _converters(connection.vendor, model, tuple(names)), _cols(model, tuple(names)), values,
-        strict=True,
-    ):  # fmt: skip
+    returns text for datetimes, integers for booleans) and the field's ``from_db_value``
+    (only the columns that have any are touched)."""
+    out = list(values)
+    for i, col, convs in _converters(connection.vendor, model, tuple(names)):
+        value = out[i]
         for conv in convs:
             value = conv(value, col, connection)
-        out.append(value)
+        out[i] = value
     return out
 
 
 @functools.cache
-def _cols(model: Any, names: tuple[str, ...]) -> list[Any]:
-    return [model._meta.get_field(n).get_col(model._meta.db_table) for n in names]
-
-
-@functools.cache
-def _converters(vendor: str, model: Any, names: tuple[str, ...]) -> list[list[Any]]:
-    return [
-        connection.ops.get_db_converters(col) + col.output_field.get_db_converters(connection)
-        for col in _cols(model, names)
-    ]
+def _converters(vendor: str, model: Any, names: tuple[str, ...]) -> list[tuple[int, Any, Any]]:
+    found = []
+    for i, name in enumerate(names):
+        col = model._meta.get_field(name).get_col(model._meta.db_table)
+        convs = connection.ops.get_db_converters(col) + col.output_field.get_db_converters(
+            connection
+        )
+        if convs:
+            found.append((i, col, convs))
+    return found
 
 
 @functools.cache
@@ -203,7 +202,7 @@ def _session_sql(vendor: str) -> str:
     else:
         perms = "coalesce(json_group_array(r.permissions), '[]')"
     # only model metadata is formatted in; the token digest is a bound parameter
-    sql = (
+    text = (
         f"SELECT {cols('s', UserSession)}, {cols('u', User)}, {cols('o', Organisation)}, "  # noqa: S608
         f"(SELECT {perms} FROM {Role._meta.db_table} r "
         f"JOIN {RoleGrant._meta.db_table} g ON g.role_id = r.id "
@@ -213,4 +212,4 @@ def _session_sql(vendor: str) -> str:
         f"JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
         "WHERE s.token_hash = %s AND s.kind = %s"
     )
-    return sql
+    return text

@@ -42,6 +42,7 @@ from django.db import (
     transaction,
 )
 
+from custodesk.core import sql as sql_helpers
 from custodesk.core.ids import uuid7
 from custodesk.core.money import SUPPORTED_CURRENCIES
 
@@ -190,6 +191,9 @@ def account_ids_by_code(codes: list[str]) -> dict[str, int]:
     codes = list(dict.fromkeys(codes))
     if not codes:
         return {}
+    if len(codes) <= 2:  # the API's transfer: one prepared statement
+        sql = "SELECT code, id FROM ledger_account WHERE code = %s OR code = %s"
+        return dict(sql_helpers.fetch(sql, [codes[0], codes[-1]]))
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT code, id FROM ledger_account WHERE code IN ({_placeholders(len(codes))})",
@@ -560,22 +564,11 @@ _PG_TYPES = (
 
 
 def _pg_cursor() -> Any:
-    """A server-side-binding psycopg cursor on Django's connection (kept with it).
-
-    Django's own cursors bind client-side: every value of a large array would be
-    quoted into the query text in Python.  Here arrays travel in binary (``%b``).
-    The caller wraps the use in ``connection.wrap_database_errors``.
-    """
-    import psycopg
-
-    conn: Any = connections[DEFAULT_DB_ALIAS]
-    conn.ensure_connection()
-    raw = conn.connection
-    cur = getattr(conn, "_ledger_bulk_cursor", None)
-    if cur is None or cur.closed or cur.connection is not raw:
-        cur = psycopg.Cursor(raw)
-        conn._ledger_bulk_cursor = cur
-    return cur
+    """A server-side-binding psycopg cursor on Django's connection: Django's own cursors
+    bind client-side, so every value of a large array would be quoted into the query
+    text in Python.  Here arrays travel in binary (``%b``).  Callers wrap the use in
+    ``connection.wrap_database_errors``."""
+    return sql_helpers.server_cursor()
 
 
 def _insert_transfers_pg(
@@ -922,14 +915,8 @@ def _book_one_pg(
 
 
 def _execute_prepared(conn: Any, params: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Run the prepared call on a server-side-binding cursor kept with the connection."""
-    import psycopg
-
-    raw = conn.connection
-    cur = getattr(conn, "_ledger_book_cursor", None)
-    if cur is None or cur.closed or cur.connection is not raw:
-        cur = psycopg.Cursor(raw)
-        conn._ledger_book_cursor = cur
+    """The prepared call (PostgreSQL keeps its plan; nothing is composed per call)."""
+    cur = sql_helpers.server_cursor()
     cur.execute(_BOOK_ONE_SQL, params, prepare=True)
     row = cur.fetchone()
     assert row is not None

@@ -207,3 +207,30 @@ def test_a_recorded_key_and_a_refusal_go_the_general_way(postgres_only, universe
     with connection.cursor() as cur:
         cur.execute("SELECT code FROM ledger_refused_transfer WHERE idempotency_key = 'k-2'")
         assert cur.fetchall() == [("exceeds_credits",)]
+
+
+def test_the_booking_call_is_a_prepared_statement(postgres_only, universe, clock):
+    """PostgreSQL keeps the plan of the booking call (Django's default connection options
+    switch psycopg's preparing off; settings switch it back on for these statements).
+    One statement per shape of parameters (a NULL travels untyped): booking more
+    transfers of a shape already seen prepares nothing new."""
+    ids, _holds = universe
+
+    def prepared() -> int:
+        with connection.cursor() as cur:
+            cur.execute("SELECT statement FROM pg_prepared_statements")
+            return sum(1 for (s,) in cur.fetchall() if "ledger_book_one" in s)
+
+    def transfer() -> None:
+        out = services.book_one(
+            TransferSpec(ids["funder"], ids["plain"], 1, "HKD"),
+            now=clock.now(),
+            business_date=clock.business_date(),
+        )
+        assert out.ok
+
+    transfer()
+    before = prepared()
+    for _ in range(3):
+        transfer()
+    assert before >= 1 and prepared() == before

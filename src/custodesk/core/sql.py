@@ -1,0 +1,58 @@
+"""Hot, hand-written queries: prepared once per connection on PostgreSQL.
+
+Django's psycopg cursors bind parameters client-side, so PostgreSQL parses and
+plans every statement anew.  For the few statements on the hottest paths (the
+bearer-token lookup every API request makes, the ledger's booking call and bulk
+statements) that planning cost more than the execution.  ``server_cursor()`` is a
+psycopg cursor with server-side binding kept with Django's connection (so it
+shares its transaction state), and ``fetch(..., prepare=True)`` makes PostgreSQL
+keep the plan.  Elsewhere (SQLite) the same calls go through Django's cursor.
+
+Callers keep the SQL in one place each and use ``%s`` placeholders (``%b`` for
+binary array parameters on PostgreSQL).  Errors come out as Django's exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+
+def server_cursor(alias: str = DEFAULT_DB_ALIAS) -> Any:
+    """A server-side-binding psycopg cursor on Django's connection (PostgreSQL only).
+
+    Use inside ``connections[alias].wrap_database_errors``."""
+    import psycopg
+
+    conn: Any = connections[alias]
+    conn.ensure_connection()
+    raw = conn.connection
+    cur = getattr(conn, "_custodesk_server_cursor", None)
+    if cur is None or cur.closed or cur.connection is not raw:
+        from psycopg.types.numeric import Int8BinaryDumper, Int8Dumper
+
+        cur = psycopg.Cursor(raw)
+        # every Python int goes as int8: psycopg would otherwise pick int2/int4/int8 by
+        # value, and each combination of parameter types is another prepared statement
+        cur.adapters.register_dumper(int, Int8Dumper)
+        cur.adapters.register_dumper(int, Int8BinaryDumper)
+        conn._custodesk_server_cursor = cur
+    return cur
+
+
+def fetch(
+    sql: str, params: Sequence[Any], *, one: bool = False, alias: str = DEFAULT_DB_ALIAS
+) -> Any:
+    """Run ``sql`` and return its rows (or the first row, or None, with ``one``);
+    prepared on PostgreSQL."""
+    conn = connections[alias]
+    if conn.vendor == "postgresql":
+        with conn.wrap_database_errors:
+            cur = server_cursor(alias)
+            cur.execute(sql, params, prepare=True)
+            return cur.fetchone() if one else cur.fetchall()
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone() if one else cur.fetchall()
