@@ -4,9 +4,15 @@
 
 Starts ``custodesk serve --workers W --threads T`` on 127.0.0.1 (a free port),
 signs in as the benchmark admin (bench/seed.py --admin creates it), probes the
-endpoint, then runs N client processes, each with its own bearer token and one
-keep-alive ``http.client`` connection, posting random-pair transfers between the
-10,000 member accounts (by code).  Only ever talks to 127.0.0.1.
+endpoint, then posts random-pair transfers between the 10,000 member accounts (by
+code) over N keep-alive connections, each with its own bearer token.  Only ever
+talks to 127.0.0.1.
+
+The load generator (``--client``): ``wrk`` (default; C, like pgbench — installed from
+Debian when missing) runs N connections on N threads with a Lua script that builds
+each request and classifies each answer; ``python`` runs N processes with
+``http.client`` (about 0.4 ms of client CPU per request on this machine, which the
+server then does not get).
 
 If the endpoint is not routed yet (404 that is not a problem+json answer, or
 405), prints "HTTP: endpoint not available yet" and records that status instead
@@ -21,6 +27,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -136,6 +143,123 @@ def worker(index: int, cfg: dict[str, Any]) -> Callable[[], tuple[int, int]]:
     return op
 
 
+WRK_SCRIPT = r"""
+-- bench_http.py's load: one connection per thread, each with its own bearer token
+local threads = {}
+local counter = 0
+local refusals = {exceeds_credits = true, exceeds_debits = true, account_closed = true,
+                  account_debit_frozen = true, account_credit_frozen = true}
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  members = tonumber(args[1])
+  prefix = args[2]
+  token = args[2 + tid]
+  math.randomseed(tid * 7919 + (tonumber(args[#args]) or 1))
+  booked, refused, failed = 0, 0, 0
+  headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
+end
+
+function request()
+  local d = math.random(0, members - 1)
+  local c = math.random(0, members - 2)
+  if c >= d then c = c + 1 end
+  local cents = math.random(1, 100000)
+  local body = string.format(
+    '{"debit_account": "%s%05d", "credit_account": "%s%05d", "amount": "%d.%02d", ' ..
+    '"currency": "HKD"}', prefix, d, prefix, c, math.floor(cents / 100), cents % 100)
+  return wrk.format("POST", "/api/v1/ledger/transfers", headers, body)
+end
+
+function response(status, hdrs, body)
+  if status == 201 or status == 200 then
+    booked = booked + 1
+  else
+    local code = body and string.match(body, '"code":%s*"([%w_]+)"')
+    if code and refusals[code] then refused = refused + 1 else failed = failed + 1 end
+  end
+end
+
+function done(summary, latency, requests)
+  local b, r, f = 0, 0, 0
+  for _, t in ipairs(threads) do
+    b = b + t:get("booked"); r = r + t:get("refused"); f = f + t:get("failed")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, ' ..
+    '"mean_us": %.1f, "booked": %d, "refused": %d, "failed": %d, "socket_errors": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    latency.mean, b, r, f, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    print("== installing wrk (Debian package) for the HTTP load", flush=True)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=False,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is missing and could not be installed; use --client python")
+    return found
+
+
+def run_wrk(
+    wrk: str, port: int, n: int, cfg: dict[str, Any], server: subprocess.Popen[bytes]
+) -> dict[str, Any]:
+    """One point with wrk: warm-up run, then the measured run; the same result fields as
+    common.run_pool (plus the server's CPU per request)."""
+    tokens = [sign_in(port) for _ in range(n)]
+    script = common.ROOT / "var" / "bench" / "http_load.lua"
+    script.write_text(WRK_SCRIPT)
+    url = f"http://{HOST}:{port}"
+
+    def wrk_run(seconds: float, seed: int) -> tuple[dict[str, Any], str]:
+        cmd = [
+            wrk, "-t", str(n), "-c", str(n), "-d", f"{max(1, round(seconds))}s", "--timeout", "30s",
+            "-s", str(script), url, "--", str(common.MEMBERS), common.MEMBER_PREFIX, *tokens,
+            str(seed),
+        ]  # fmt: skip
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        for line in out.stdout.splitlines():
+            if line.startswith("WRK_JSON "):
+                return json.loads(line[9:]), " ".join(cmd[:9])
+        raise SystemExit(f"wrk failed: {out.stdout[-500:]} {out.stderr[-500:]}")
+
+    quiet = common.quiet_check()
+    wrk_run(cfg["warmup"], cfg["seed"])
+    m0 = common.machine_sample()
+    c0 = tree_cpu(server.pid)
+    r, command = wrk_run(cfg["duration"], cfg["seed"] + 1)
+    c1 = tree_cpu(server.pid)
+    m1 = common.machine_sample()
+    secs = r["duration_us"] / 1e6
+    done = r["booked"] + r["refused"]
+    return {
+        "bench": "http_single", "backend": "postgresql", "workers": n, "status": "ok",
+        "client": "wrk", "command": command + " … (bench/bench_http.py writes the script)",
+        "duration_s": round(secs, 2), "warmup_s": cfg["warmup"], "ops": r["requests"],
+        "ops_per_s": round(r["requests"] / secs, 2),
+        "transfers_per_s": round(r["booked"] / secs, 1),
+        "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
+        "mean_ms": round(r["mean_us"] / 1000, 3),
+        "refusal_rate": r["refused"] / done if done else 0.0,
+        "errors": r["failed"] + r["socket_errors"],
+        "server_cpu_ms_per_request": round((c1 - c0) / max(1, r["requests"]) * 1000, 2),
+        "other_load": common.other_load(m0, m1), "steal": 0.0, **quiet,
+    }  # fmt: skip
+
+
 def tree_cpu(root: int) -> float:
     """CPU seconds used so far by ``root`` and its descendants (the server we started)."""
     procs: dict[int, tuple[int, float]] = {}
@@ -228,6 +352,7 @@ def main() -> None:
     ap.add_argument("--server-threads", type=int, default=4, help="threads per gunicorn worker")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--client", choices=["wrk", "python"], default="wrk")
     args = ap.parse_args()
     port = free_port(args.port)
     log = common.ROOT / "var" / "bench" / "gunicorn.log"
@@ -261,7 +386,17 @@ def main() -> None:
             "warmup": args.warmup,
             "duration": args.duration,
         }
+        wrk = ensure_wrk() if args.client == "wrk" else None
         for n in workers:
+            if wrk is not None:
+                r = run_wrk(wrk, port, n, cfg, proc)
+                r["server"] = (
+                    f"gunicorn {args.server_workers} workers x {args.server_threads} threads"
+                )
+                common.emit(
+                    r, common.fmt(r) + f"  server CPU/request {r['server_cpu_ms_per_request']} ms"
+                )
+                continue
             r = common.run_pool(
                 worker,
                 n,

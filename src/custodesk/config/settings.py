@@ -112,20 +112,24 @@ INSTALLED_APPS = [
     "custodesk.console",
 ]
 
+# ConsoleOnly wrappers (custodesk.core.middleware) run their middleware for everything
+# but /api/: bearer-token JSON requests need no cookie session, CSRF token, messages,
+# static files, CSP or htmx.  Security headers, the request context (request id,
+# audit context), the language and request.user apply to both.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "custodesk.core.middleware.StaticFiles",  # whitenoise
     "custodesk.core.middleware.RequestContextMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "custodesk.core.middleware.Sessions",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "custodesk.identity.middleware.ConsoleSessionMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "custodesk.core.middleware.Common",
+    "custodesk.core.middleware.Csrf",
+    "custodesk.core.middleware.Authentication",
+    "custodesk.core.middleware.ConsoleSession",
+    "custodesk.core.middleware.Messages",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "custodesk.core.middleware.ContentSecurityPolicy",
+    "custodesk.core.middleware.Htmx",
 ]
 
 ROOT_URLCONF = "custodesk.config.urls"
