@@ -140,11 +140,21 @@ def freeze_out(f: AccountFreeze) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _spec(t: TransferIn, key: str | None) -> services.TransferSpec:
-    debit_id, credit_id = _account_ids(t.debit_account, t.credit_account)
+def _spec(t: TransferIn, key: str | None, *, by_code: bool = False) -> services.TransferSpec:
+    """The engine's spec.  ``by_code``: accounts not yet in this process's cache travel
+    as codes and are resolved by the engine (on PostgreSQL inside the booking call)."""
+    refs = (t.debit_account, t.credit_account)
+    ids: list[int | None] = [None, None]
+    codes: list[str | None] = [None, None]
+    if not by_code or all(r in _ids for r in refs) or any(parse_public_id(r) for r in refs):
+        ids = list(_account_ids(*refs))
+    else:
+        codes = list(refs)  # the engine resolves codes (in the booking call on PostgreSQL)
     return services.TransferSpec(
-        debit_account_id=debit_id,
-        credit_account_id=credit_id,
+        debit_account_id=ids[0],
+        credit_account_id=ids[1],
+        debit_code=codes[0],
+        credit_code=codes[1],
         amount=Money.from_decimal(t.amount, t.currency.upper(), field="amount").minor,
         currency=t.currency.upper(),
         flag="pending" if t.pending else "posted",
@@ -294,7 +304,7 @@ def close_account(request: HttpRequest, ref: str, payload: ReasonIn) -> Any:
 @router.post("/transfers", response={200: TransferOut, 201: TransferOut})
 def create_transfer(request: HttpRequest, payload: TransferIn, response: HttpResponse) -> Any:
     """Book one transfer (posted, or ``pending`` = a hold).  201 booked; 200 replay."""
-    spec = _spec(payload, request.headers.get("Idempotency-Key"))
+    spec = _spec(payload, request.headers.get("Idempotency-Key"), by_code=True)
     return _answer(_book(request, spec), response)
 
 

@@ -21,6 +21,7 @@ SQLite has no row locks: its IMMEDIATE transactions serialise writers instead.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -75,6 +76,10 @@ class TransferSpec:
     idempotency_key: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     group_id: str = ""
+    # Account codes, for a caller that has no ids (the API): the engine resolves them,
+    # and PostgreSQL's one-round-trip booking does so in the same call.
+    debit_code: str | None = None
+    credit_code: str | None = None
 
     def digest(self) -> str:
         body = {
@@ -840,6 +845,7 @@ def book(
         )
         if fast is not None:
             return [fast]
+    specs = _resolve_codes(specs)
     return _with_retries(
         lambda: _book_once(
             specs, requested_by=requested_by, business_date=business_date, now=now, load=load
@@ -851,7 +857,7 @@ def book(
 _BOOK_ONE_SQL = (
     "SELECT * FROM ledger_book_one(%s::uuid, %s::text, %s::bigint, %s::bigint, %s::bigint, "
     "%s::text, %s::text, %s::bigint, %s::integer, %s::text, %s::date, %s::text, %s::jsonb, "
-    "%s::bigint, %s::text, %s::timestamptz, %s::smallint, %s::bigint[])"
+    "%s::bigint, %s::text, %s::timestamptz, %s::smallint, %s::bigint[], %s::text, %s::text)"
 )
 
 
@@ -867,7 +873,14 @@ def _book_one_pg(
     text composed per call); outside a transaction it is its own transaction, one
     round trip in all.
     """
-    if spec.group_id or _static_check(spec) is not None:
+    by_code = (
+        spec.flag in ("posted", "pending")
+        and spec.debit_account_id is None
+        and spec.credit_account_id is None
+    )
+    if by_code and (not (spec.debit_code and spec.credit_code) or spec.idempotency_key):
+        return None  # the digest a key is checked by is over ids: resolve them first
+    if spec.group_id or _static_check(_with_placeholder_ids(spec) if by_code else spec):
         return None
     if (spec.amount or 0) > MAX_AMOUNT or (spec.timeout_seconds or 0) > 2**31 - 1:
         return None  # the general path answers what no column (or interval) can hold
@@ -880,6 +893,7 @@ def _book_one_pg(
         business_date, "", metadata, requested_by,
         spec.digest() if spec.idempotency_key else "", now,
         random.randrange(HOT_SLOTS), _hot_list(),
+        spec.debit_code if by_code else None, spec.credit_code if by_code else None,
     )  # fmt: skip
     conn: Any = connections[DEFAULT_DB_ALIAS]
     conn.ensure_connection()
@@ -912,6 +926,40 @@ def _book_one_pg(
         "created_at": now,
     }
     return Outcome(0, True, transfer=transfer)
+
+
+def _with_placeholder_ids(spec: TransferSpec) -> TransferSpec:
+    """The spec as the static checks see it when the accounts are still codes."""
+    same = spec.debit_code == spec.credit_code
+    return dataclasses.replace(spec, debit_account_id=-1, credit_account_id=-1 if same else -2)
+
+
+def _resolve_codes(specs: Sequence[TransferSpec]) -> Sequence[TransferSpec]:
+    """Account codes → ids for the general path (one query for the call); an unknown
+    code is ``AccountNotFound`` naming it, before anything is booked."""
+    codes = [
+        c
+        for s in specs
+        if s.debit_account_id is None and s.credit_account_id is None
+        for c in (s.debit_code, s.credit_code)
+        if c
+    ]
+    if not codes:
+        return specs
+    ids = account_ids_by_code(codes)
+    for code in codes:
+        if code not in ids:
+            raise E.AccountNotFound(account=code)
+    return [
+        dataclasses.replace(
+            s,
+            debit_account_id=ids[s.debit_code] if s.debit_code else None,
+            credit_account_id=ids[s.credit_code] if s.credit_code else None,
+        )
+        if s.debit_account_id is None and s.credit_account_id is None and s.debit_code
+        else s
+        for s in specs
+    ]
 
 
 def _execute_prepared(conn: Any, params: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -23,6 +23,7 @@ CREATE OR REPLACE FUNCTION ledger_book_one(
     p_currency text, p_flag text, p_pending bigint, p_timeout_s integer, p_kind text,
     p_business_date date, p_group text, p_metadata jsonb, p_requested_by bigint,
     p_digest text, p_now timestamptz, p_slot smallint, p_hot bigint[],
+    p_debit_code text, p_credit_code text,
     OUT r_status text, OUT r_id bigint, OUT r_debit_code text, OUT r_credit_code text,
     OUT r_amount bigint, OUT r_currency text, OUT r_pending_public_id uuid,
     OUT r_timeout_at timestamptz)
@@ -81,6 +82,10 @@ BEGIN
         v_pending_id := p.id;
     ELSIF p_flag NOT IN ('posted', 'pending') THEN
         RETURN;
+    ELSIF v_debit IS NULL AND v_credit IS NULL THEN
+        -- the caller (the API) knows the accounts by code
+        SELECT id INTO v_debit FROM ledger_account WHERE code = p_debit_code;
+        SELECT id INTO v_credit FROM ledger_account WHERE code = p_credit_code;
     END IF;
     IF v_debit IS NULL OR v_credit IS NULL OR v_debit = v_credit
        OR v_amount IS NULL OR v_amount <= 0 THEN
@@ -200,7 +205,7 @@ $$;
 PG_BACKWARD = """
 DROP FUNCTION IF EXISTS ledger_book_one(
     uuid, text, bigint, bigint, bigint, text, text, bigint, integer, text, date, text, jsonb,
-    bigint, text, timestamptz, smallint, bigint[]);
+    bigint, text, timestamptz, smallint, bigint[], text, text);
 """
 
 

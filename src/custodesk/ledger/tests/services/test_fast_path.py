@@ -11,6 +11,7 @@ and the two must agree on *whether* it books and on *every row it changes*.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from django.db import connection, transaction
 
 from custodesk.ledger import engine, services
+from custodesk.ledger import errors as E
 from custodesk.ledger.models import LedgerAccount
 from custodesk.ledger.services import TransferSpec
 
@@ -132,10 +134,14 @@ def universe(clock):
     return ids, holds
 
 
-def _compare(clock, spec: TransferSpec) -> str:
+def _compare(clock, spec: TransferSpec, fast_spec: TransferSpec | None = None) -> str:
+    """``fast_spec``: what the fast path is given instead (the same accounts by code)."""
     fast, fast_state = _try(
         lambda: engine._book_one_pg(
-            spec, requested_by=None, business_date=clock.business_date(), now=clock.now()
+            fast_spec or spec,
+            requested_by=None,
+            business_date=clock.business_date(),
+            now=clock.now(),
         )
     )
     general, general_state = _try(
@@ -161,6 +167,8 @@ def _compare(clock, spec: TransferSpec) -> str:
 
 def test_the_fast_path_books_exactly_what_the_general_path_books(postgres_only, universe, clock):
     ids, holds = universe
+    codes = dict(LedgerAccount.objects.filter(pk__in=ids.values()).values_list("pk", "code"))
+    codes = {name: codes[pk] for name, pk in ids.items()}
     before = _state()
     seen = {"booked": 0, "refused": 0}
     amounts = (1, 599, 600, 601, 1000, 1001, engine.MAX_AMOUNT)
@@ -174,6 +182,12 @@ def test_the_fast_path_books_exactly_what_the_general_path_books(postgres_only, 
             metadata={"case": f"{d}>{c}"},
         )  # fmt: skip
         seen[_compare(clock, spec)] += 1
+        # the API's way: accounts by code, resolved inside the booking call
+        by_code = dataclasses.replace(
+            spec, debit_account_id=None, credit_account_id=None,
+            debit_code=codes[d], credit_code=codes[c],
+        )  # fmt: skip
+        seen[_compare(clock, spec, by_code)] += 1
     for hold, flag, amount in itertools.product(
         holds.values(), ("post_pending", "void_pending"), (None, 1, 300, 301)
     ):
@@ -234,3 +248,18 @@ def test_the_booking_call_is_a_prepared_statement(postgres_only, universe, clock
     for _ in range(3):
         transfer()
     assert before >= 1 and prepared() == before
+
+
+def test_an_unknown_account_code_books_nothing_and_says_which(postgres_only, universe, clock):
+    ids, _holds = universe
+    spec = TransferSpec(amount=5, currency="HKD", debit_code="PLAIN", credit_code="NO-SUCH")
+    assert (
+        engine._book_one_pg(
+            spec, requested_by=None, business_date=clock.business_date(), now=clock.now()
+        )
+        is None
+    )
+    before = _state()
+    with pytest.raises(E.AccountNotFound) as caught:
+        services.book_one(spec, now=clock.now(), business_date=clock.business_date())
+    assert caught.value.data == {"account": "NO-SUCH"} and _state() == before
