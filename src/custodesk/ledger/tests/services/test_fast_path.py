@@ -251,7 +251,7 @@ def test_the_booking_call_is_a_prepared_statement(postgres_only, universe, clock
 
 
 def test_an_unknown_account_code_books_nothing_and_says_which(postgres_only, universe, clock):
-    ids, _holds = universe
+    _ids, _holds = universe
     spec = TransferSpec(amount=5, currency="HKD", debit_code="PLAIN", credit_code="NO-SUCH")
     assert (
         engine._book_one_pg(
