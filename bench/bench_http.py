@@ -1,6 +1,6 @@
 """Single transfers through the HTTP API: POST /api/v1/ledger/transfers under gunicorn.
 
-    python bench/bench_http.py --workers 1,4,8,16 --server-workers 4
+    python bench/bench_http.py --workers 1,4,8,16 --server-workers 2 --server-threads 2
 
 Starts ``custodesk serve --workers W --threads T`` on 127.0.0.1 (a free port),
 signs in as the benchmark admin (bench/seed.py --admin creates it), probes the
@@ -348,8 +348,8 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     common.common_args(ap)
-    ap.add_argument("--server-workers", type=int, default=4, help="gunicorn worker processes")
-    ap.add_argument("--server-threads", type=int, default=4, help="threads per gunicorn worker")
+    ap.add_argument("--server-workers", type=int, default=2, help="gunicorn worker processes")
+    ap.add_argument("--server-threads", type=int, default=2, help="threads per gunicorn worker")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--client", choices=["wrk", "python"], default="wrk")
