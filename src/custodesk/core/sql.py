@@ -31,13 +31,23 @@ def server_cursor(alias: str = DEFAULT_DB_ALIAS) -> Any:
     raw = conn.connection
     cur = getattr(conn, "_custodesk_server_cursor", None)
     if cur is None or cur.closed or cur.connection is not raw:
+        from psycopg.pq import Format
         from psycopg.types.numeric import Int8BinaryDumper, Int8Dumper
+
+        TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
 
         cur = psycopg.Cursor(raw)
         # every Python int goes as int8: psycopg would otherwise pick int2/int4/int8 by
         # value, and each combination of parameter types is another prepared statement
         cur.adapters.register_dumper(int, Int8Dumper)
         cur.adapters.register_dumper(int, Int8BinaryDumper)
+        # psycopg's own (C) timestamptz loaders instead of the Python ones Django installs
+        # on its connections; both give aware datetimes in the connection's time zone
+        # (UTC, which Django sets)
+        for fmt in (Format.TEXT, Format.BINARY):
+            loader = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, fmt)
+            if loader is not None:
+                cur.adapters.register_loader(TIMESTAMPTZ_OID, loader)
         conn._custodesk_server_cursor = cur
     return cur
 
