@@ -184,6 +184,29 @@ def worker(index: int, cfg: dict[str, Any]) -> Callable[[], tuple[int, int]]:
 
     _connection_base.BaseConnection._exec_command = exec_command  # type: ignore[method-assign]
 
+    # statements the engine runs on its own server-side-binding cursor (custodesk.core.sql:
+    # the prepared booking call, bulk arrays) bypass Django's execute wrappers
+    import psycopg
+
+    orig_cursor_execute = psycopg.Cursor.execute
+
+    def cursor_execute(self: Any, query: Any, params: Any = None, **kw: Any) -> Any:
+        if isinstance(self, psycopg.ClientCursor):  # Django's own: counted by the wrapper
+            return orig_cursor_execute(self, query, params, **kw)
+        t = time.perf_counter()
+        try:
+            return orig_cursor_execute(self, query, params, **kw)
+        finally:
+            if counting[0]:
+                dt = time.perf_counter() - t
+                k = _sql_key(str(query)) + (" (prepared)" if kw.get("prepare") else "")
+                stmt_n[k] += 1
+                stmt_t[k] += dt
+                if current:
+                    phase_sql[current[-1]] += dt
+
+    psycopg.Cursor.execute = cursor_execute  # type: ignore[method-assign]
+
     child: list[float] = [0.0, 0.0]  # wall, CPU of nested timed phases (for exclusivity)
 
     def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
