@@ -93,6 +93,15 @@ def _account_ids(*refs: str) -> list[int]:
     return out
 
 
+def _warm_codes(refs: list[str]) -> None:
+    """Look up, in one query, the account codes among ``refs`` not cached yet."""
+    missing = [r for r in dict.fromkeys(refs) if r not in _ids and parse_public_id(r) is None]
+    if missing:
+        found = engine.account_ids_by_code(missing)
+        with _ids_lock:
+            _ids.update(found)
+
+
 def _account_id(ref: str) -> int:
     """Account reference → internal id (codes and ids never change: cached)."""
     found = _ids.get(ref)
@@ -316,6 +325,9 @@ def batch(request: HttpRequest, payload: BatchIn) -> Any:
     access.require(user, perms.TRANSFER)
     specs: list[services.TransferSpec] = []
     early: dict[int, dict[str, Any]] = {}
+    _warm_codes(
+        [r for t in payload.transfers for r in (t.debit_account, t.credit_account)]
+    )  # one query for the codes not cached yet, instead of one per item
     for i, t in enumerate(payload.transfers):
         try:
             specs.append(_spec(t, None))

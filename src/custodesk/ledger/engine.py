@@ -199,12 +199,21 @@ def account_ids_by_code(codes: list[str]) -> dict[str, int]:
     if len(codes) <= 2:  # the API's transfer: one prepared statement
         sql = "SELECT code, id FROM ledger_account WHERE code = %s OR code = %s"
         return dict(sql_helpers.fetch(sql, [codes[0], codes[-1]]))
+    if _is_postgres():
+        with connection.wrap_database_errors:
+            cur = _pg_cursor()
+            cur.execute("SELECT code, id FROM ledger_account WHERE code = ANY(%b::text[])", [codes])
+            return dict(cur.fetchall())
+    found: dict[str, int] = {}
     with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT code, id FROM ledger_account WHERE code IN ({_placeholders(len(codes))})",
-            codes,
-        )
-        return dict(cur.fetchall())
+        for start in range(0, len(codes), 900):
+            chunk = codes[start : start + 900]
+            cur.execute(
+                f"SELECT code, id FROM ledger_account WHERE code IN ({_placeholders(len(chunk))})",
+                chunk,
+            )
+            found.update(cur.fetchall())
+    return found
 
 
 def forget_account(account_id: int) -> None:
