@@ -116,6 +116,17 @@ BEGIN
     END IF;
     IF v_debit = v_lo THEN d := a_lo; c := a_hi; ELSE d := a_hi; c := a_lo; END IF;
 
+    -- look again now that the accounts are locked: a copy of this request may have been
+    -- booked or refused meanwhile (it held these locks until it committed, so it is
+    -- visible now); a refusal leaves no row the unique index could catch
+    IF p_key IS NOT NULL AND (
+        EXISTS (SELECT 1 FROM ledger_transfer WHERE idempotency_key = p_key)
+        OR EXISTS (SELECT 1 FROM ledger_refused_transfer WHERE idempotency_key = p_key)
+    ) THEN
+        r_status := 'known';
+        RETURN;
+    END IF;
+
     IF d.currency <> v_currency OR c.currency <> v_currency THEN
         RETURN;
     END IF;

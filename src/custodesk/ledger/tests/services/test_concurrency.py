@@ -323,3 +323,57 @@ def test_a_key_refused_while_its_twin_waited_is_not_booked_later(postgres_only, 
     assert not LedgerTransfer.objects.filter(idempotency_key="pay-1").exists()
     assert services.counters(LedgerAccount.objects.get(pk=alice.pk)) == (0, 1_000, 0, 0)
     assert services.verify() == []
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_one_round_trip_booking_looks_at_the_key_again_under_its_locks(postgres_only, clock):
+    """The same race inside ledger_book_one: the twin passed the key check, then waited for
+    the account lock while the first copy was refused and recorded.  Once it holds the
+    lock it must see that refusal (and the service replay it), not book the transfer."""
+    import psycopg
+
+    source = open_account(clock, "SOURCE")
+    alice = open_account(clock, "M-ALICE", debits_must_not_exceed_credits=True)
+    bob = open_account(clock, "M-BOB", debits_must_not_exceed_credits=True)
+    assert book(clock, TransferSpec(source.pk, alice.pk, 1_000, "HKD"))[0].ok
+    pay = TransferSpec(alice.pk, bob.pk, 300, "HKD", idempotency_key="pay-2")
+
+    settings = connection.settings_dict
+    dsn = (
+        f"host={settings['HOST'] or 'localhost'} port={settings['PORT'] or 5432} "
+        f"dbname={connection.settings_dict['NAME']} user={settings['USER']}"
+    )
+    holder = psycopg.connect(dsn)  # plays the first copy: holds ALICE, records a refusal
+    holder.execute("SELECT 1 FROM ledger_account WHERE id = %s FOR UPDATE", [alice.pk])
+    result: list[Any] = []
+    twin = threading.Thread(
+        target=lambda: (result.append(book(clock, pay)[0]), connection.close()), name="twin"
+    )
+    twin.start()
+    try:
+        for _ in range(500):  # until the twin waits for the lock inside the function
+            holder.execute("SELECT pg_stat_clear_snapshot()")  # stats are per transaction
+            waiting = holder.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE %s",
+                ["%ledger_book_one%"],
+            ).fetchone()
+            if waiting and waiting[0]:
+                break
+            time.sleep(0.01)
+        else:
+            raise AssertionError("the twin never waited for the account lock")
+        holder.execute(
+            "INSERT INTO ledger_refused_transfer (idempotency_key, request, code, detail, "
+            "debit_account_id, credit_account_id, requested_by, request_digest, created_at) "
+            "VALUES (%s, '{}', 'exceeds_credits', 'refused', %s, %s, NULL, %s, now())",
+            ["pay-2", alice.pk, bob.pk, pay.digest()],
+        )
+        holder.commit()
+    finally:
+        holder.close()
+        twin.join(timeout=30)
+    [second] = result
+    assert (second.ok, second.code, second.replayed) == (False, "exceeds_credits", True)
+    assert not LedgerTransfer.objects.filter(idempotency_key="pay-2").exists()
