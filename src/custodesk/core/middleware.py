@@ -132,7 +132,16 @@ class Messages(ConsoleOnly):
 
 
 class ContentSecurityPolicy(ConsoleOnly):
+    """CSP for every HTML page, the API's Swagger page included; not for JSON answers."""
+
     wrapped = "csp.middleware.CSPMiddleware"
+    html_under_api = ("/api/v1/docs",)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if path.startswith(API_PREFIX) and not path.startswith(self.html_under_api):
+            return self.get_response(request)
+        return self.inner(request)
 
 
 class Htmx(ConsoleOnly):

@@ -42,3 +42,9 @@ def test_api_requests_skip_console_middleware(client, make_user):
         assert not response.cookies  # no session or CSRF cookie
         assert response["X-Request-ID"]
         assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_api_docs_page_keeps_its_content_security_policy(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert "default-src" in page["Content-Security-Policy"]
