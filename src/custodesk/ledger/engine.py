@@ -762,23 +762,46 @@ def _result(
     business_date: dt.date,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    """The booked transfer as ``services.transfer_dict`` presents it, without re-reading it."""
+    return _transfer_out(
+        b.spec, public_id=b.public_id, tid=tid, debit_code=accs[b.debit].code,
+        credit_code=accs[b.credit].code, amount=b.amount, currency=b.currency, flag=b.flag,
+        pending_public_id=pendings[b.pending_id].public_id if b.pending_id else None,
+        timeout_at=b.timeout_at, business_date=business_date, now=now,
+    )  # fmt: skip
+
+
+def _transfer_out(
+    spec: TransferSpec,
+    *,
+    public_id: Any,
+    tid: int,
+    debit_code: str,
+    credit_code: str,
+    amount: int,
+    currency: str,
+    flag: str,
+    pending_public_id: Any,
+    timeout_at: dt.datetime | None,
+    business_date: dt.date,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """A booked transfer as ``services.transfer_dict`` presents it, without re-reading it."""
     return {
-        "id": str(b.public_id),
+        "id": str(public_id),
         "internal_id": tid,
-        "idempotency_key": b.spec.idempotency_key,
-        "debit_account": accs[b.debit].code,
-        "credit_account": accs[b.credit].code,
-        "amount": b.amount,
-        "currency": b.currency,
-        "flag": b.flag,
-        "pending_state": "pending" if b.flag == "pending" else "",
-        "pending_id": pendings[b.pending_id].public_id if b.pending_id else None,
-        "timeout_at": b.timeout_at,
-        "kind": b.spec.kind[:32],
+        "idempotency_key": spec.idempotency_key,
+        "debit_account": debit_code,
+        "credit_account": credit_code,
+        "amount": amount,
+        "currency": currency,
+        "flag": flag,
+        "pending_state": "pending" if flag == "pending" else "",
+        "pending_id": str(pending_public_id) if pending_public_id else None,
+        "timeout_at": timeout_at,
+        "kind": spec.kind[:32],
         "business_date": business_date,
-        "group_id": b.spec.group_id[:64],
-        "metadata": b.spec.metadata,
+        "group_id": spec.group_id[:64],
+        "metadata": spec.metadata,
         "created_at": now,
     }
 
@@ -904,36 +927,22 @@ def _book_one_pg(
         random.randrange(HOT_SLOTS), _hot_list(),
         spec.debit_code if by_code else None, spec.credit_code if by_code else None,
     )  # fmt: skip
-    conn: Any = connections[DEFAULT_DB_ALIAS]
-    conn.ensure_connection()
+    conn = connections[DEFAULT_DB_ALIAS]
     with conn.wrap_database_errors:
         if conn.in_atomic_block:
             # inside the caller's transaction: a savepoint, so a retried race leaves it usable
             with transaction.atomic():
-                row = _execute_prepared(conn, params)
+                row = _execute_prepared(params)
         else:
-            row = _execute_prepared(conn, params)
+            row = _execute_prepared(params)
     status, tid, debit_code, credit_code, amount, currency, pending_public_id, timeout_at = row
     if status != "ok":
         return None
-    transfer = {
-        "id": str(public_id),
-        "internal_id": tid,
-        "idempotency_key": spec.idempotency_key,
-        "debit_account": debit_code,
-        "credit_account": credit_code,
-        "amount": amount,
-        "currency": currency,
-        "flag": spec.flag,
-        "pending_state": "pending" if spec.flag == "pending" else "",
-        "pending_id": str(pending_public_id) if pending_public_id else None,
-        "timeout_at": timeout_at,
-        "kind": kind,
-        "business_date": business_date,
-        "group_id": "",
-        "metadata": spec.metadata,
-        "created_at": now,
-    }
+    transfer = _transfer_out(
+        spec, public_id=public_id, tid=tid, debit_code=debit_code, credit_code=credit_code,
+        amount=amount, currency=currency, flag=spec.flag, pending_public_id=pending_public_id,
+        timeout_at=timeout_at, business_date=business_date, now=now,
+    )  # fmt: skip
     return Outcome(0, True, transfer=transfer)
 
 
@@ -971,7 +980,7 @@ def _resolve_codes(specs: Sequence[TransferSpec]) -> Sequence[TransferSpec]:
     ]
 
 
-def _execute_prepared(conn: Any, params: tuple[Any, ...]) -> tuple[Any, ...]:
+def _execute_prepared(params: tuple[Any, ...]) -> tuple[Any, ...]:
     """The prepared call (PostgreSQL keeps its plan; nothing is composed per call)."""
     cur = sql_helpers.server_cursor()
     cur.execute(_BOOK_ONE_SQL, params, prepare=True)
