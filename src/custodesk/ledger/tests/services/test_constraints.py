@@ -123,6 +123,18 @@ def test_transfer_debit_and_credit_accounts_must_differ(accts, clock):
     refused(*insert_transfer(clock, b, b))
 
 
+def test_only_post_and_void_rows_name_a_hold(accts, clock):
+    """``pending_id`` is set exactly on the rows that resolve a hold."""
+    a, b = accts["summary"].pk, accts["alice"].pk
+    sql(*insert_transfer(clock, a, b, flag="pending", pending_state="pending"))
+    hold = LedgerTransfer.objects.get().pk
+    accepted(*insert_transfer(clock, a, b, flag="void_pending", pending_id=hold))
+    refused(*insert_transfer(clock, a, b, flag="void_pending"))  # resolves nothing
+    refused(*insert_transfer(clock, a, b, flag="post_pending"))
+    refused(*insert_transfer(clock, a, b, flag="posted", pending_id=hold))
+    refused(*insert_transfer(clock, a, b, flag="pending", pending_id=hold))
+
+
 def test_idempotency_keys_are_unique(accts, clock):
     a, b = accts["summary"].pk, accts["alice"].pk
     sql(*insert_transfer(clock, a, b, idempotency_key="dep-1"))
