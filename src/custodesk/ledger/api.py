@@ -155,7 +155,13 @@ def _spec(t: TransferIn, key: str | None, *, by_code: bool = False) -> services.
     refs = (t.debit_account, t.credit_account)
     ids: list[int | None] = [None, None]
     codes: list[str | None] = [None, None]
-    if not by_code or all(r in _ids for r in refs) or any(parse_public_id(r) for r in refs):
+    keyed = bool(key or t.idempotency_key)  # a key's digest is over ids: resolve them here
+    if (
+        not by_code
+        or keyed
+        or all(r in _ids for r in refs)
+        or any(parse_public_id(r) for r in refs)
+    ):
         ids = list(_account_ids(*refs))
     else:
         codes = list(refs)  # the engine resolves codes (in the booking call on PostgreSQL)

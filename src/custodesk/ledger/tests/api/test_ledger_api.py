@@ -150,3 +150,28 @@ def test_batch_and_freeze(api):
     assert {"ledger.account_open", "ledger.freeze", "ledger.unfreeze"} <= {
         e["action"] for e in audit["items"]
     }
+
+
+def test_api_transfers_book_in_one_round_trip_on_postgresql(api, monkeypatch):
+    """On PostgreSQL an accepted API transfer — with or without an idempotency key, with
+    accounts this process has or has not seen — is booked by the prepared one-round-trip
+    call; only replays, conflicts and refusals take the engine's general path."""
+    from django.db import connection
+
+    from custodesk.ledger import engine
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ledger_book_one is PostgreSQL's fast path")
+    general: list[int] = []
+    real = engine._book_once
+    monkeypatch.setattr(
+        engine, "_book_once", lambda specs, **kw: general.append(len(specs)) or real(specs, **kw)
+    )
+    engine.clear_caches()  # the API's account cache too: codes travel to the function
+    body = {"debit_account": "SUM-HK", "credit_account": "M-001", "amount": "5.00",
+            "currency": "HKD"}  # fmt: skip
+    assert api.post("/ledger/transfers", json=body).status_code == 201
+    keyed = api.post("/ledger/transfers", json=body, headers={"Idempotency-Key": "rt-1"})
+    assert keyed.status_code == 201 and general == []
+    replay = api.post("/ledger/transfers", json=body, headers={"Idempotency-Key": "rt-1"})
+    assert replay.status_code == 200 and general == [1]
