@@ -74,21 +74,16 @@ engine.register_cache(_ids.clear)
 def _account_ids(*refs: str) -> list[int]:
     """Account references (codes or public ids) → internal ids, in order.
 
-    Codes and ids never change, so answers are cached per process; the references
-    not cached yet are looked up together (codes in one query)."""
-    missing = [r for r in refs if r not in _ids]
-    if missing:
-        found = engine.account_ids_by_code([r for r in missing if parse_public_id(r) is None])
-        for ref in missing:
-            if ref not in found and parse_public_id(ref) is not None:
-                found[ref] = _account(ref).pk
-        with _ids_lock:
-            _ids.update(found)
+    Codes and ids never change, so answers are cached per process; the codes not
+    cached yet are looked up together (one query)."""
+    _warm_codes(list(refs))
     out = []
     for ref in refs:
         found_id = _ids.get(ref)
         if found_id is None:
-            raise E.AccountNotFound(account=ref)
+            found_id = _account(ref).pk  # a public id (or an unknown code: not found)
+            with _ids_lock:
+                _ids[ref] = found_id
         out.append(found_id)
     return out
 
@@ -100,16 +95,6 @@ def _warm_codes(refs: list[str]) -> None:
         found = engine.account_ids_by_code(missing)
         with _ids_lock:
             _ids.update(found)
-
-
-def _account_id(ref: str) -> int:
-    """Account reference → internal id (codes and ids never change: cached)."""
-    found = _ids.get(ref)
-    if found is None:
-        found = _account(ref).pk
-        with _ids_lock:
-            _ids[ref] = found
-    return found
 
 
 def _view(request: HttpRequest) -> Any:

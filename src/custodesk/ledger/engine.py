@@ -201,7 +201,7 @@ def account_ids_by_code(codes: list[str]) -> dict[str, int]:
         return dict(sql_helpers.fetch(sql, [codes[0], codes[-1]]))
     if _is_postgres():
         with connection.wrap_database_errors:
-            cur = _pg_cursor()
+            cur = sql_helpers.server_cursor()
             cur.execute("SELECT code, id FROM ledger_account WHERE code = ANY(%b::text[])", [codes])
             return dict(cur.fetchall())
     found: dict[str, int] = {}
@@ -266,7 +266,7 @@ def lock_accounts(ids: Iterable[int]) -> dict[int, _Acc]:
                     f"ORDER BY id FOR {mode}"
                 )
                 with connection.wrap_database_errors:
-                    bulk = _pg_cursor()
+                    bulk = sql_helpers.server_cursor()
                     bulk.execute(sql, [group], binary=True)
                     rows = bulk.fetchall()
             elif _is_postgres():
@@ -577,14 +577,6 @@ _PG_TYPES = (
 )  # fmt: skip
 
 
-def _pg_cursor() -> Any:
-    """A server-side-binding psycopg cursor on Django's connection: Django's own cursors
-    bind client-side, so every value of a large array would be quoted into the query
-    text in Python.  Here arrays travel in binary (``%b``).  Callers wrap the use in
-    ``connection.wrap_database_errors``."""
-    return sql_helpers.server_cursor()
-
-
 def _insert_transfers_pg(
     bookings: list[_Booking], *, requested_by: int | None, business_date: dt.date, now: dt.datetime
 ) -> dict[Any, int]:
@@ -635,7 +627,7 @@ def _insert_transfers_pg(
         f"FROM unnest({', '.join(unnest)}) AS u({', '.join(names)}) RETURNING id, public_id"
     )
     with connection.wrap_database_errors:
-        cur = _pg_cursor()
+        cur = sql_helpers.server_cursor()
         cur.execute(sql, [*scalar_params, *array_params])
         return {pid: tid for tid, pid in cur.fetchall()}
 
@@ -644,7 +636,7 @@ def _update_accounts(accs: dict[int, _Acc]) -> None:
     touched = [a for a in accs.values() if not a.hot and (a.d_dp or a.d_cp or a.d_dpe or a.d_cpe)]
     if touched and _is_postgres() and len(touched) >= ARRAY_THRESHOLD:
         with connection.wrap_database_errors:
-            _pg_cursor().execute(
+            sql_helpers.server_cursor().execute(
                 "UPDATE ledger_account SET debits_posted = ledger_account.debits_posted + v.dp, "
                 "credits_posted = ledger_account.credits_posted + v.cp, "
                 "debits_pending = ledger_account.debits_pending + v.dpe, "
