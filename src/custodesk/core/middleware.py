@@ -34,36 +34,44 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        rid = request.headers.get("X-Request-ID", "")
-        if not _REQUEST_ID.match(rid):
-            rid = context.new_request_id()
-        cookie_name = settings.CUSTODESK_DEVICE_COOKIE
-        device = request.headers.get("X-Device-Id") or request.COOKIES.get(cookie_name, "")
-        new_device = not _DEVICE_ID.match(device)
-        if new_device:
-            device = secrets.token_urlsafe(18)
-        channel = "api" if request.path.startswith("/api/") else "console"
-        ctx = context.RequestContext(
-            request_id=rid,
-            channel=channel,
-            ip=client_ip(request),
-            user_agent=request.headers.get("User-Agent", "")[:400],
-            device_id=device,
-        )
-        request.custodesk_context = ctx  # type: ignore[attr-defined]
+        ctx, new_device = request_context(request)
         with context.bind(ctx):
             response = self.get_response(request)
-        response["X-Request-ID"] = rid
-        if new_device and channel == "console":
+        response["X-Request-ID"] = ctx.request_id
+        if new_device and ctx.channel == "console":
             response.set_cookie(
-                cookie_name,
-                device,
+                settings.CUSTODESK_DEVICE_COOKIE,
+                ctx.device_id,
                 max_age=5 * 365 * 24 * 3600,
                 httponly=True,
                 samesite="Lax",
                 secure=settings.SESSION_COOKIE_SECURE,
             )
         return response
+
+
+def request_context(request: HttpRequest) -> tuple[context.RequestContext, bool]:
+    """The request's context, and whether its device id is new (shared with the express
+    lane, :mod:`custodesk.core.express`)."""
+    meta = request.META
+    rid = meta.get("HTTP_X_REQUEST_ID", "")
+    if not _REQUEST_ID.match(rid):
+        rid = context.new_request_id()
+    device = meta.get("HTTP_X_DEVICE_ID") or request.COOKIES.get(
+        settings.CUSTODESK_DEVICE_COOKIE, ""
+    )
+    new_device = not _DEVICE_ID.match(device)
+    if new_device:
+        device = secrets.token_urlsafe(18)
+    ctx = context.RequestContext(
+        request_id=rid,
+        channel="api" if request.path.startswith(API_PREFIX) else "console",
+        ip=client_ip(request),
+        user_agent=meta.get("HTTP_USER_AGENT", "")[:400],
+        device_id=device,
+    )
+    request.custodesk_context = ctx  # type: ignore[attr-defined]
+    return ctx, new_device
 
 
 API_PREFIX = "/api/"
@@ -116,7 +124,18 @@ class Sessions(ConsoleOnly):
 
 
 class Common(ConsoleOnly):
+    """The API keeps one thing of CommonMiddleware: ``Content-Length`` on whole answers,
+    so the server need not chunk them (and keep-alive works with every server)."""
+
     wrapped = "django.middleware.common.CommonMiddleware"
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(API_PREFIX):
+            response = self.get_response(request)
+            if not response.streaming and "Content-Length" not in response:
+                response["Content-Length"] = str(len(response.content))
+            return response
+        return self.inner(request)
 
 
 class Csrf(ConsoleOnly):

@@ -777,7 +777,8 @@ def _transfer_out(
     business_date: dt.date,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    """A booked transfer as ``services.transfer_dict`` presents it, without re-reading it."""
+    """A booked transfer as ``services.transfer_dict`` presents it, without re-reading it
+    (times in UTC, as the database gives them back: a replay answers the same)."""
     return {
         "id": str(public_id),
         "internal_id": tid,
@@ -789,12 +790,12 @@ def _transfer_out(
         "flag": flag,
         "pending_state": "pending" if flag == "pending" else "",
         "pending_id": str(pending_public_id) if pending_public_id else None,
-        "timeout_at": timeout_at,
+        "timeout_at": timeout_at.astimezone(dt.UTC) if timeout_at is not None else None,
         "kind": spec.kind[:32],
         "business_date": business_date,
         "group_id": spec.group_id[:64],
         "metadata": spec.metadata,
-        "created_at": now,
+        "created_at": now.astimezone(dt.UTC),
     }
 
 
@@ -874,6 +875,21 @@ def book(
         lambda: _book_once(
             specs, requested_by=requested_by, business_date=business_date, now=now, load=load
         )
+    )
+
+
+def book_one_express(
+    spec: TransferSpec, *, requested_by: int | None, business_date: dt.date, now: dt.datetime
+) -> Outcome | None:
+    """The one-round-trip booking alone: the booked transfer, or None — not PostgreSQL,
+    or an answer only the general path gives (a refusal, a replay, a group, ...) — in
+    which case nothing was changed or recorded, and the caller must go through
+    :func:`book`, which answers (the API's express lane, :mod:`custodesk.ledger.express`).
+    """
+    if not _is_postgres():
+        return None
+    return _with_retries(
+        lambda: _book_one_pg(spec, requested_by=requested_by, business_date=business_date, now=now)
     )
 
 

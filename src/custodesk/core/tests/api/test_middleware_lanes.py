@@ -42,6 +42,8 @@ def test_api_requests_skip_console_middleware(client, make_user):
         assert not response.cookies  # no session or CSRF cookie
         assert response["X-Request-ID"]
         assert response["X-Content-Type-Options"] == "nosniff"
+        # a whole answer says its length, so servers need not chunk it (keep-alive)
+        assert response["Content-Length"] == str(len(response.content))
 
 
 def test_the_api_docs_page_keeps_its_content_security_policy(client):
