@@ -1,4 +1,4 @@
-"""Single transfers through the HTTP API: POST /api/v1/ledger/transfers under gunicorn.
+"""Single transfers through the HTTP API: POST /api/v1/ledger/transfers under uWSGI.
 
     python bench/bench_http.py --workers 1,4,8,16 --server-workers 2 --server-threads 2
 
@@ -123,7 +123,7 @@ def worker(index: int, cfg: dict[str, Any]) -> Callable[[], tuple[int, int]]:
         try:
             status, ctype, data = _post(state["conn"], PATH, body, token)
         except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            # the usual keep-alive race: the server closed the idle connection (gunicorn's
+            # the usual keep-alive race: the server closed the idle connection (the server's
             # keepalive is 2 s) before reading this request; reconnect and send it once more
             state["conn"].close()
             state["conn"] = http.client.HTTPConnection(HOST, port, timeout=30)
@@ -348,14 +348,14 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     common.common_args(ap)
-    ap.add_argument("--server-workers", type=int, default=2, help="gunicorn worker processes")
-    ap.add_argument("--server-threads", type=int, default=2, help="threads per gunicorn worker")
+    ap.add_argument("--server-workers", type=int, default=2, help="uWSGI worker processes")
+    ap.add_argument("--server-threads", type=int, default=2, help="threads per uWSGI worker")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--client", choices=["wrk", "python"], default="wrk")
     args = ap.parse_args()
     port = free_port(args.port)
-    log = common.ROOT / "var" / "bench" / "gunicorn.log"
+    log = common.ROOT / "var" / "bench" / "server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     proc = start_server(port, args.server_workers, args.server_threads, log)
     try:
@@ -391,7 +391,7 @@ def main() -> None:
             if wrk is not None:
                 r = run_wrk(wrk, port, n, cfg, proc)
                 r["server"] = (
-                    f"gunicorn {args.server_workers} workers x {args.server_threads} threads"
+                    f"uWSGI {args.server_workers} processes x {args.server_threads} threads"
                 )
                 common.emit(
                     r, common.fmt(r) + f"  server CPU/request {r['server_cpu_ms_per_request']} ms"
@@ -405,10 +405,10 @@ def main() -> None:
                 backend="postgresql",
                 probe=lambda: tree_cpu(proc.pid),
             )
-            r["server"] = f"gunicorn {args.server_workers} workers x {args.server_threads} threads"
+            r["server"] = f"uWSGI {args.server_workers} processes x {args.server_threads} threads"
             delta = r.pop("probe_delta", None)
             if r.get("status") == "ok" and delta is not None and r["transfers_per_s"]:
-                # CPU of the gunicorn processes inside the measured window, per request
+                # CPU of the server processes inside the measured window, per request
                 per = delta / (r["ops_per_s"] * r["duration_s"]) * 1000
                 r["server_cpu_ms_per_request"] = round(per, 2)
             cpu = r.get("server_cpu_ms_per_request")

@@ -2,12 +2,13 @@
 
     python bench/profile_http.py --requests 300
 
-Drives ``POST /api/v1/ledger/transfers`` through Django's WSGI handler (what
-gunicorn calls: same URLconf, middleware, django-ninja, auth) against the benchmark
+Drives ``POST /api/v1/ledger/transfers`` through ``custodesk.config.wsgi.application``
+(what the server calls: the express lane in front of Django) against the benchmark
 database, random pairs among the 10,000 member accounts.  Reports CPU per request
 (``time.process_time``), the SQL statements per request, and the inclusive time of
 the request's main steps from cProfile.
-The gunicorn benchmark (bench_http.py) reports the server's CPU per request too.
+The HTTP benchmark (bench_http.py) reports the server's CPU per request too.
+``CUSTODESK_EXPRESS_LANE=0`` profiles the ordinary path (Django, middleware, ninja).
 """
 
 from __future__ import annotations
@@ -30,11 +31,18 @@ import common
 PATH = "/api/v1/ledger/transfers"
 STEPS = (
     # (label, filename fragment, function name) — inclusive (cumulative) time
-    ("whole request (WSGI handler: middleware + view)", "django/core/handlers/wsgi.py", "__call__"),
+    ("whole request (the WSGI application)", "custodesk/core/express.py", "__call__"),
+    ("  express lane: the ledger's handler", "custodesk/ledger/express.py", "create_transfer"),
+    ("  Django's handler (declined, or the lane off)", "django/core/handlers/wsgi.py", "__call__"),
     ("django-ninja operation (auth, parse, view, response)", "ninja/operation.py", "run"),
     ("bearer auth: session + user lookup", "custodesk/core/apiauth.py", "authenticate"),
     ("account code → id (per-process cache misses)", "custodesk/ledger/api.py", "_spec"),
     ("permission check (access.require)", "custodesk/core/access.py", "require"),
+    (
+        "one-round-trip booking (services.book_one_express)",
+        "custodesk/ledger/services.py",
+        "book_one_express",
+    ),
     ("services.book_one (the service path)", "custodesk/ledger/services.py", "book_one"),
     ("  of which load_transfers (re-read)", "custodesk/ledger/services.py", "load_transfers"),
 )
@@ -45,7 +53,6 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=300)
     args = ap.parse_args()
     common.configure("postgresql")
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -59,7 +66,8 @@ def main() -> None:
     if r.status_code != 200:
         raise SystemExit(f"sign-in failed: {r.status_code}")
     token = r.json()["token"]
-    handler = WSGIHandler()  # what gunicorn calls, minus gunicorn's HTTP parsing
+    from custodesk.config.wsgi import application as handler  # what the server calls
+
     rng = random.Random(11)
 
     def post() -> int:

@@ -174,7 +174,7 @@ def main() -> None:
         ),
         ("service_hot", "Hot account: every transfer debits one summary account"),
         ("service_batch", "Batch: services.book with 8,190 transfers per call"),
-        ("http_single", "HTTP API: POST /api/v1/ledger/transfers (gunicorn)"),
+        ("http_single", "HTTP API: POST /api/v1/ledger/transfers (uWSGI)"),
         ("service_single_sqlite", "SQLite (embedded, WAL), single transfers"),
     ):
         for line in table(rows, bench, title, base=not bench.endswith("sqlite")):

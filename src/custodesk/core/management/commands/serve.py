@@ -10,13 +10,16 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Serve console and API with gunicorn (production server); optionally the worker too."
+    help = (
+        "Serve console and API with uWSGI (the production server: its HTTP/1.1 keep-alive "
+        "socket, processes x threads); optionally the task worker too."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "2")))
         parser.add_argument("--with-worker", action="store_true", help="Also run the task worker")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -24,22 +27,23 @@ class Command(BaseCommand):
         worker = None
         if opts["with_worker"]:
             worker = subprocess.Popen([sys.executable, "-m", "custodesk", "worker"], env=env)
+        # uWSGI speaks HTTP/1.1 itself (no proxy needed on loopback); each worker process
+        # loads the application after the fork (--lazy-apps: no state shared across
+        # processes); one access-log line per request in the common log format
         cmd = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "custodesk.config.wsgi:application",
-            "--bind",
-            f"{opts['host']}:{opts['port']}",
-            "--workers",
-            str(opts["workers"]),
-            "--threads",
-            str(opts["threads"]),
-            "--access-logfile",
-            "-",
-            "--graceful-timeout",
-            "10",
-        ]
+            os.path.join(os.path.dirname(sys.executable), "uwsgi"),
+            "--http11-socket", f"{opts['host']}:{opts['port']}",
+            "--module", "custodesk.config.wsgi:application",
+            "--master", "--lazy-apps", "--need-app", "--die-on-term", "--vacuum",
+            "--processes", str(opts["workers"]),
+            "--threads", str(opts["threads"]),
+            "--thunder-lock",
+            "--buffer-size", "32768",
+            "--harakiri", "120",
+            "--reload-mercy", "10", "--worker-reload-mercy", "10",
+            "--log-format",
+            '%(addr) - %(user) [%(ltime)] "%(method) %(uri) %(proto)" %(status) %(size) %(msecs)ms',
+        ]  # fmt: skip
         web = subprocess.Popen(cmd, env=env)
 
         def stop(signum: int, frame: Any) -> None:
