@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         # loads the application after the fork (--lazy-apps: no state shared across
         # processes); one access-log line per request in the common log format
         cmd = [
-            os.path.join(os.path.dirname(sys.executable), "uwsgi"),
+            str(Path(sys.executable).parent / "uwsgi"),
             "--http11-socket", f"{opts['host']}:{opts['port']}",
             "--module", "custodesk.config.wsgi:application",
             "--master", "--lazy-apps", "--need-app", "--die-on-term", "--vacuum",
