@@ -114,7 +114,25 @@ def quiet_check() -> dict[str, float]:
     busy = cpu_busy()
     while busy > 0.30 and time.monotonic() < limit:
         busy = cpu_busy()
-    return {"busy_before": busy, "loadavg_1m": round(os.getloadavg()[0], 2)}
+    return {
+        "busy_before": busy,
+        "loadavg_1m": round(os.getloadavg()[0], 2),
+        "python_speed_ms": python_speed_ms(),
+    }
+
+
+def python_speed_ms() -> float:
+    """How fast this machine runs Python right now: CPU ms for 1,000,000 additions in a
+    loop (best of 3).  Shared or burstable virtual machines change speed from minute to
+    minute (seen here: 43 to 150 ms), which moves Python-bound points against pgbench."""
+    best = float("inf")
+    for _ in range(3):
+        c0 = time.thread_time()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.thread_time() - c0)
+    return round(best * 1000, 1)
 
 
 OUR_DATABASES = (
@@ -232,7 +250,7 @@ def fmt(result: dict[str, Any]) -> str:
         f"{result['transfers_per_s']:>9.1f} transfers/s  p50={result['p50_ms']:.2f} ms  "
         f"p99={result['p99_ms']:.2f} ms  refused={result['refusal_rate']:.2%}  "
         f"errors={result['errors']}  (other work: {result.get('other_load', 0):.0%} CPU, "
-        f"steal {result.get('steal', 0):.0%})"
+        f"steal {result.get('steal', 0):.0%}; Python speed {result.get('python_speed_ms', '?')} ms)"
     )
 
 

@@ -105,8 +105,11 @@ def table(rows: list[dict[str, Any]], bench: str, title: str, base: bool = True)
     if not mine:
         return []
     out = [f"### {title}", ""]
-    head = "| workers | transfers/s | p50 ms | p99 ms | refused | errors | other work | steal |"
-    sep = "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    head = (
+        "| workers | transfers/s | p50 ms | p99 ms | refused | errors | other work | steal "
+        "| Python speed ms |"
+    )
+    sep = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     if base and bench != "pgbench_tpcb":
         head += " vs pgbench (same clients) |"
         sep += "---:|"
@@ -117,6 +120,7 @@ def table(rows: list[dict[str, Any]], bench: str, title: str, base: bool = True)
         busy_s = f"{busy:.0%}" if isinstance(busy, int | float) else "?"
         steal = r.get("steal")
         busy_s += f" | {steal:.0%}" if isinstance(steal, int | float) else " | ?"
+        busy_s += f" | {r.get('python_speed_ms', '?')}"
         if r.get("status") != "ok":
             line = f"| {n} | {r.get('status')} | | | | | {busy_s} |"
             if base and bench != "pgbench_tpcb":
@@ -213,7 +217,10 @@ def main() -> None:
     else:
         r = http8 / pg8 if http8 and pg8 else None
         print(ratio_line("HTTP single @8 / pgbench @8", r, 0.30))
-    prof = next((r for r in reversed(rows) if r.get("bench") == "profile_single"), None)
+    prof = next(
+        (r for r in reversed(rows) if r.get("bench") == "profile_single" and "round_trips" in r),
+        None,
+    )
     if prof:
         print("\n### Profile of the single-transfer path (8 workers)\n")
         print(
