@@ -353,6 +353,12 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--client", choices=["wrk", "python"], default="wrk")
+    ap.add_argument(
+        "--adjacent-pgbench",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run pgbench at the same client count just before each point (default on)",
+    )
     args = ap.parse_args()
     port = free_port(args.port)
     log = common.ROOT / "var" / "bench" / "server.log"
@@ -388,6 +394,15 @@ def main() -> None:
         }
         wrk = ensure_wrk() if args.client == "wrk" else None
         for n in workers:
+            if args.adjacent_pgbench:
+                # pgbench at the same client count just before this point: this machine
+                # changes speed from minute to minute, so the run's pgbench point (minutes
+                # earlier) may have met another machine than this one
+                import bench_pgbench
+
+                b = bench_pgbench.run_point(n, args.duration, args.warmup)
+                b["bench"] = "pgbench_tpcb_before_http"
+                common.emit(b, common.fmt(b))
             if wrk is not None:
                 r = run_wrk(wrk, port, n, cfg, proc)
                 r["server"] = (

@@ -179,9 +179,11 @@ def main() -> None:
         ("service_hot", "Hot account: every transfer debits one summary account"),
         ("service_batch", "Batch: services.book with 8,190 transfers per call"),
         ("http_single", "HTTP API: POST /api/v1/ledger/transfers (uWSGI)"),
+        ("pgbench_tpcb_before_http", "pgbench TPC-B-like, run just before each HTTP point"),
         ("service_single_sqlite", "SQLite (embedded, WAL), single transfers"),
     ):
-        for line in table(rows, bench, title, base=not bench.endswith("sqlite")):
+        base = not bench.endswith("sqlite") and not bench.startswith("pgbench")
+        for line in table(rows, bench, title, base=base):
             print(line)
     pg8 = _num(_get(rows, "pgbench_tpcb", 8))
     single8 = _num(_get(rows, "service_single", 8))
@@ -217,6 +219,9 @@ def main() -> None:
     else:
         r = http8 / pg8 if http8 and pg8 else None
         print(ratio_line("HTTP single @8 / pgbench @8", r, 0.30))
+        adjacent = _num(_get(rows, "pgbench_tpcb_before_http", 8))
+        r = http8 / adjacent if http8 and adjacent else None
+        print(ratio_line("HTTP single @8 / pgbench @8 run just before it", r, 0.30))
     prof = next(
         (r for r in reversed(rows) if r.get("bench") == "profile_single" and "round_trips" in r),
         None,
