@@ -36,6 +36,7 @@ class Command(BaseCommand):
             "--http11-socket", f"{opts['host']}:{opts['port']}",
             "--module", "custodesk.config.wsgi:application",
             "--master", "--lazy-apps", "--need-app", "--die-on-term", "--vacuum",
+            "--single-interpreter",
             "--processes", str(opts["workers"]),
             "--threads", str(opts["threads"]),
             "--thunder-lock",
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             '%(addr) - %(user) [%(ltime)] "%(method) %(uri) %(proto)" %(status) %(size) %(msecs)ms',
         ]  # fmt: skip
         web = subprocess.Popen(cmd, env=env)
+        self._announce(opts["host"], opts["port"], web)
 
         def stop(signum: int, frame: Any) -> None:
             for proc in (web, worker):
@@ -60,3 +62,22 @@ class Command(BaseCommand):
                 worker.send_signal(signal.SIGTERM)
             worker.wait()
         sys.exit(code)
+
+    def _announce(self, host: str, port: int, web: subprocess.Popen[bytes]) -> None:
+        """One line once the server answers (uWSGI's start-up banner is long)."""
+        import time
+        import urllib.request
+
+        base = f"http://{host}:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and web.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        self.stdout.write(
+                            f"Custodesk is up: console {base}/console/ · API docs "
+                            f"{base}/api/docs · stop with Ctrl-C"
+                        )
+                        return
+            except OSError:
+                time.sleep(0.3)
