@@ -8,6 +8,10 @@ first to the route's *express handler*, which either
 * declines (returns None) having changed nothing, and then the request goes through
   Django as any other: middleware, URL routing, django-ninja, the full view.
 
+A handler must answer every error that follows a change itself (the ledger's handler
+answers it as django-ninja answers a view's exception); an exception that escapes a
+handler is taken to have come before any change, and Django then takes the request.
+
 So every refusal, validation error, authentication or permission failure, replay and
 anything unusual is answered by the ordinary code, once; the lane only makes the
 common success cheaper.  It was built because the per-request cost of Django's handler,
@@ -29,6 +33,7 @@ the lane does not account for.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -43,6 +48,8 @@ from django.utils.module_loading import import_string
 
 from . import context
 from .middleware import request_context
+
+logger = logging.getLogger("custodesk.express")
 
 ExpressHandler = Callable[[HttpRequest], HttpResponse | None]
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -125,7 +132,14 @@ class ExpressLane:
             language = request.LANGUAGE_CODE = translation.get_language()
             ctx, _new_device = request_context(request)
             with context.bind(ctx):
-                response = handler(request)
+                try:
+                    response = handler(request)
+                except Exception:
+                    # handlers answer every error that follows a change themselves; one
+                    # that escapes came before any (a database error reading the session,
+                    # say): Django takes the request and answers it as it would
+                    logger.warning("express handler failed; Django answers", exc_info=True)
+                    return None
             if response is None:
                 return None
             response["X-Request-ID"] = ctx.request_id

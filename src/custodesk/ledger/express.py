@@ -66,10 +66,13 @@ def create_transfer(request: HttpRequest) -> HttpResponse | None:
             now=clock.now(),
             business_date=clock.business_date(),
         )
-    except Exception as exc:  # as django-ninja does for a view's exception: no retry
+        if out is None:
+            return None  # nothing changed: the view answers
+        # from here on a transfer is booked: whatever happens is answered here, never
+        # handed on (the view would book it again)
+        assert out.ok and out.transfer is not None
+        transfer = TransferOut.model_validate(api.transfer_out(out.transfer))
+        data: dict[str, Any] = transfer.model_dump()
+        return root.create_response(request, data, status=STATUS)
+    except Exception as exc:  # as django-ninja answers a view's exception
         return root.on_exception(request, exc)
-    if out is None:
-        return None
-    assert out.ok and out.transfer is not None
-    data: dict[str, Any] = TransferOut.model_validate(api.transfer_out(out.transfer)).model_dump()
-    return root.create_response(request, data, status=STATUS)

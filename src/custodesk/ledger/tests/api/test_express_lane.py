@@ -229,6 +229,43 @@ def test_an_error_while_booking_is_answered_like_a_view_error_and_never_retried(
     )
 
 
+def test_an_error_after_booking_is_answered_there_and_never_books_twice(
+    api, monkeypatch, on_postgres
+):
+    if not on_postgres:
+        pytest.skip("the one-round-trip booking exists on PostgreSQL only")
+    from custodesk.ledger import schemas
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the answer could not be built")
+
+    monkeypatch.setattr(express.TransferOut, "model_validate", broken)
+    answer = api.post("/ledger/transfers", json=deposit("3.00"))
+    assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
+    assert schemas.TransferOut is express.TransferOut
+    # booked once by the lane, not again by the view
+    assert LedgerTransfer.objects.count() == 1
+
+
+def test_an_error_before_any_change_goes_to_django_which_answers_it(api, monkeypatch, on_postgres):
+    from django.db.utils import OperationalError
+
+    from custodesk.identity import selectors
+
+    calls: list[str] = []
+
+    def unreachable(*, token: str) -> Any:
+        calls.append(token)
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(selectors, "session_by_token", unreachable)
+    answer = api.post("/ledger/transfers", json=deposit("3.00"))
+    # the lane's attempt (PostgreSQL only) and the view's: the view's answer is the one sent
+    assert len(calls) == (2 if on_postgres else 1)
+    assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
+    assert LedgerTransfer.objects.count() == 0
+
+
 def test_the_lane_accounts_for_every_middleware():
     from django.conf.urls.i18n import is_language_prefix_patterns_used
     from django.urls import get_resolver
