@@ -177,6 +177,13 @@ AUTH_PASSWORD_VALIDATORS = [
 CUSTODESK_LOCKOUT_THRESHOLD = env_int("LOCKOUT_THRESHOLD", 5)
 CUSTODESK_LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15)
 CUSTODESK_API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12)
+# Seconds a worker process may reuse a bearer token's session, user and permissions
+# without asking the database (identity.selectors.session_by_token).  0 (the default):
+# every API request reads them.  Above 0, an ended session, a locked user or a revoked
+# role reaches other processes only after at most this long.
+CUSTODESK_API_SESSION_CACHE_SECONDS = env_int("API_SESSION_CACHE_SECONDS", 0)
+if not 0 <= CUSTODESK_API_SESSION_CACHE_SECONDS <= 60:
+    raise ImproperlyConfigured("CUSTODESK_API_SESSION_CACHE_SECONDS must be 0 to 60")
 CUSTODESK_SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 CUSTODESK_TOTP_ISSUER = env("TOTP_ISSUER") or "Custodesk"
 CUSTODESK_TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
+import threading
+import time
 from typing import Any
 
 import django_filters as filters
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 
@@ -123,6 +127,60 @@ def session_list(
 
 
 def session_by_token(*, token: str) -> UserSession | None:
+    """The API session of a bearer token, with its user, organisation and permission codes.
+
+    With ``CUSTODESK_API_SESSION_CACHE_SECONDS`` > 0 (default 0: off) each worker process
+    keeps what it loaded for that many seconds: a token query saved per request, at a
+    price — a session ended, a user locked or deactivated or a role revoked in *another*
+    process is seen here only when the entry runs out (this process forgets its whole
+    cache at once on such changes; the session's expiry time is checked on every request
+    by the caller).  Each caller gets its own copies of the session, user and organisation.
+    """
+    ttl = settings.CUSTODESK_API_SESSION_CACHE_SECONDS
+    if ttl <= 0 or not token:
+        return _session_by_token(token)
+    from .services import token_digest
+
+    key = token_digest(token)
+    now = time.monotonic()
+    hit = _session_cache.get(key)
+    if hit is not None and hit[0] > now:
+        return _private_copy(hit[1])
+    generation = _session_cache_generation[0]
+    session = _session_by_token(token)
+    if session is not None:
+        with _session_cache_lock:
+            if generation == _session_cache_generation[0]:  # nothing forgotten meanwhile
+                if len(_session_cache) >= _SESSION_CACHE_MAX:
+                    _session_cache.clear()
+                _session_cache[key] = (now + ttl, _private_copy(session))
+    return session
+
+
+_SESSION_CACHE_MAX = 10_000
+_session_cache: dict[str, tuple[float, UserSession]] = {}
+_session_cache_lock = threading.Lock()
+_session_cache_generation = [0]
+
+
+def forget_cached_sessions() -> None:
+    """Drop this process's cached API sessions (identity changes call it, now and again
+    when their transaction commits)."""
+    with _session_cache_lock:
+        _session_cache.clear()
+        _session_cache_generation[0] += 1
+
+
+def _private_copy(session: UserSession) -> UserSession:
+    """Copies a request may change without touching the cached ones."""
+    user = copy.copy(session.user)
+    user.organisation = copy.copy(session.user.organisation)
+    mine = copy.copy(session)
+    mine.user = user
+    return mine
+
+
+def _session_by_token(token: str) -> UserSession | None:
     """The API session of a bearer token, with its user, organisation and the user's
     permission codes, in ONE query (every API request asks this first).
 

@@ -110,7 +110,17 @@ def _end_sessions(
     qs = UserSession.objects.filter(user=user, ended_at__isnull=True)
     if keep is not None:
         qs = qs.exclude(pk=keep.pk)
+    forget_cached_sessions()
     return qs.update(ended_at=now, end_reason=reason, ended_by=by)
+
+
+def forget_cached_sessions(*args: Any, **kwargs: Any) -> None:
+    """This process forgets its cached API sessions now and when the transaction commits
+    (a request in between could cache the old rows again).  Also a signal receiver."""
+    from .selectors import forget_cached_sessions as forget
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def token_digest(token: str) -> str:
@@ -703,6 +713,7 @@ def _failed(user: User, result: str, error: Exception, *, now: dt.datetime) -> S
 
 @transaction.atomic(durable=True)
 def sign_out(*, session: UserSession, now: dt.datetime) -> None:
+    forget_cached_sessions()
     UserSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
         ended_at=now, end_reason=UserSession.EndReason.SIGNED_OUT, ended_by=session.user_id
     )

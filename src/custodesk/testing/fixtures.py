@@ -38,11 +38,14 @@ def clock() -> Iterator[FixedClock]:
 def _ledger_caches() -> Iterator[None]:
     """Account-id caches are safe in production (accounts are never deleted) but not
     across tests, which flush the database."""
+    from custodesk.identity.selectors import forget_cached_sessions
     from custodesk.ledger import engine
 
     engine.clear_caches()
+    forget_cached_sessions()
     yield
     engine.clear_caches()
+    forget_cached_sessions()
 
 
 @pytest.fixture(autouse=True)
