@@ -47,7 +47,7 @@ from django.utils.log import log_response
 from django.utils.module_loading import import_string
 
 from . import context
-from .middleware import request_context
+from .middleware import request_context, with_content_length
 
 logger = logging.getLogger("custodesk.express")
 
@@ -143,8 +143,7 @@ class ExpressLane:
             if response is None:
                 return None
             response["X-Request-ID"] = ctx.request_id
-            if not response.streaming and "Content-Length" not in response:
-                response["Content-Length"] = str(len(response.content))
+            response = with_content_length(response)
             response = xframe.process_response(request, response)
             patch_vary_headers(response, ("Accept-Language",))
             response.headers.setdefault("Content-Language", language)

@@ -131,11 +131,15 @@ class Common(ConsoleOnly):
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith(API_PREFIX):
-            response = self.get_response(request)
-            if not response.streaming and "Content-Length" not in response:
-                response["Content-Length"] = str(len(response.content))
-            return response
+            return with_content_length(self.get_response(request))
         return self.inner(request)
+
+
+def with_content_length(response: HttpResponse) -> HttpResponse:
+    """A whole (not streaming) answer says its length, as CommonMiddleware does."""
+    if not response.streaming and "Content-Length" not in response:
+        response["Content-Length"] = str(len(response.content))
+    return response
 
 
 class Csrf(ConsoleOnly):

@@ -18,23 +18,26 @@ from custodesk.core.apiauth import auth
 from custodesk.identity import selectors, services
 from custodesk.identity.errors import SessionEnded
 from custodesk.identity.models import UserSession
+from custodesk.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+
+def api_token(clock: Any) -> str:
+    outcome = services.sign_in(
+        username="alice", password=PASSWORD, otp_code=None, kind=UserSession.Kind.API,
+        now=clock.now(),
+    )  # fmt: skip
+    assert outcome.ok
+    return str(outcome.token)
 
 
 @pytest.fixture
 def token(make_user: Any, clock: Any) -> str:
     make_user("alice", roles=["operator"])
-    outcome = services.sign_in(
-        username="alice",
-        password="Correct-Horse-42",
-        otp_code=None,
-        kind=UserSession.Kind.API,
-        now=clock.now(),
-    )
-    assert outcome.ok
+    token = api_token(clock)
     selectors.forget_cached_sessions()
-    return str(outcome.token)
+    return token
 
 
 @pytest.fixture
@@ -100,17 +103,11 @@ def test_changes_made_in_this_process_are_seen_at_once(token, admin, clock, mono
     with pytest.raises(SessionEnded):
         auth.authenticate(Request(), token)
     # a fresh token, then the user is locked: its sessions end, the cache forgets
-    outcome = services.sign_in(
-        username="alice",
-        password="Correct-Horse-42",
-        otp_code=None,
-        kind=UserSession.Kind.API,
-        now=clock.now(),
-    )
-    assert auth.authenticate(Request(), outcome.token) is not None
+    fresh = api_token(clock)
+    assert auth.authenticate(Request(), fresh) is not None
     services.user_lock(actor=admin, user_id=session.user.public_id, reason="test", now=clock.now())
     with pytest.raises(SessionEnded):
-        auth.authenticate(Request(), outcome.token)
+        auth.authenticate(Request(), fresh)
 
 
 @override_settings(CUSTODESK_API_SESSION_CACHE_SECONDS=60)
