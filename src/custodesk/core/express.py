@@ -105,7 +105,7 @@ class ExpressLane:
         status = f"{response.status_code} {response.reason_phrase}"
         headers = [
             *response.items(),
-            *(("Set-Cookie", c.output(header="")) for c in response.cookies.values()),
+            *(("Set-Cookie", c.OutputString()) for c in response.cookies.values()),
         ]
         start_response(status, headers)
         return [response.content]
