@@ -20,7 +20,7 @@ transfer's CPU (``docs/benchmarks.md``).
 
 What the ordinary cycle does for an API request, the lane does too, with the same code:
 Django's ``WSGIRequest``; the ``request_started``/``request_finished`` signals (database
-connection upkeep); the request context (request id, channel, IP, device:
+connection upkeep); the ``Host`` check; the request context (request id, channel, IP, device:
 :func:`custodesk.core.middleware.request_context`); the language (as
 ``LocaleMiddleware``); the response hooks of the API's other middleware (security
 headers, frame options) and ``Content-Length``.  A test compares the lane's answers with
@@ -39,6 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signals
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
@@ -61,7 +62,8 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 #   reproduced by the lane:       RequestContextMiddleware (request_context, X-Request-ID),
 #                                 LocaleMiddleware (the request's language, activated;
 #                                 Content-Language, Vary; no i18n_patterns URLs, which a
-#                                 test checks), Common (Content-Length), Authentication
+#                                 test checks), Common (Host check, Content-Length),
+#                                 Authentication
 #                                 (anonymous until the bearer token's user is set)
 #   skipped for the API anyway:   every custodesk.core.middleware.ConsoleOnly subclass
 HOOKED_MIDDLEWARE = (
@@ -127,6 +129,10 @@ class ExpressLane:
             security, xframe = self._middleware()
             if security.process_request(request) is not None:
                 return None  # the HTTPS redirect: Django answers it
+            try:
+                request.get_host()  # as the API's Common middleware checks it
+            except DisallowedHost:
+                return None  # Django answers 400
             # LocaleMiddleware, for URLs outside i18n_patterns
             translation.activate(translation.get_language_from_request(request))
             language = request.LANGUAGE_CODE = translation.get_language()

@@ -124,13 +124,15 @@ class Sessions(ConsoleOnly):
 
 
 class Common(ConsoleOnly):
-    """The API keeps one thing of CommonMiddleware: ``Content-Length`` on whole answers,
-    so the server need not chunk them (and keep-alive works with every server)."""
+    """The API keeps two things of CommonMiddleware: the ``Host`` header is checked
+    against ``ALLOWED_HOSTS`` (``DisallowedHost``: 400), and whole answers carry
+    ``Content-Length``, so the server need not chunk them (keep-alive with any server)."""
 
     wrapped = "django.middleware.common.CommonMiddleware"
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith(API_PREFIX):
+            request.get_host()  # raises DisallowedHost for a host not in ALLOWED_HOSTS
             return with_content_length(self.get_response(request))
         return self.inner(request)
 

@@ -50,3 +50,12 @@ def test_the_api_docs_page_keeps_its_content_security_policy(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200
     assert "default-src" in page["Content-Security-Policy"]
+
+
+def test_api_requests_must_name_an_allowed_host(client):
+    """ALLOWED_HOSTS guards the API too (CommonMiddleware is skipped there, its Host
+    check is not)."""
+    good = client.get("/api/v1/me")
+    assert good.status_code == 401  # reaches the API
+    bad = client.get("/api/v1/me", HTTP_HOST="evil.example")
+    assert bad.status_code == 400

@@ -27,6 +27,7 @@ from custodesk.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+ROUTE = {("POST", "/api/v1/ledger/transfers"): express.create_transfer}
 # headers that differ between any two answers, whoever gives them
 PER_ANSWER = {"x-request-id", "date", "idempotency-replayed"}
 
@@ -210,9 +211,7 @@ def test_an_error_while_booking_is_answered_like_a_view_error_and_never_retried(
         raise RuntimeError("connection lost after the booking was sent")
 
     monkeypatch.setattr(services, "book_one_express", broken)
-    app = core_express.ExpressLane(
-        django, {("POST", "/api/v1/ledger/transfers"): express.create_transfer}
-    )
+    app = core_express.ExpressLane(django, ROUTE)
     answered: list[Any] = []
     body = b"".join(
         app(
@@ -263,6 +262,22 @@ def test_an_error_before_any_change_goes_to_django_which_answers_it(api, monkeyp
     # the lane's attempt (PostgreSQL only) and the view's: the view's answer is the one sent
     assert len(calls) == (2 if on_postgres else 1)
     assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
+    assert LedgerTransfer.objects.count() == 0
+
+
+def test_a_host_not_allowed_is_left_to_django_which_refuses_it(api, lane):
+    calls: list[str] = []
+
+    def django(environ: Any, start_response: Any) -> Any:
+        calls.append(environ["HTTP_HOST"])
+        start_response("400 Bad Request", [("Content-Type", "text/plain")])
+        return [b"bad host"]
+
+    app = core_express.ExpressLane(django, ROUTE)
+    environ = _environ(json.dumps(deposit()).encode(), api.token)
+    environ["HTTP_HOST"] = "evil.example"
+    b"".join(app(environ, lambda status, headers: None))
+    assert calls == ["evil.example"] and "answered" not in lane
     assert LedgerTransfer.objects.count() == 0
 
 
