@@ -88,3 +88,17 @@ class BatchTooLarge(DomainError):
     code = "batch_too_large"
     title = _("A batch holds at most 8,190 transfers.")
     status = 422
+
+
+class SealDeferred(Conflict):
+    """Transactions that were booking transfers when the seal looked are still open."""
+
+    code = "seal_deferred"
+    title = _("Transfers are still being booked; the seal is deferred to its next run.")
+
+    def __init__(self, *, open_transactions: int, waited_seconds: float) -> None:
+        super().__init__(
+            f"{open_transactions} transaction(s) writing transfers still open after "
+            f"{waited_seconds:g} s; nothing sealed",
+            open_transactions=open_transactions,
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -459,14 +460,62 @@ def _digest_range(prev: str, from_id: int, to_id: int) -> tuple[str, int]:
     return h.hexdigest(), count
 
 
+class _InFlight:
+    """Transactions (other than ours) writing transfers now, and waiting for them to end."""
+
+    # every INSERT takes ROW EXCLUSIVE on the table before the sequence gives its row an
+    # id, and keeps it to the end of the transaction: a transfer with an id below the
+    # highest one we can see is either visible, rolled back, or in one of these
+    _WRITERS = (
+        "SELECT DISTINCT virtualtransaction FROM pg_locks WHERE locktype = 'relation'"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND relation = 'ledger_transfer'::regclass AND mode = 'RowExclusiveLock'"
+        " AND pid <> pg_backend_pid()"
+    )
+    # a transaction holds the lock on its own virtual transaction id until it ends
+    _STILL_OPEN = (
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'virtualxid' AND granted"
+        " AND virtualxid = ANY(%s)"
+    )
+
+    @classmethod
+    def wait(cls, *, seconds: float) -> int:
+        """Wait until every transaction writing transfers at the call has ended; the
+        number still open when ``seconds`` ran out (0: all ended)."""
+        if connection.vendor != "postgresql":
+            return 0  # SQLite: our IMMEDIATE transaction holds the only write lock
+        with connection.cursor() as cur:
+            cur.execute(cls._WRITERS)
+            vxids = [r[0] for r in cur.fetchall()]
+            deadline = time.monotonic() + seconds
+            pause = 0.002
+            while vxids:
+                cur.execute(cls._STILL_OPEN, [vxids])
+                (open_,) = cur.fetchone() or (0,)
+                if not open_ or time.monotonic() >= deadline:
+                    return int(open_)
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+        return 0
+
+
 def seal(
-    *, now: dt.datetime, min_age_seconds: int = 5, max_rows: int = 100_000
+    *,
+    now: dt.datetime,
+    min_age_seconds: int = 0,
+    max_rows: int = 100_000,
+    wait_seconds: float = 30.0,
 ) -> TransferSeal | None:
     """Chain the transfers committed since the last seal into a checkpoint.
 
-    Runs as a job, off the booking path: transfers never wait on a global chain
-    head.  Only transfers older than ``min_age_seconds`` are sealed, so a
-    transaction still in flight (lower id, later commit) is never skipped.
+    Runs as a job, off the booking path: transfers never wait on a global chain head,
+    and the seal never blocks a booking.  A transfer's id is given when its row is
+    inserted but the row is seen when its transaction commits, so a transfer may appear
+    after one with a higher id.  On PostgreSQL the seal therefore waits (at most
+    ``wait_seconds``) for the transactions that were writing transfers when it looked;
+    if one is still open then, nothing is sealed (:class:`~.errors.SealDeferred`) and
+    the next run tries again.  ``min_age_seconds`` optionally leaves the newest
+    transfers (by ``created_at``) for a later seal.
     """
     with transaction.atomic(durable=True):
         last = TransferSeal.objects.select_for_update().order_by("-id").first()
@@ -481,6 +530,9 @@ def seal(
         if not ids:
             return None
         to_id = ids[-1]
+        still_open = _InFlight.wait(seconds=wait_seconds)
+        if still_open:
+            raise E.SealDeferred(open_transactions=still_open, waited_seconds=wait_seconds)
         digest, count = _digest_range(prev, from_id, to_id)
         return TransferSeal.objects.create(
             from_id=from_id,

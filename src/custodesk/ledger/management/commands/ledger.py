@@ -21,7 +21,15 @@ class Command(BaseCommand):
             "exit 1 naming each violation",
         )
         seal = sub.add_parser("seal", help="chain new transfers into a hash checkpoint")
-        seal.add_argument("--min-age", type=int, default=5, help="seconds")
+        seal.add_argument(
+            "--min-age", type=int, default=0, help="leave transfers younger than this (seconds)"
+        )
+        seal.add_argument(
+            "--wait",
+            type=float,
+            default=30.0,
+            help="seconds to wait for transactions still booking transfers (then: deferred)",
+        )
         sub.add_parser("expire", help="void timed-out holds and lift expired freezes")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -35,7 +43,12 @@ class Command(BaseCommand):
                 self.stderr.write(f"VIOLATION {v}")
             sys.exit(1)
         if action == "seal":
-            s = run(services.seal, now=clock.now(), min_age_seconds=opts["min_age"])
+            s = run(
+                services.seal,
+                now=clock.now(),
+                min_age_seconds=opts["min_age"],
+                wait_seconds=opts["wait"],
+            )
             if s is None:
                 self.stdout.write("nothing to seal")
             else:
