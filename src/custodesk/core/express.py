@@ -112,6 +112,13 @@ class ExpressLane:
         start_response(status, headers)
         return [response.content]
 
+    def warm_up(self) -> None:
+        """Import every route's handler and the middleware hooks now (at the worker's
+        start) rather than in the first request that needs them."""
+        for key in self.routes:
+            self.routes[key] = self._handler(key)
+        self._middleware()
+
     def _handler(self, key: tuple[str, str]) -> ExpressHandler:
         target = self.routes[key]
         handler: ExpressHandler = import_string(target) if isinstance(target, str) else target

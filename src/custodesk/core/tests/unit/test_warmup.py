@@ -1,0 +1,49 @@
+"""A server worker builds at its start what its first callers would otherwise wait for.
+
+Loaded in a clean interpreter, as a uWSGI worker loads it (``--lazy-apps``): after
+``custodesk.config.wsgi`` is imported, the URLconf and the API behind it, the express
+lane's handlers and every language's catalogue are already there, and no database
+connection was opened for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROBE = """
+import json, sys
+from django.db import connections
+import custodesk.config.wsgi as w
+from django.utils.translation import trans_real
+print(json.dumps({
+    "modules": [m for m in ("custodesk.config.urls", "custodesk.config.api",
+                            "custodesk.ledger.api", "custodesk.ledger.express")
+                if m in sys.modules],
+    "handlers_loaded": all(callable(h) for h in w.application.routes.values()),
+    "catalogues": sorted(trans_real._translations),
+    "connections_opened": [a for a in connections if connections[a].connection is not None],
+}))
+"""
+
+
+def test_the_wsgi_module_builds_the_api_and_lane_before_any_request(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CUSTODESK_", "DJANGO_"))}
+    env.update(CUSTODESK_VAR_DIR=str(tmp_path), CUSTODESK_SECRET_KEY="warm-up-test")
+    env["DJANGO_SETTINGS_MODULE"] = "custodesk.config.settings"
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
+    )
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert loaded["modules"] == [
+        "custodesk.config.urls",
+        "custodesk.config.api",
+        "custodesk.ledger.api",
+        "custodesk.ledger.express",
+    ]
+    assert loaded["handlers_loaded"] is True
+    assert {"zh-hant", "zh-hans", "en"} <= set(loaded["catalogues"])
+    assert loaded["connections_opened"] == []
