@@ -98,6 +98,55 @@ def _audit_guard_around_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     _audit_guard(enable=False)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def _ledger_invariants(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The ledger's invariants hold after every test that used the database.
+
+    ``ledger verify`` (Σ debits = Σ credits per currency, counters = transfers, flags,
+    seals) runs at the end of each such test, before its database is rolled back or
+    flushed, so a test that leaves the ledger unsound fails even when it asserts
+    nothing about it.  A test that breaks the ledger on purpose (raw SQL around the
+    ORM) is marked ``ledger_tampered``.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or any(
+        f in request.fixturenames for f in ("db", "transactional_db", "live_server")
+    )
+    if not uses_db or request.node.get_closest_marker("ledger_tampered"):
+        yield
+        return
+    transactional = (
+        "live_server" in request.fixturenames
+        or "transactional_db" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction", False))
+    )
+    # set up first so that it is torn down after this check
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    yield
+    if request.node.stash.get(_CALL_FAILED, True):
+        return  # the test failed (or never ran): its own failure is the news
+    from django.db import connections
+
+    from custodesk.ledger import services
+
+    for alias in connections:  # a thread may have left a connection broken; ours is fine
+        if connections[alias].needs_rollback:
+            return
+    problems = [str(v) for v in services.verify()]
+    assert problems == [], "ledger verify after the test:\n" + "\n".join(problems)
+
+
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"

@@ -21,6 +21,7 @@ def _verify() -> tuple[int, str]:
     return 0, err.getvalue()
 
 
+@pytest.mark.ledger_tampered  # tampers with a sealed transfer on purpose
 def test_verify_seal_and_tamper(clock):
     src = services.account_open(
         actor=None, code="SRC", kind="bank_clearing", currency="USD", now=clock.now()
