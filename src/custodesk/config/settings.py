@@ -259,6 +259,14 @@ TASKS = {
     }
 }
 
+# Periodic jobs (custodesk.core.schedule, run by `custodesk worker`): task -> seconds.
+CUSTODESK_SCHEDULE = {
+    "custodesk.ledger.tasks.expire_holds_and_freezes": 15,  # holds time out, freezes lift
+    "custodesk.ledger.tasks.seal_transfers": 60,
+    "custodesk.approvals.tasks.expire_requests": 60,
+    "custodesk.core.tasks.prune_task_results": 24 * 3600,
+}
+
 # -- e-mail -------------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST") or "127.0.0.1"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
