@@ -150,6 +150,32 @@ def _fmt(v: float, unit: str) -> str:
     return f"{v:.1%}" if unit == "%" else f"{v:.2f}×"
 
 
+def seal_lines(rows: list[dict[str, Any]]) -> None:
+    """The hash chain: booking beside a sealer, and how fast a seal chains."""
+    for n in (1, 4, 8, 16):
+        w = _get(rows, "seal_booking_with_sealer", n)
+        wo = _num(_get(rows, "seal_booking_without", n))
+        if w is None or _num(w) is None or not wo:
+            continue
+        sealer = w.get("sealer", {})
+        print(
+            f"\n**Sealing beside booking @{n}**: {_num(w) / wo:.1%} of the throughput without"
+            f" a sealer; the sealer (every {w.get('seal_every_s')} s, 60× the schedule) made"
+            f" {sealer.get('seals')} seals chaining {sealer.get('chained')} transfers, the"
+            f" longest {sealer.get('longest_ms', 0):.0f} ms, {sealer.get('deferred')} deferred."
+        )
+    rate = next((r for r in reversed(rows) if r.get("bench") == "seal_rate"), None)
+    if rate:
+        print(
+            f"\n**Seal rate**: {rate['transfers_per_s']:,.0f} transfers chained/s"
+            f" ({rate['chained_now']} in {rate['seal_calls']} call(s), {rate['seal_wall_s']} s,"
+            f" Python CPU {rate['seal_python_cpu_s']} s); `ledger verify` over"
+            f" {rate['transfers_in_ledger']:,} transfers and {rate['seals']} seals:"
+            f" {rate['verify_s']} s ({rate['verify_transfers_per_s']:,.0f} transfers/s),"
+            f" {rate['verify_violations']} violation(s).\n"
+        )
+
+
 def main() -> None:
     if sys.argv[1:] == ["--meta"]:  # run.sh records the code measured when the run starts
         started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -181,6 +207,8 @@ def main() -> None:
         ("http_single", "HTTP API: POST /api/v1/ledger/transfers (uWSGI)"),
         ("pgbench_tpcb_before_http", "pgbench TPC-B-like, run just before each HTTP point"),
         ("service_single_sqlite", "SQLite (embedded, WAL), single transfers"),
+        ("seal_booking_with_sealer", "Single transfers while a sealer chains every second"),
+        ("seal_booking_without", "Single transfers, no sealer (measured right after)"),
     ):
         base = not bench.endswith("sqlite") and not bench.startswith("pgbench")
         for line in table(rows, bench, title, base=base):
@@ -222,6 +250,7 @@ def main() -> None:
         adjacent = _num(_get(rows, "pgbench_tpcb_before_http", 8))
         r = http8 / adjacent if http8 and adjacent else None
         print(ratio_line("HTTP single @8 / pgbench @8 run just before it", r, 0.30))
+    seal_lines(rows)
     prof = next(
         (r for r in reversed(rows) if r.get("bench") == "profile_single" and "round_trips" in r),
         None,

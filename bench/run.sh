@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ledger benchmarks (`make bench`; never part of `make test`).  One run, one PostgreSQL:
 #   pgbench TPC-B-like baseline · service single transfers · hot account · batch ·
-#   HTTP API · SQLite · profile of the single-transfer path.
+#   HTTP API · sealing (beside booking; rate; verify) · SQLite · profile of the
+#   single-transfer path.
 # About 6–7 minutes (at most ~10 when points are re-measured because other work disturbed
 # them); a fresh machine adds a one-time ~3 minutes to open 10,000 accounts (PostgreSQL
 # and SQLite).  Idempotent: databases are created when missing, migrated,
@@ -11,7 +12,7 @@
 #   BENCH_PG_HOST/PORT/USER   127.0.0.1 / 5432 / postgres   (trust auth)
 #   BENCH_DB, BENCH_PGBENCH_DB   bench_db / pgbench_db
 #   BENCH_DURATION, BENCH_WARMUP   10 / 2 seconds per point
-#   BENCH_ONLY   space-separated subset of: pgbench single hot batch http sqlite profile
+#   BENCH_ONLY   space-separated subset of: pgbench single hot batch http seal sqlite profile
 #                (default: all of them), plus the optional experiments "warm" (single
 #                transfers with the engine's account cache pre-filled) and "whatif" (single
 #                transfers with services.load_transfers stubbed out: what dropping the
@@ -36,7 +37,7 @@ export CUSTODESK_SECRET_KEY=${CUSTODESK_SECRET_KEY:-bench}
 export CUSTODESK_LOG_LEVEL=WARNING
 D=${BENCH_DURATION:-10}
 W=${BENCH_WARMUP:-2}
-ONLY=" ${BENCH_ONLY:-pgbench single hot batch http sqlite profile} "
+ONLY=" ${BENCH_ONLY:-pgbench single hot batch http seal sqlite profile} "
 want() { [[ "$ONLY" == *" $1 "* ]]; }
 
 # -- tools --------------------------------------------------------------------------
@@ -129,6 +130,10 @@ fi
 if want http; then
   echo "== HTTP API"
   step http "$PY" bench/bench_http.py --workers 1,4,8,16 --duration "$D" --warmup "$W"
+fi
+if want seal; then
+  echo "== sealing: booking beside a sealer, seal rate, ledger verify"
+  step seal "$PY" bench/bench_seal.py --workers 8 --duration "$D" --warmup "$W"
 fi
 if want sqlite; then
   echo "== SQLite"
