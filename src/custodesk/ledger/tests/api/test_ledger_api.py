@@ -2,6 +2,8 @@
 
 import csv
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -175,3 +177,35 @@ def test_api_transfers_book_in_one_round_trip_on_postgresql(api, monkeypatch):
     assert keyed.status_code == 201 and general == []
     replay = api.post("/ledger/transfers", json=body, headers={"Idempotency-Key": "rt-1"})
     assert replay.status_code == 200 and general == [1]
+
+
+def test_twenty_concurrent_requests_with_one_key_book_one_transfer(api):
+    """A client that retries impatiently: 20 copies of one request at once, over 20
+    connections.  One books (201); the other 19 get that same transfer back, marked as a
+    replay; the money moved once."""
+    body = {
+        "debit_account": "SUM-HK",
+        "credit_account": "M-001",
+        "amount": "12.34",
+        "currency": "HKD",
+        "kind": "deposit",
+    }
+    start = threading.Barrier(20)
+
+    def send(_: int):
+        start.wait(timeout=30)
+        return api.post("/ledger/transfers", json=body, headers={"Idempotency-Key": "dep-race"})
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(send, range(20)))
+
+    assert sorted(a.status_code for a in answers) == [200] * 19 + [201], [
+        (a.status_code, a.text[:200]) for a in answers if a.status_code not in (200, 201)
+    ]
+    assert len({a.json()["id"] for a in answers}) == 1
+    replayed = [a.headers.get("idempotency-replayed") for a in answers]
+    assert sorted(replayed, key=str) == [None] + ["true"] * 19
+    listed = api.get("/ledger/transfers", params={"account": "M-001"}).json()["items"]
+    assert [t["amount"] for t in listed] == ["12.34"]
+    account = api.get("/ledger/accounts/M-001").json()
+    assert account["balance"] == "12.34"
