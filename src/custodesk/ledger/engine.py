@@ -451,7 +451,10 @@ def _apply(
         amount = p.amount if spec.amount is None else spec.amount
         if amount > p.amount:
             return E.PostExceedsPending(pending_amount=p.amount)
-        err = _check_accounts(d, c, p.currency, debit=False, credit=False)
+        # a freeze placed after the hold stops it being posted (money out of a debit-
+        # frozen account, into a credit-frozen one), as an amount freeze already did
+        # through the available balance; voiding it (the money stays) is always allowed
+        err = _check_accounts(d, c, p.currency)
         if err is not None:
             return err
         assert d is not None and c is not None

@@ -129,6 +129,46 @@ def test_freezes_block_and_release(accounts, clock):
     assert services.verify() == []
 
 
+def test_a_freeze_placed_after_a_hold_stops_its_posting_not_its_void(accounts, clock):
+    """A withdrawal waits for its reviewer as a hold; a court freezes the member's account
+    meanwhile.  Approving the withdrawal must not pay the money out; rejecting it (the
+    money stays) still works, and so does posting once the freeze is lifted."""
+    summary, alice, bob = accounts
+    book(clock, TransferSpec(summary.pk, alice.pk, 1_000, "HKD", kind="deposit"))
+    [hold] = book(clock, TransferSpec(alice.pk, summary.pk, 300, "HKD", flag="pending"))
+    [hold2] = book(clock, TransferSpec(alice.pk, summary.pk, 200, "HKD", flag="pending"))
+    court = services.freeze_place(
+        actor=None, account_id=alice.pk, kind="full", reason_code="COURT", now=clock.now()
+    )
+    post = TransferSpec(flag="post_pending", pending_id=hold.transfer["internal_id"])
+    [refused] = book(clock, post)
+    assert (refused.ok, refused.code) == (False, "account_debit_frozen")
+    assert RefusedTransfer.objects.filter(code="account_debit_frozen").count() == 1
+    [void] = book(
+        clock, TransferSpec(flag="void_pending", pending_id=hold2.transfer["internal_id"])
+    )
+    assert void.ok
+    assert services.counters(fresh(alice)) == (0, 1_000, 300, 0)
+
+    services.freeze_release(
+        actor=None, freeze_id=court.public_id, reason="order lifted", now=clock.now()
+    )
+    [posted] = book(clock, post)
+    assert posted.ok and posted.transfer["amount"] == 300
+    assert services.counters(fresh(alice)) == (300, 1_000, 0, 0)
+
+    # the side that receives: a credit freeze on it stops a hold posting into it
+    [hold3] = book(clock, TransferSpec(alice.pk, bob.pk, 100, "HKD", flag="pending"))
+    services.freeze_place(
+        actor=None, account_id=bob.pk, kind="credit", reason_code="AML", now=clock.now()
+    )
+    [refused] = book(
+        clock, TransferSpec(flag="post_pending", pending_id=hold3.transfer["internal_id"])
+    )
+    assert (refused.ok, refused.code) == (False, "account_credit_frozen")
+    assert services.verify() == []
+
+
 def test_close_needs_zero_balance(accounts, clock):
     summary, alice, bob = accounts
     book(clock, TransferSpec(summary.pk, alice.pk, 5, "HKD"))

@@ -4,8 +4,8 @@ The function is a fast path: it may only book what the engine's general path wou
 book, with exactly the same effects, and must change nothing otherwise.  Here every
 request of a small universe — every ordered pair of accounts in every state (flags,
 freezes, closed, hot, another currency) × both flags × amounts at and around the
-limits, and every hold (pending, posted, voided, expired) posted in full, in part,
-beyond its amount, or voided — is tried both ways in a savepoint that is rolled back,
+limits, and every hold (pending, posted, voided, expired, and holds on accounts frozen
+after them) posted in full, in part, beyond its amount, or voided — is tried both ways in a savepoint that is rolled back,
 and the two must agree on *whether* it books and on *every row it changes*.
 """
 
@@ -103,12 +103,22 @@ def universe(clock):
         assert out.ok, out
         return out
 
-    # balances: the flagged accounts hold 1,000 (DMNEC 2,200 before its four holds of 300
+    # balances: the flagged accounts hold 1,000 (DMNEC 2,500 before its five holds of 300
     # leave 1,000 available); the bank account has paid out 1,000
     for name in ("dmnec", "amount_frozen", "debit_frozen", "credit_frozen"):
-        book(TransferSpec(ids["funder"], ids[name], 2200 if name == "dmnec" else 1000, "HKD"))
+        book(TransferSpec(ids["funder"], ids[name], 2500 if name == "dmnec" else 1000, "HKD"))
     book(TransferSpec(ids["cmned"], ids["funder"], 1000, "HKD"))
     services.account_close(actor=None, account_id=ids["closed"], reason="test", now=now)
+    holds = {}
+    # holds placed before the freezes on the accounts they debit or credit
+    for name, d, c in (
+        ("from_debit_frozen", "debit_frozen", "plain"),
+        ("into_credit_frozen", "dmnec", "credit_frozen"),
+        ("from_amount_frozen", "amount_frozen", "plain"),
+    ):
+        out = book(TransferSpec(ids[d], ids[c], 300, "HKD", flag="pending"))
+        assert out.transfer is not None
+        holds[name] = out.transfer["internal_id"]
     for name, kind, amount in (
         ("debit_frozen", "debit", None),
         ("credit_frozen", "credit", None),
@@ -118,7 +128,6 @@ def universe(clock):
             actor=None, account_id=ids[name], kind=kind, amount=amount, reason_code="court_order",
             now=now,
         )  # fmt: skip
-    holds = {}
     for name, timeout in (("open", None), ("posted", None), ("voided", None), ("expiring", 30)):
         out = book(
             TransferSpec(

@@ -150,6 +150,10 @@ class Model:
         posted = h.amount if amount is None else amount
         if posted > h.amount:
             return "post_exceeds_pending"
+        if d.debit_blocks:  # a freeze placed after the hold stops its posting
+            return "account_debit_frozen"
+        if c.credit_blocks:
+            return "account_credit_frozen"
         # posting releases the whole hold and posts `posted` (the rest goes back)
         if d.dmnec and d.dp + posted + d.dpe - h.amount + d.frozen > d.cp:
             return "exceeds_credits"
