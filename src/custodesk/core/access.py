@@ -36,16 +36,36 @@ class PermissionDef:
     code: str
     label: str | Promise
     group: str | Promise
+    staff_only: bool = False
 
 
 _registry: dict[str, PermissionDef] = {}
+_staff_only: set[str] = set()
 
 
-def declare(code: str, label: str | Promise, *, group: str | Promise) -> str:
+def declare(
+    code: str, label: str | Promise, *, group: str | Promise, staff_only: bool = False
+) -> str:
+    """Declare a permission.  ``staff_only``: only users of the staff organisation (the
+    bank or broker itself) ever hold it — a role of a member or market organisation can
+    neither be given it nor pass it on, whatever its list says."""
     if code in _registry and _registry[code].label != label:
         raise ValueError(f"permission {code!r} declared twice")
-    _registry[code] = PermissionDef(code, label, group)
+    _registry[code] = PermissionDef(code, label, group, staff_only)
+    if staff_only:
+        _staff_only.add(code)
     return code
+
+
+def is_staff_only(code: str) -> bool:
+    return code in _staff_only
+
+
+def effective_codes(codes: set[str] | frozenset[str], *, staff: bool) -> frozenset[str]:
+    """What a user holds from its roles' ``codes``: staff-only ones only within staff."""
+    if staff or not _staff_only:
+        return frozenset(codes)
+    return frozenset(c for c in codes if c not in _staff_only)
 
 
 def all_permissions() -> list[PermissionDef]:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from custodesk.core import access
 from custodesk.core.ids import uuid7
 
 
@@ -107,7 +108,7 @@ class User(AbstractBaseUser):
                 grants__user=self, grants__revoked_at__isnull=True
             ).values_list("permissions", flat=True):
                 codes.update(perms or [])
-            cached = frozenset(codes)
+            cached = access.effective_codes(codes, staff=self.is_staff_member())
             self._permission_cache = cached
         return cached
 
@@ -123,6 +124,10 @@ class User(AbstractBaseUser):
 
     def forget_permissions(self) -> None:
         self.__dict__.pop("_permission_cache", None)
+
+    def is_staff_member(self) -> bool:
+        """A user of the staff organisation (the institution itself)."""
+        return self.organisation.kind == Organisation.Kind.STAFF
 
     def sees_organisation(self, organisation_id: int) -> bool:
         """Staff see every organisation; markets and members only their own."""

@@ -213,7 +213,7 @@ def _session_by_token(token: str) -> UserSession | None:
         if isinstance(role_codes, str):  # SQLite's json_group_array of stored JSON texts
             role_codes = json.loads(role_codes)
         codes.update(role_codes or [])
-    user._permission_cache = frozenset(codes)
+    user._permission_cache = access.effective_codes(codes, staff=user.is_staff_member())
     return session
 
 

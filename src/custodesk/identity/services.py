@@ -341,11 +341,19 @@ BUILTIN_ROLES: dict[str, tuple[Any, list[str]]] = {
             "audit.entry.view",
             "audit.entry.export",
             "audit.chain.verify",
+            "ledger.account.view",
+            "ledger.verify",
         ],
     ),
     "auditor": (
         _("Auditor (read only)"),
-        [perms.USER_VIEW, perms.ROLE_VIEW, perms.LOGIN_DEVICE_VIEW, "audit.entry.view"],
+        [
+            perms.USER_VIEW,
+            perms.ROLE_VIEW,
+            perms.LOGIN_DEVICE_VIEW,
+            "audit.entry.view",
+            "ledger.account.view",
+        ],
     ),
 }
 
@@ -861,11 +869,18 @@ def totp_remove(*, actor: User, user_id: Any, reason: str, now: dt.datetime) -> 
 
 
 # -- roles ---------------------------------------------------------------------
-def _check_permission_codes(codes: list[str]) -> list[str]:
+def _check_permission_codes(codes: list[str], org: Organisation) -> list[str]:
     unknown = [c for c in codes if not access.is_declared(c)]
     if unknown:
         raise ValidationFailed.single(
             "permissions", "declared", _("Unknown permission: %s") % ", ".join(unknown)
+        )
+    staff_only = sorted({c for c in codes if access.is_staff_only(c)})
+    if staff_only and org.kind != Organisation.Kind.STAFF:
+        raise ValidationFailed.single(
+            "permissions",
+            "staff_only",
+            _("Only roles of the staff organisation may hold: %s") % ", ".join(staff_only),
         )
     return sorted(set(codes))
 
@@ -895,7 +910,7 @@ def role_create(
         )
     if not name.strip():
         raise ValidationFailed.single("name", "required", _("This field is required."))
-    codes = _check_permission_codes(permissions)
+    codes = _check_permission_codes(permissions, org)
     if Role.objects.filter(organisation=org, code=code).exists():
         raise ValidationFailed.single("code", "unique", _("This code is already used."))
     role = Role.objects.create(
@@ -927,7 +942,7 @@ def role_set_permissions(
     access.require(actor, perms.ROLE_MANAGE)
     role = _visible_role(actor, role_id)
     role = Role.objects.select_for_update().get(pk=role.pk)
-    codes = _check_permission_codes(permissions)
+    codes = _check_permission_codes(permissions, role.organisation)
     before = role.permissions
     role.permissions = codes
     role.save(update_fields=["permissions"])
