@@ -63,7 +63,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a database file in WAL mode, as production does: the in-memory default
     # is a shared-cache database whose table locks (SQLITE_LOCKED) the busy timeout
     # does not wait out, so concurrent requests to the live server failed there only.
-    _db["TEST"] = {"NAME": env("TEST_SQLITE_NAME") or str(VAR_DIR / "test-custodesk.db")}
+    # One file per test process, so that two runs at once do not share it.
+    _db["TEST"] = {
+        "NAME": env("TEST_SQLITE_NAME") or str(VAR_DIR / f"test-custodesk-{os.getpid()}.db")
+    }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     # psycopg keeps a plan for the hot statements run through custodesk.core.sql
     # (prepare=True).  Django's own cursors bind client-side and are never prepared;

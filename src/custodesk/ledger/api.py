@@ -19,7 +19,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth
-from custodesk.core.errors import NotFound
+from custodesk.core.errors import DomainError, NotFound, ValidationFailed
 from custodesk.core.ids import parse_public_id
 from custodesk.core.money import Money
 
@@ -311,33 +311,52 @@ def create_transfer(request: HttpRequest, payload: TransferIn, response: HttpRes
 @router.post("/transfers/batch", response=list[BatchItemOut])
 def batch(request: HttpRequest, payload: BatchIn) -> Any:
     """Up to 8,190 transfers in one database transaction; a result per item, in order.
-    Transfers sharing a ``group_id`` are atomic: all or none."""
+    Transfers sharing a ``group_id`` are atomic: all or none.  An item the ledger cannot
+    read (an unknown account, a malformed amount) is answered with its error — and, as
+    for a single transfer, not recorded as a refused attempt; its group is refused whole
+    (``group_failed``)."""
     user = actor(request)
     access.require(user, perms.TRANSFER)
-    specs: list[services.TransferSpec] = []
+    items = payload.transfers
+    specs: dict[int, services.TransferSpec] = {}
     early: dict[int, dict[str, Any]] = {}
     _warm_codes(
-        [r for t in payload.transfers for r in (t.debit_account, t.credit_account)]
+        [r for t in items for r in (t.debit_account, t.credit_account)]
     )  # one query for the codes not cached yet, instead of one per item
-    for i, t in enumerate(payload.transfers):
+    for i, t in enumerate(items):
         try:
-            specs.append(_spec(t, None))
-        except (E.AccountNotFound, Exception) as exc:
-            code = getattr(exc, "code", "invalid")
-            early[i] = {"index": i, "ok": False, "code": code, "detail": str(exc)}
-            specs.append(services.TransferSpec(amount=0, currency=t.currency.upper()))
-    outs = services.book(specs, requested_by=user, now=clock.now(),
-                         business_date=clock.business_date())  # fmt: skip
+            specs[i] = _spec(t, None)
+        except DomainError as exc:
+            early[i] = {"index": i, "ok": False, "code": exc.code, "detail": _detail(exc)}
+    failed_groups = {items[i].group_id for i in early if items[i].group_id}
+    for i in list(specs):
+        if items[i].group_id in failed_groups:
+            del specs[i]
+            early[i] = {"index": i, "ok": False, "code": E.GroupFailed.code,
+                        "detail": str(E.GroupFailed.title)}  # fmt: skip
+    live = sorted(specs)
+    outs = []
+    if live:
+        outs = services.book([specs[i] for i in live], requested_by=user, now=clock.now(),
+                             business_date=clock.business_date())  # fmt: skip
+    booked = {live[o.index]: o for o in outs}
     result = []
-    for o in outs:
-        if o.index in early:
-            result.append(early[o.index])
+    for i in range(len(items)):
+        if i in early:
+            result.append(early[i])
             continue
+        o = booked[i]
         result.append(
-            {"index": o.index, "ok": o.ok, "code": o.code, "detail": o.detail,
+            {"index": i, "ok": o.ok, "code": o.code, "detail": o.detail,
              "replayed": o.replayed, "transfer": transfer_out(o.transfer) if o.transfer else None}
         )  # fmt: skip
     return result
+
+
+def _detail(exc: DomainError) -> str:
+    if isinstance(exc, ValidationFailed):
+        return "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+    return str(exc.detail or exc.title)
 
 
 class TransferFilters(Schema):

@@ -154,6 +154,35 @@ def test_batch_and_freeze(api):
     }
 
 
+def test_a_batch_item_the_api_cannot_read_fails_its_whole_group(api):
+    """An atomic group whose second leg names an unknown account, or carries a malformed
+    amount: none of the group is booked, the other items are; the bad item says why, its
+    partners say ``group_failed``; nothing is recorded as a refused attempt for them."""
+    leg = {"debit_account": "SUM-HK", "credit_account": "M-001", "currency": "HKD"}
+    items = [
+        {**leg, "amount": "5.00", "group_id": "trade-1"},
+        {**leg, "amount": "1.00"},  # not in a group
+        {**leg, "credit_account": "NO-SUCH", "amount": "5.00", "group_id": "trade-1"},
+        {**leg, "amount": "7.00", "group_id": "trade-2"},
+        {**leg, "amount": "7.001", "group_id": "trade-2"},
+        {**leg, "amount": "2.00", "group_id": "trade-3"},
+    ]
+    out = api.post("/ledger/transfers/batch", json={"transfers": items}).json()
+    assert [(r["index"], r["ok"], r["code"]) for r in out] == [
+        (0, False, "group_failed"),
+        (1, True, None),
+        (2, False, "account_not_found"),
+        (3, False, "group_failed"),
+        (4, False, "validation_failed"),
+        (5, True, None),
+    ]
+    assert out[4]["detail"].startswith("amount:")
+    booked = api.get("/ledger/transfers", params={"account": "M-001"}).json()["items"]
+    assert sorted(t["amount"] for t in booked) == ["1.00", "2.00"]
+    assert api.get("/ledger/refused").json() == []
+    assert api.get("/ledger/accounts/M-001").json()["balance"] == "3.00"
+
+
 def test_api_transfers_book_in_one_round_trip_on_postgresql(api, monkeypatch):
     """On PostgreSQL an accepted API transfer — with or without an idempotency key, with
     accounts this process has or has not seen — is booked by the prepared one-round-trip

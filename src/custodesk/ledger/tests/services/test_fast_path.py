@@ -5,8 +5,9 @@ book, with exactly the same effects, and must change nothing otherwise.  Here ev
 request of a small universe — every ordered pair of accounts in every state (flags,
 freezes, closed, hot, another currency) × both flags × amounts at and around the
 limits, and every hold (pending, posted, voided, expired, and holds on accounts frozen
-after them) posted in full, in part, beyond its amount, or voided — is tried both ways in a savepoint that is rolled back,
-and the two must agree on *whether* it books and on *every row it changes*.
+after them) posted in full, in part, beyond its amount, or voided — is tried both ways
+in a savepoint that is rolled back, and the two must agree on *whether* it books and on
+*every row it changes*.
 """
 
 from __future__ import annotations
