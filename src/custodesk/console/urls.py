@@ -71,6 +71,7 @@ urlpatterns = [
     ),
     path("ledger/transfers/", ledger_views.transfer_list, name="ledger_transfers"),
     path("ledger/holds/", ledger_views.hold_list, name="ledger_holds"),
+    path("ledger/freezes/", ledger_views.freeze_list, name="ledger_freezes"),
     path("ledger/refused/", ledger_views.refused_list, name="ledger_refused"),
 ]
 
@@ -110,6 +111,9 @@ menu.register(
     "ledger", menu.MenuItem(_("Transfers"), "console:ledger_transfers", ledger_perms.VIEW, 20)
 )
 menu.register("ledger", menu.MenuItem(_("Holds"), "console:ledger_holds", ledger_perms.VIEW, 30))
+menu.register(
+    "ledger", menu.MenuItem(_("Freezes"), "console:ledger_freezes", ledger_perms.VIEW, 35)
+)
 menu.register(
     "ledger",
     menu.MenuItem(_("Refused attempts"), "console:ledger_refused", ledger_perms.VIEW, 40),

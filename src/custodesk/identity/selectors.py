@@ -45,6 +45,14 @@ class UserFilter(filters.FilterSet):
         return qs.filter(grants__role__code=value, grants__revoked_at__isnull=True).distinct()
 
 
+def usernames(ids: Any) -> dict[int, str]:
+    """User ids (as other modules store them) → user names, for display."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(User.objects.filter(pk__in=wanted).values_list("pk", "username"))
+
+
 def user_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[User]:
     access.require(actor, perms.USER_VIEW)
     qs = User.objects.select_related("organisation").filter(

@@ -99,5 +99,17 @@ class HoldFilterForm(forms.Form):
     account = forms.CharField(label=_("Account number"), required=False, max_length=64)
 
 
+class FreezeFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("active", _("Active")), ("released", _("Released")), ("all", _("All"))],
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *AccountFreeze.Kind.choices]
+    )
+    account = forms.CharField(label=_("Account number"), required=False, max_length=64)
+
+
 class RefusedFilterForm(forms.Form):
     code = forms.CharField(label=_("Refusal code"), required=False, max_length=64)

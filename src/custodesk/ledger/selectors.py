@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from custodesk.core.errors import ValidationFailed
@@ -213,6 +213,25 @@ def accounts(*, filters: dict[str, Any] | None = None) -> QuerySet[LedgerAccount
 
 def active_freezes(a: LedgerAccount) -> QuerySet[AccountFreeze]:
     return AccountFreeze.objects.filter(account=a, released_at__isnull=True).order_by("-placed_at")
+
+
+def freezes(*, filters: dict[str, Any]) -> QuerySet[AccountFreeze]:
+    """Freezes across accounts.  ``status``: active (default; soonest expiry first, those
+    without one last), released (latest release first) or all (latest placed first);
+    ``kind``; ``account`` (a code)."""
+    qs = AccountFreeze.objects.select_related("account")
+    status = filters.get("status") or "active"
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("account"):
+        qs = qs.filter(account__code=filters["account"])
+    if status == "active":
+        return qs.filter(released_at__isnull=True).order_by(
+            F("expires_at").asc(nulls_last=True), "-placed_at", "-id"
+        )
+    if status == "released":
+        return qs.filter(released_at__isnull=False).order_by("-released_at", "-id")
+    return qs.order_by("-placed_at", "-id")
 
 
 def pending_holds(*, account: LedgerAccount | None = None) -> QuerySet[LedgerTransfer]:

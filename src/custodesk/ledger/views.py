@@ -25,12 +25,14 @@ from custodesk.core.errors import DomainError, ValidationFailed
 from custodesk.core.ids import parse_public_id
 from custodesk.core.money import SUPPORTED_CURRENCIES, Money
 from custodesk.identity.models import User
+from custodesk.identity.selectors import usernames
 
 from . import errors as E
 from . import exports, selectors, services
 from . import permissions as perms
 from .forms import (
     AccountFilterForm,
+    FreezeFilterForm,
     FreezeForm,
     HoldFilterForm,
     ReasonForm,
@@ -38,7 +40,7 @@ from .forms import (
     StatementForm,
     TransferFilterForm,
 )
-from .models import AccountFreeze, LedgerAccount, LedgerTransfer
+from .models import LedgerAccount, LedgerTransfer
 
 STATEMENT_DAYS = 30  # default range: the last 30 business dates up to today's
 STATEMENT_SHOWN = 1000  # lines on the page; the downloads carry the whole range
@@ -101,17 +103,36 @@ def _transfer_row(t: LedgerTransfer, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _freeze_row(f: AccountFreeze) -> dict[str, Any]:
-    return {
-        "id": f.public_id,
-        "kind": f.kind,
-        "kind_label": f.get_kind_display(),
-        "amount": f.amount,
-        "reason_code": f.reason_code,
-        "legal_reference": f.legal_reference,
-        "placed_at": f.placed_at,
-        "expires_at": f.expires_at,
-    }
+def _freeze_rows(freezes: Any, now: dt.datetime) -> list[dict[str, Any]]:
+    """Freezes for display: who placed and released them by user name (a release by the
+    expiry job, which has no user, says so)."""
+    freezes = list(freezes)
+    names = usernames(x for f in freezes for x in (f.placed_by, f.released_by))
+    system = _("system")
+    return [
+        {
+            "id": f.public_id,
+            "account": f.account.code,
+            "currency": f.account.currency,
+            "kind": f.kind,
+            "kind_label": f.get_kind_display(),
+            "amount": f.amount,
+            "reason_code": f.reason_code,
+            "legal_reference": f.legal_reference,
+            "placed_at": f.placed_at,
+            "placed_by": names.get(f.placed_by, system) if f.placed_by else system,
+            "expires_at": f.expires_at,
+            "overdue": f.released_at is None and f.expires_at is not None and f.expires_at <= now,
+            "released_at": f.released_at,
+            "released_by": (
+                names.get(f.released_by, system)
+                if f.released_by
+                else (_("expiry (system)") if f.release_reason == "expired" else system)
+            ),
+            "release_reason": f.release_reason,
+        }
+        for f in freezes
+    ]
 
 
 # -- accounts --------------------------------------------------------------------------
@@ -165,7 +186,7 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
     holds = [_transfer_row(t, now) for t in selectors.pending_holds(account=account)]
     context = {
         "account": _account_row(account),
-        "freezes": [_freeze_row(f) for f in selectors.active_freezes(account)],
+        "freezes": _freeze_rows(selectors.active_freezes(account).select_related("account"), now),
         "holds": holds[:HOLDS_SHOWN],
         "holds_more": len(holds) > HOLDS_SHOWN,
         "statement": statement,
@@ -236,7 +257,7 @@ def freeze_release(request: HttpRequest, code: str, freeze_id: str) -> HttpRespo
         ),
         done=_("The freeze has been released."),
         context={
-            "freeze": _freeze_row(freeze),
+            "freeze": _freeze_rows([freeze], clock.now())[0],
             "title": _("Unfreeze"),
             "danger": False,
             "testid": "unfreeze",
@@ -336,6 +357,33 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
             "paged": after_id is not None,
             "form": form,
             "filters": clean_filters(request, list(TransferFilterForm.base_fields)),
+        },
+    )
+
+
+# -- freezes, holds and refused attempts ------------------------------------------------
+FREEZE_FILTERS = ["status", "kind", "account"]
+
+
+@console_view
+def freeze_list(request: HttpRequest) -> HttpResponse:
+    """Freezes across accounts: the active ones soonest expiry first (what lifts next),
+    or the released ones with who released them and why."""
+    _viewer(request)
+    form = FreezeFilterForm(request.GET)
+    form.is_valid()
+    filters = {k: v for k, v in form.cleaned_data.items() if v}
+    page, size = paginate(request, selectors.freezes(filters=filters))
+    return render(
+        request,
+        "ledger/freeze_list.html",
+        {
+            "page": page,
+            "page_size": size,
+            "rows": _freeze_rows(page, clock.now()),
+            "form": form,
+            "status": filters.get("status", "active"),
+            "filters": clean_filters(request, FREEZE_FILTERS),
         },
     )
 

@@ -368,11 +368,58 @@ def test_refused_page_lists_attempts_with_the_requested_accounts_and_amount(clie
     assert "No refused attempts with this code." in other
 
 
+def test_freezes_page_lists_what_is_in_force_and_who_placed_and_released_it(
+    client, ledger, admin, clock
+):
+    now = clock.now()
+    assert book(clock, TransferSpec(ledger.summary.pk, ledger.bob.pk, 100_000, "HKD"))[0].ok
+    court = services.freeze_place(
+        actor=admin, account_id=ledger.alice.pk, kind="full", reason_code="COURT",
+        legal_reference="HCMP 1/2026", now=now,
+    )  # fmt: skip
+    soon = services.freeze_place(
+        actor=admin, account_id=ledger.bob.pk, kind="amount", amount=12_345, reason_code="MARGIN",
+        expires_at=now + dt.timedelta(minutes=10), now=now,
+    )  # fmt: skip
+    later = services.freeze_place(
+        actor=admin, account_id=ledger.bob.pk, kind="credit", reason_code="KYC",
+        expires_at=now + dt.timedelta(days=2), now=now,
+    )  # fmt: skip
+    sign_in(client)
+    page = client.get("/console/ledger/freezes/").content.decode()
+    table = page.split('data-testid="freezes-table"')[1]
+    # in force, soonest expiry first, those without one last
+    order = [table.index(f'data-freeze="{f.public_id}"') for f in (soon, later, court)]
+    assert order == sorted(order)
+    assert "123.45 HKD" in table and "HCMP 1/2026" in table and "· admin" in table
+    assert "past expiry" not in table
+
+    clock.advance(minutes=15)  # the margin freeze is past its expiry; the job lifts it
+    assert "past expiry" in client.get("/console/ledger/freezes/").content.decode()
+    assert services.release_expired_freezes(now=clock.now()) == 1
+    services.freeze_release(actor=admin, freeze_id=later.public_id, reason="KYC done", now=now)
+    active = client.get("/console/ledger/freezes/").content.decode()
+    assert active.count("data-freeze=") == 1 and f'data-freeze="{court.public_id}"' in active
+    released = client.get("/console/ledger/freezes/", {"status": "released"}).content.decode()
+    assert released.count("data-freeze=") == 2
+    assert "admin — KYC done" in released and "expiry (system) — expired" in released
+    bob_all = client.get(
+        "/console/ledger/freezes/", {"status": "all", "account": "M-BOB"}
+    ).content.decode()
+    assert bob_all.count("data-freeze=") == 2
+    credit = client.get("/console/ledger/freezes/", {"kind": "credit", "status": "all"})
+    assert credit.content.decode().count("data-freeze=") == 1
+    # the account page links to its history and says who placed what is in force
+    alice = client.get(ALICE).content.decode()
+    assert "/console/ledger/freezes/?account=M-ALICE&amp;status=all" in alice
+    assert "· admin" in alice.split('data-testid="freezes-table"')[1]
+
+
 # -- permissions -------------------------------------------------------------------------
 def test_menu_shows_the_ledger_section_to_viewers(client, ledger):
     sign_in(client)
     page = client.get("/console/").content.decode()
-    for path in ("accounts", "transfers", "holds", "refused"):
+    for path in ("accounts", "transfers", "holds", "freezes", "refused"):
         assert f"/console/ledger/{path}/" in page
 
 
@@ -383,7 +430,7 @@ def test_user_without_ledger_permission_sees_no_menu_and_gets_403(client, ledger
     assert "/console/ledger/" not in home
     for path in (
         ACCOUNTS, ALICE, "/console/ledger/transfers/", "/console/ledger/holds/",
-        "/console/ledger/refused/", ALICE + "freeze/",
+        "/console/ledger/freezes/", "/console/ledger/refused/", ALICE + "freeze/",
     ):  # fmt: skip
         assert client.get(path).status_code == 403, path
     assert client.post(ALICE + "freeze/", {"kind": "full", "reason_code": "X"}).status_code == 403
