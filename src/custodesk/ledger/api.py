@@ -21,7 +21,7 @@ from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth
 from custodesk.core.errors import DomainError, NotFound, ValidationFailed
 from custodesk.core.ids import parse_public_id
-from custodesk.core.money import Money
+from custodesk.core.money import SUPPORTED_CURRENCIES, Money
 
 from . import engine, exports, selectors, services
 from . import errors as E
@@ -37,7 +37,7 @@ from .schemas import (
     FreezeOut,
     PostIn,
     ReasonIn,
-    RefusedOut,
+    RefusedPage,
     StatementOut,
     TransferIn,
     TransferOut,
@@ -442,11 +442,47 @@ def void_pending(
     return _answer(_book(request, spec), response)
 
 
-@router.get("/refused", response=list[RefusedOut])
-def refused(request: HttpRequest, code: str | None = None, limit: int = 100) -> Any:
-    """Refused attempts: who asked for what, and why it was refused."""
+class RefusedFilters(Schema):
+    code: str | None = None
+    account: str | None = None
+    requested_by: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    after: int | None = None
+    limit: int = 100
+
+
+@router.get("/refused", response=RefusedPage)
+def refused(request: HttpRequest, filters: Query[RefusedFilters]) -> Any:
+    """Refused attempts, newest first: who asked for what, and why it was refused.
+    Keyset pagination: pass ``after`` = the previous page's ``next_after``."""
     _view(request)
-    return list(selectors.refused(filters={"code": code} if code else {}, limit=limit))
+    f: dict[str, Any] = filters.dict(exclude_none=True)
+    if filters.account:
+        f["account_id"] = _account(filters.account).pk
+    if filters.requested_by:
+        f["requested_by"] = _user_id(filters.requested_by)
+    limit = max(1, min(filters.limit, 1000))
+    rows = selectors.refused(filters=f, limit=limit, after_id=filters.after)
+    items = [
+        {
+            **r,
+            "amount": _dec(r["amount"], r["currency"])
+            if r["currency"] in SUPPORTED_CURRENCIES
+            else None,  # what was asked for in an unknown currency is in `request`
+        }
+        for r in selectors.refused_rows(rows)
+    ]
+    return {"items": items, "next_after": rows[-1].pk if len(rows) == limit else None}
+
+
+def _user_id(username: str) -> int:
+    from custodesk.identity.models import User
+
+    found = User.objects.filter(username=username).values_list("pk", flat=True).first()
+    if found is None:
+        raise NotFound(object="user", field="requested_by")
+    return int(found)
 
 
 @router.post("/verify", response=VerifyOut)

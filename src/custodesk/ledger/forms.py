@@ -113,3 +113,7 @@ class FreezeFilterForm(forms.Form):
 
 class RefusedFilterForm(forms.Form):
     code = forms.CharField(label=_("Refusal code"), required=False, max_length=64)
+    account = forms.CharField(label=_("Account number"), required=False, max_length=64)
+    requested_by = forms.CharField(label=_("Requested by"), required=False, max_length=150)
+    date_from = forms.DateField(label=_("From"), required=False)
+    date_to = forms.DateField(label=_("To"), required=False)

@@ -143,11 +143,23 @@ class TransferPage(Schema):
 
 class RefusedOut(Schema):
     id: int
-    idempotency_key: str | None
+    created_at: dt.datetime
     code: str
     detail: str
+    requested_by: str | None = Field(description="user name of who asked (none: a job)")
+    debit_account: str | None
+    credit_account: str | None
+    amount: str | None = Field(description="what was asked for, in the currency's units")
+    currency: str
+    flag: str
+    kind: str
+    idempotency_key: str | None
     request: dict[str, Any]
-    created_at: dt.datetime
+
+
+class RefusedPage(Schema):
+    items: list[RefusedOut]
+    next_after: int | None = Field(description="pass as `after` for the older page")
 
 
 class StatementLineOut(Schema):

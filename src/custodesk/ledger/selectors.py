@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from custodesk.core.errors import ValidationFailed
@@ -189,15 +191,72 @@ def transfers(
 
 
 def refused(
-    *, filters: dict[str, Any] | None = None, limit: int = 100
-) -> QuerySet[RefusedTransfer]:
+    *, filters: dict[str, Any] | None = None, limit: int = 100, after_id: int | None = None
+) -> list[RefusedTransfer]:
+    """Refused attempts, newest first; keyset: ``after_id`` = the last id of the previous
+    page.  Filters: ``code``, ``account_id`` (either side), ``requested_by`` (a user id),
+    ``date_from``/``date_to`` (the local day they were refused)."""
     f = filters or {}
     qs = RefusedTransfer.objects.all()
     if f.get("code"):
         qs = qs.filter(code=f["code"])
     if f.get("account_id"):
         qs = qs.filter(Q(debit_account_id=f["account_id"]) | Q(credit_account_id=f["account_id"]))
-    return qs.order_by("-id")[: max(1, min(limit, 1000))]
+    if f.get("requested_by"):
+        qs = qs.filter(requested_by=f["requested_by"])
+    if f.get("date_from"):
+        qs = qs.filter(created_at__gte=_day_start(f["date_from"]))
+    if f.get("date_to"):
+        qs = qs.filter(created_at__lt=_day_start(f["date_to"] + dt.timedelta(days=1)))
+    if after_id is not None:
+        qs = qs.filter(pk__lt=after_id)
+    return list(qs.order_by("-id")[: max(1, min(limit, 1000))])
+
+
+def refused_rows(rows: list[RefusedTransfer]) -> list[dict[str, Any]]:
+    """What an auditor reads of each attempt: when, who asked, the accounts by number,
+    the amount and kind asked for (from the stored request), the code and why."""
+    from custodesk.identity.selectors import usernames
+
+    ids = {i for r in rows for i in (r.debit_account_id, r.credit_account_id) if i}
+    codes: dict[int | None, str] = dict(
+        LedgerAccount.objects.filter(pk__in=ids).values_list("pk", "code")
+    )
+    names = usernames(r.requested_by for r in rows)
+    out = []
+    for r in rows:
+        asked = _stored_request(r.request)
+        out.append(
+            {
+                "id": r.pk,
+                "created_at": r.created_at,
+                "code": r.code,
+                "detail": r.detail,
+                "requested_by": names.get(r.requested_by) if r.requested_by else None,
+                "debit_account": codes.get(r.debit_account_id),
+                "credit_account": codes.get(r.credit_account_id),
+                "amount": asked.get("amount") if isinstance(asked.get("amount"), int) else None,
+                "currency": asked.get("currency") or "",
+                "flag": asked.get("flag") or "",
+                "kind": asked.get("kind") or "",
+                "idempotency_key": r.idempotency_key,
+                "request": asked,
+            }
+        )
+    return out
+
+
+def _stored_request(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, str):  # a JSON text on some backends
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
 
 
 def accounts(*, filters: dict[str, Any] | None = None) -> QuerySet[LedgerAccount]:

@@ -9,7 +9,6 @@ up to the template, where the ``money`` filter formats them (Decimal, never floa
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -46,7 +45,7 @@ STATEMENT_DAYS = 30  # default range: the last 30 business dates up to today's
 STATEMENT_SHOWN = 1000  # lines on the page; the downloads carry the whole range
 HOLDS_SHOWN = 200  # pending holds on an account page
 TRANSFER_PAGE = 50
-REFUSED_SHOWN = 200
+REFUSED_SHOWN = 100  # a page of refused attempts
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -426,60 +425,48 @@ def _refusal_titles() -> dict[str, Any]:
     return {c.code: c.title for c in classes}
 
 
-def _refused_request(raw: Any) -> dict[str, Any]:
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return {}
-    return raw if isinstance(raw, dict) else {}
-
-
 @console_view
 def refused_list(request: HttpRequest) -> HttpResponse:
-    """The latest refused attempts: what was asked for (from the stored request) and why."""
+    """Refused attempts, newest first (keyset pages): when, who asked, what for, why."""
     _viewer(request)
     form = RefusedFilterForm(request.GET)
     form.is_valid()
-    code = form.cleaned_data.get("code")
-    refused = list(selectors.refused(filters={"code": code} if code else {}, limit=REFUSED_SHOWN))
-    asked = [_refused_request(r.request) for r in refused]
-    # the stored request names accounts by internal id: show their numbers
-    ids = {
-        v
-        for a in asked
-        for v in (a.get("debit_account_id"), a.get("credit_account_id"))
-        if isinstance(v, int)
+    filters: dict[str, Any] = {
+        k: v for k, v in form.cleaned_data.items() if v and k not in ("account", "requested_by")
     }
-    codes: dict[Any, str] = dict(LedgerAccount.objects.filter(pk__in=ids).values_list("pk", "code"))
+    account = form.cleaned_data.get("account")
+    if account:
+        try:
+            filters["account_id"] = selectors.account_get(code=account).pk
+        except E.AccountNotFound as exc:
+            form.add_error("account", str(exc.title))
+    who = form.cleaned_data.get("requested_by")
+    if who:
+        found = User.objects.filter(username=who).values_list("pk", flat=True).first()
+        if found is None:
+            form.add_error("requested_by", _("No such user."))
+        filters["requested_by"] = found or -1
+    after = request.GET.get("after", "").strip()
+    after_id = int(after) if after.isdigit() else None
+    rows: list[Any] = []
+    if not form.errors:
+        rows = selectors.refused(filters=filters, limit=REFUSED_SHOWN + 1, after_id=after_id)
+    more = len(rows) > REFUSED_SHOWN
+    rows = rows[:REFUSED_SHOWN]
     titles = _refusal_titles()
-    rows = []
-    for r, a in zip(refused, asked, strict=True):
-        currency = a.get("currency") or ""
-        title = titles.get(r.code, "")
-        rows.append(
-            {
-                "created_at": r.created_at,
-                "code": r.code,
-                "title": "" if str(title) == r.detail else title,
-                "detail": r.detail,
-                "debit_account": codes.get(a.get("debit_account_id")),
-                "credit_account": codes.get(a.get("credit_account_id")),
-                "amount": a.get("amount"),
-                "currency": currency,
-                "flag": a.get("flag") or "",
-                "kind": a.get("kind") or "",
-                "idempotency_key": r.idempotency_key or "",
-            }
-        )
+    shown = []
+    for r in selectors.refused_rows(rows):
+        title = titles.get(r["code"], "")
+        shown.append({**r, "title": "" if str(title) == r["detail"] else title})
     return render(
         request,
         "ledger/refused_list.html",
         {
-            "rows": rows,
-            "limit": REFUSED_SHOWN,
+            "rows": shown,
+            "next_after": rows[-1].pk if more else None,
+            "paged": after_id is not None,
             "form": form,
-            "filters": clean_filters(request, ["code"]),
+            "filters": clean_filters(request, list(RefusedFilterForm.base_fields)),
             "codes": sorted(titles.items()),
         },
     )

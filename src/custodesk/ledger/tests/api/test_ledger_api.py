@@ -57,7 +57,13 @@ def test_transfer_idempotency_and_refusal(api):
     precise = api.post("/ledger/transfers", json={**body, "amount": "1.001"})
     assert precise.status_code == 422 and precise.json()["errors"][0]["field"] == "amount"
     refused = api.get("/ledger/refused").json()
-    assert [r["code"] for r in refused] == ["exceeds_credits"]
+    assert [r["code"] for r in refused["items"]] == ["exceeds_credits"]
+    [attempt] = refused["items"]
+    assert (attempt["requested_by"], attempt["debit_account"], attempt["credit_account"]) == (
+        "admin", "M-001", "M-002",
+    )  # fmt: skip
+    assert (attempt["amount"], attempt["currency"]) == ("1000.51", "HKD")
+    assert refused["next_after"] is None
     account = api.get("/ledger/accounts/M-001").json()
     assert (account["balance"], account["available"]) == ("1000.50", "1000.50")
 
@@ -179,8 +185,37 @@ def test_a_batch_item_the_api_cannot_read_fails_its_whole_group(api):
     assert out[4]["detail"].startswith("amount:")
     booked = api.get("/ledger/transfers", params={"account": "M-001"}).json()["items"]
     assert sorted(t["amount"] for t in booked) == ["1.00", "2.00"]
-    assert api.get("/ledger/refused").json() == []
+    assert api.get("/ledger/refused").json()["items"] == []
     assert api.get("/ledger/accounts/M-001").json()["balance"] == "3.00"
+
+
+def test_refused_attempts_filter_and_page_by_keyset(api, api_client, make_user, clock):
+    make_user("olga", roles=["admin"])
+    olga = api_client()
+    assert olga.sign_in("olga").status_code == 200
+    over = {"debit_account": "M-001", "credit_account": "M-002", "currency": "HKD"}
+    for who, n in ((api, 3), (olga, 2)):
+        for i in range(n):
+            r = who.post("/ledger/transfers", json={**over, "amount": f"{i + 1}.00"})
+            assert r.status_code == 422
+    back = {**over, "debit_account": "M-002", "credit_account": "M-001", "amount": "9.00"}
+    r = api.post("/ledger/transfers", json=back)
+    assert r.status_code == 422
+    everything = api.get("/ledger/refused").json()["items"]
+    assert [r["requested_by"] for r in everything] == ["admin"] + ["olga"] * 2 + ["admin"] * 3
+    first = api.get("/ledger/refused", params={"limit": 4}).json()
+    assert [r["id"] for r in first["items"]] == [r["id"] for r in everything[:4]]
+    rest = api.get("/ledger/refused", params={"limit": 4, "after": first["next_after"]}).json()
+    assert [r["id"] for r in rest["items"]] == [r["id"] for r in everything[4:]]
+    assert rest["next_after"] is None
+    by_olga = api.get("/ledger/refused", params={"requested_by": "olga"}).json()["items"]
+    assert [r["amount"] for r in by_olga] == ["2.00", "1.00"]
+    from_m2 = api.get("/ledger/refused", params={"account": "M-001"}).json()["items"]
+    assert len(from_m2) == 6  # M-001 on either side
+    today = clock.now().date().isoformat()  # the local (Hong Kong) day
+    assert len(api.get("/ledger/refused", params={"date_from": today}).json()["items"]) == 6
+    assert api.get("/ledger/refused", params={"date_to": "2000-01-01"}).json()["items"] == []
+    assert api.get("/ledger/refused", params={"account": "NOPE"}).status_code == 404
 
 
 def test_api_transfers_book_in_one_round_trip_on_postgresql(api, monkeypatch):

@@ -364,8 +364,34 @@ def test_refused_page_lists_attempts_with_the_requested_accounts_and_amount(clie
     table = page.split('data-testid="refused-table"')[1]
     assert "exceeds_credits" in table and "Insufficient available balance." in table
     assert "M-ALICE" in table and "M-BOB" in table and "99,999.00 HKD" in table
+    assert "<td>system</td>" in table  # asked for by a service call, not by a user
     other = client.get("/console/ledger/refused/", {"code": "account_closed"}).content.decode()
-    assert "No refused attempts with this code." in other
+    assert "No refused attempts match these filters." in other
+    unknown = client.get("/console/ledger/refused/", {"account": "NOPE"}).content.decode()
+    assert "No such ledger account." in unknown and "data-refused=" not in unknown
+
+
+def test_refused_page_says_who_asked_and_pages_back_in_time(client, ledger, admin, clock):
+    from custodesk.ledger import views
+
+    for i in range(views.REFUSED_SHOWN + 5):
+        [out] = services.book(
+            [TransferSpec(ledger.alice.pk, ledger.bob.pk, 1_000 + i, "HKD")],
+            requested_by=admin,
+            now=clock.now(),
+            business_date=clock.business_date(),
+        )
+        assert out.code == "exceeds_credits"
+    sign_in(client)
+    page = client.get("/console/ledger/refused/").content.decode()
+    assert page.count("data-refused=") == views.REFUSED_SHOWN
+    assert "<td>admin</td>" in page and "11.04 HKD" in page  # the newest first
+    marker = page.split('data-testid="older"')[0].rsplit('href="', 1)[1].split('"')[0]
+    back = client.get("/console/ledger/refused/" + marker.replace("&amp;", "&")).content.decode()
+    assert back.count("data-refused=") == 5 and "10.00 HKD" in back
+    assert 'data-testid="older"' not in back and 'data-testid="newest"' in back
+    nobody = client.get("/console/ledger/refused/", {"requested_by": "olive"}).content.decode()
+    assert "No such user." in nobody
 
 
 def test_freezes_page_lists_what_is_in_force_and_who_placed_and_released_it(
