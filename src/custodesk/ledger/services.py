@@ -573,8 +573,26 @@ def verify() -> list[Violation]:
         )
         for a, dp, cp, dpe, cpe in cur.fetchall():
             sums[a] = [int(dp), int(cp), int(dpe), int(cpe)]
+    blocks: dict[int, list[int]] = {}  # what the freezes in force add up to, per account
+    for account_id, kind, amount in AccountFreeze.objects.filter(
+        released_at__isnull=True
+    ).values_list("account_id", "kind", "amount"):
+        db, cb = _BLOCKS[AccountFreeze.Kind(kind)]
+        b = blocks.setdefault(account_id, [0, 0, 0])
+        b[0] += db
+        b[1] += cb
+        b[2] += amount or 0
     totals: dict[str, list[int]] = {}
     for acc in LedgerAccount.objects.all().iterator():
+        frozen = [acc.debit_blocks, acc.credit_blocks, acc.frozen_amount]
+        if frozen != blocks.get(acc.pk, [0, 0, 0]):
+            out.append(
+                Violation(
+                    "freezes",
+                    f"account {acc.code}: freeze counters {frozen} ≠ freezes in force "
+                    f"{blocks.get(acc.pk, [0, 0, 0])}",
+                )
+            )
         have = list(counters(acc))
         want = sums.get(acc.pk, [0, 0, 0, 0])
         if have != want:

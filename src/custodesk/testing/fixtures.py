@@ -57,45 +57,24 @@ def request_context() -> Iterator[context.RequestContext]:
         yield ctx
 
 
-def _audit_guard(enable: bool) -> None:
-    """Switch the append-only triggers of the audit table (tests only).
+def pytest_configure(config: pytest.Config) -> None:
+    """Transactional tests end with a flush (DELETE / TRUNCATE of every table), which the
+    append-only triggers (audit log, ledger transfers and seals) rightly refuse: the
+    flush command lifts the guards for its own duration (``custodesk.core.guards``)."""
+    from django.core.management.commands import flush
 
-    Transactional tests end with a flush (DELETE / TRUNCATE of every table),
-    which the triggers rightly refuse; the guard is lifted just for that.
-    """
-    import importlib
-
-    from django.db import connection as conn
-
-    mig = importlib.import_module("custodesk.audit.migrations.0002_append_only_triggers")
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(
-                f"ALTER TABLE audit_auditentry {'ENABLE' if enable else 'DISABLE'} TRIGGER USER"
-            )
-        elif enable:
-            for sql in mig.SQLITE_FORWARD:
-                cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
-        else:
-            for sql in mig.SQLITE_BACKWARD:
-                cursor.execute(sql)
-
-
-@pytest.fixture(autouse=True)
-def _audit_guard_around_flush(request: pytest.FixtureRequest) -> Iterator[None]:
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (
-        "live_server" in request.fixturenames
-        or "transactional_db" in request.fixturenames
-        or (marker is not None and marker.kwargs.get("transaction", False))
-    )
-    if not transactional:
-        yield
+    original = flush.Command.handle
+    if getattr(original, "lifts_guards", False):
         return
-    request.getfixturevalue("transactional_db")
-    _audit_guard(enable=True)
-    yield
-    _audit_guard(enable=False)
+
+    def handle(self: Any, **options: Any) -> Any:
+        from custodesk.core.guards import guards_lifted
+
+        with guards_lifted():
+            return original(self, **options)
+
+    handle.lifts_guards = True  # type: ignore[attr-defined]
+    flush.Command.handle = handle  # type: ignore[method-assign]
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -15,8 +15,9 @@ import uuid
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
+from custodesk.core.guards import guards_lifted
 from custodesk.ledger import services
 from custodesk.ledger.models import LedgerAccount, LedgerTransfer
 from custodesk.ledger.services import TransferSpec
@@ -60,6 +61,14 @@ def refused(statement: str, params: list[Any] | tuple[Any, ...] = ()) -> None:
     """The database refuses the statement (and the test's transaction stays usable)."""
     with pytest.raises(IntegrityError), transaction.atomic():
         sql(statement, params)
+
+
+def refused_by_trigger(statement: str, params: list[Any] | tuple[Any, ...] = ()) -> str:
+    """A trigger refuses the statement (SQLite: a constraint error; PostgreSQL:
+    insufficient_privilege); the message is returned."""
+    with pytest.raises(DatabaseError) as caught, transaction.atomic():
+        sql(statement, params)
+    return str(caught.value)
 
 
 def accepted(statement: str, params: list[Any] | tuple[Any, ...] = ()) -> None:
@@ -353,14 +362,76 @@ def test_verify_names_a_tampered_transfer_after_sealing(accts, clock):
     assert seal is not None and seal.count == 1
     assert services.verify() == []
 
-    # the amount of a sealed transfer is changed in place (counters are left alone)
-    sql(
-        "UPDATE ledger_transfer SET amount = 900 WHERE id = %s",
-        [dep.transfer["internal_id"]],
-    )
+    # someone who owns the table switches its guard off and changes the amount of a
+    # sealed transfer in place (counters are left alone)
+    with guards_lifted("ledger_transfer"):
+        sql("UPDATE ledger_transfer SET amount = 900 WHERE id = %s", [dep.transfer["internal_id"]])
     problems = [str(v) for v in services.verify()]
     assert problems == [
         "counters: account SUM-HKD: counters [1000, 0, 0, 0] ≠ transfers [900, 0, 0, 0]",
         "counters: account M-ALICE: counters [0, 1000, 0, 0] ≠ transfers [0, 900, 0, 0]",
         f"seal: seal {seal.pk}: transfers 1..{seal.to_id} changed",
+    ]
+
+
+def test_booked_transfers_never_change_but_for_a_holds_state(accts, clock):
+    summary, alice = accts["summary"], accts["alice"]
+    [dep] = book(clock, TransferSpec(summary.pk, alice.pk, 1_000, "HKD"))
+    [hold] = book(clock, TransferSpec(alice.pk, summary.pk, 300, "HKD", flag="pending"))
+    dep_id, hold_id = dep.transfer["internal_id"], hold.transfer["internal_id"]
+    for statement in (
+        "UPDATE ledger_transfer SET amount = 900 WHERE id = %s",
+        "UPDATE ledger_transfer SET debit_account_id = credit_account_id, "
+        "credit_account_id = debit_account_id WHERE id = %s",
+        "UPDATE ledger_transfer SET pending_state = 'pending' WHERE id = %s",
+        "DELETE FROM ledger_transfer WHERE id = %s",
+    ):
+        assert "ledger_transfer is immutable" in refused_by_trigger(statement, [dep_id])
+    # a hold's state is what changes (as posting, voiding and the expiry job do) ...
+    accepted("UPDATE ledger_transfer SET pending_state = 'voided' WHERE id = %s", [hold_id])
+    # ... and nothing else of it, not even along with it
+    refused_by_trigger(
+        "UPDATE ledger_transfer SET pending_state = 'posted', amount = 1 WHERE id = %s",
+        [hold_id],
+    )
+    refused_by_trigger("DELETE FROM ledger_transfer WHERE id = %s", [hold_id])
+    [void] = book(clock, TransferSpec(flag="void_pending", pending_id=hold_id))
+    assert void.ok  # the engine's own update of the hold is allowed
+    if connection.vendor == "postgresql":
+        sql("SET CONSTRAINTS ALL IMMEDIATE")  # (pending foreign-key checks forbid TRUNCATE)
+        assert "TRUNCATE refused" in refused_by_trigger("TRUNCATE ledger_transfer CASCADE")
+    assert LedgerTransfer.objects.count() == 3
+    assert services.verify() == []
+
+
+def test_seals_are_append_only(accts, clock):
+    book(clock, TransferSpec(accts["summary"].pk, accts["alice"].pk, 1_000, "HKD"))
+    seal = services.seal(now=clock.now())
+    assert seal is not None
+    for statement in (
+        "UPDATE ledger_seal SET digest = %s WHERE id = %s",
+        "DELETE FROM ledger_seal WHERE id = %s AND digest <> %s",
+    ):
+        params = ["0" * 64, seal.pk] if statement.startswith("UPDATE") else [seal.pk, "x"]
+        assert "ledger_seal is append-only" in refused_by_trigger(statement, params)
+    if connection.vendor == "postgresql":
+        sql("SET CONSTRAINTS ALL IMMEDIATE")  # (pending foreign-key checks forbid TRUNCATE)
+        assert "TRUNCATE refused" in refused_by_trigger("TRUNCATE ledger_seal")
+    assert services.verify() == []
+
+
+@pytest.mark.ledger_tampered  # counters changed around the services
+def test_verify_names_freeze_counters_that_disagree_with_the_freezes(accts, clock):
+    alice = accts["alice"]
+    book(clock, TransferSpec(accts["summary"].pk, alice.pk, 1_000, "HKD"))
+    for kind, amount in (("debit", None), ("amount", 250)):
+        services.freeze_place(
+            actor=None, account_id=alice.pk, kind=kind, amount=amount, reason_code="COURT",
+            now=clock.now(),
+        )  # fmt: skip
+    assert services.verify() == []
+    # someone lifts the debit block with an UPDATE, leaving the freeze in force
+    sql("UPDATE ledger_account SET debit_blocks = 0 WHERE id = %s", [alice.pk])
+    assert [str(v) for v in services.verify()] == [
+        "freezes: account M-ALICE: freeze counters [0, 0, 250] ≠ freezes in force [1, 0, 250]"
     ]
