@@ -93,13 +93,15 @@ def seed(*, if_new: bool) -> bool:
             kind=UserSession.Kind.API,
             now=now,
         )
-        _seed_ledger(now=now, business_date=clock.business_date())
+        _seed_ledger(actor=admin, now=now, business_date=clock.business_date())
     return True
 
 
-def _seed_ledger(*, now: Any, business_date: Any) -> None:
+def _seed_ledger(*, actor: Any, now: Any, business_date: Any) -> None:
     """A living ledger: a market's summary and suspense accounts, members' sub-accounts,
-    deposits, trades between members, holds posted and voided, and refused attempts."""
+    deposits, trades between members, holds posted, voided and still open, refused
+    attempts, and freezes (a court order in force, an amount freeze that expires, one
+    released)."""
     import datetime as dt
     import random
 
@@ -201,6 +203,28 @@ def _seed_ledger(*, now: Any, business_date: Any) -> None:
                     business_date=day + dt.timedelta(days=step),
                 )
             assert any(o.ok for o in outs)
+    from custodesk.ledger.models import LedgerAccount
+
+    def available(a: Any) -> int:
+        dp, cp, dpe, _cpe = ledger.counters(LedgerAccount.objects.get(pk=a.pk))
+        return cp - dp - dpe
+
+    richest, second, *_rest, poorest = sorted(accounts["HKD"][1:], key=available, reverse=True)
+    ledger.freeze_place(
+        actor=actor, account_id=poorest.pk, kind="full", reason_code="COURT-ORDER",
+        legal_reference="HCMP 2417/2026", now=now,
+    )  # fmt: skip
+    ledger.freeze_place(
+        actor=actor, account_id=richest.pk, kind="amount", amount=available(richest) // 2,
+        reason_code="MARGIN-CALL", expires_at=now + dt.timedelta(days=2), now=now,
+    )  # fmt: skip
+    kyc = ledger.freeze_place(
+        actor=actor, account_id=second.pk, kind="credit", reason_code="KYC-REVIEW",
+        now=now - dt.timedelta(days=3),
+    )  # fmt: skip
+    ledger.freeze_release(
+        actor=actor, freeze_id=kyc.public_id, reason="KYC documents received", now=now
+    )
 
 
 def logins_text(settings: Any) -> str:
