@@ -90,8 +90,17 @@ def test_batch_with_invalid_items_and_atomic_group(accounts, clock):
     for i in (10, 500, 999):
         specs[i] = TransferSpec(alice.pk, bob.pk, 10**9, "HKD")
     results = book(clock, *specs)
-    assert [r.index for r in results if not r.ok] == [10, 500, 999]
+    assert [r.index for r in results] == list(range(1000))  # a result per item, in order
+    assert [(r.index, r.code) for r in results if not r.ok] == [
+        (10, "exceeds_credits"), (500, "exceeds_credits"), (999, "exceeds_credits"),
+    ]  # fmt: skip
     assert sum(r.ok for r in results) == 997
+    # what is stored is what was reported: 997 transfers, 3 refused attempts
+    assert LedgerTransfer.objects.count() == 997
+    assert services.counters(fresh(alice)) == (0, 997, 0, 0)
+    assert RefusedTransfer.objects.filter(code="exceeds_credits").count() == 3
+    booked = {r.transfer["internal_id"] for r in results if r.ok}
+    assert booked == set(LedgerTransfer.objects.values_list("pk", flat=True))
     group = [
         TransferSpec(summary.pk, bob.pk, 50, "HKD", group_id="g1"),
         TransferSpec(bob.pk, alice.pk, 10**6, "HKD", group_id="g1"),
@@ -99,6 +108,7 @@ def test_batch_with_invalid_items_and_atomic_group(accounts, clock):
     out = book(clock, *group)
     assert [r.code for r in out] == ["group_failed", "exceeds_credits"]
     assert services.counters(fresh(bob)) == (0, 0, 0, 0)
+    assert LedgerTransfer.objects.count() == 997  # none of the group
     assert services.verify() == []
 
 
