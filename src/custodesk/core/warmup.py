@@ -6,11 +6,12 @@ routed, the express lane's handlers on the first request they take, each languag
 message catalogue on the first request in that language.  Each costs a worker's first
 callers a few hundred milliseconds (measured: the first transfer request of a new
 process took 0.3 s, the next ones 2 ms).  :func:`warm_up` pays it when the worker
-starts.  It touches no database: connections are per thread and opened on first use.
+starts, then freezes what it loaded out of the garbage collector's way.  It touches no database: connections are per thread and opened on first use.
 """
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from django.conf import settings
@@ -31,3 +32,10 @@ def warm_up(application: Any) -> None:
         translation.activate(current)
     else:
         translation.deactivate()
+    # What is loaded now lives as long as the process: move it out of the cyclic
+    # garbage collector's sight.  A full collection walked ~116,000 such objects (55 ms
+    # of CPU on this machine, a pause for every request in flight); after freeze() it
+    # takes well under a millisecond.  (A transfer request triggers hardly any
+    # collection; the console's template rendering does.)
+    gc.collect()
+    gc.freeze()
