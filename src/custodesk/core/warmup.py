@@ -6,7 +6,8 @@ routed, the express lane's handlers on the first request they take, each languag
 message catalogue on the first request in that language.  Each costs a worker's first
 callers a few hundred milliseconds (measured: the first transfer request of a new
 process took 0.3 s, the next ones 2 ms).  :func:`warm_up` pays it when the worker
-starts, then freezes what it loaded out of the garbage collector's way.  It touches no database: connections are per thread and opened on first use.
+starts, then freezes what it loaded out of the garbage collector's way.  It touches
+no database: connections are per thread and opened on first use.
 """
 
 from __future__ import annotations
