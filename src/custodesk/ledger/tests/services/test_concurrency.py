@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from custodesk.ledger import engine, services
 from custodesk.ledger.models import LedgerAccount, LedgerTransfer, RefusedTransfer
@@ -377,3 +377,56 @@ def test_the_one_round_trip_booking_looks_at_the_key_again_under_its_locks(postg
     [second] = result
     assert (second.ok, second.code, second.replayed) == (False, "exceeds_credits", True)
     assert not LedgerTransfer.objects.filter(idempotency_key="pay-2").exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_deadlock_is_retried_and_never_reaches_the_caller(postgres_only, clock, monkeypatch):
+    """Another transaction (say, an operator's freeze in progress) holds account B and
+    then asks for A while a transfer A→B holds A and waits for B: PostgreSQL breaks the
+    deadlock by aborting the transfer (it waited first, so it detects it), the engine
+    retries, and the transfer books once the other transaction is done."""
+    a = open_account(clock, "ACC-A")
+    b = open_account(clock, "ACC-B")
+    assert a.pk < b.pk  # the engine locks A first
+    retried: Counter[str] = Counter()
+    retryable = engine._retryable
+
+    def counting(exc: Exception) -> bool:
+        sqlstate = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
+        retried[str(sqlstate)] += 1
+        return retryable(exc)
+
+    monkeypatch.setattr(engine, "_retryable", counting)
+    holding_b = threading.Event()
+    errors: list[str] = []
+
+    def other() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SELECT id FROM ledger_account WHERE id = %s FOR UPDATE", [b.pk])
+                holding_b.set()
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:  # until the transfer waits for B
+                    cur.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                    if cur.fetchone()[0]:
+                        break
+                    time.sleep(0.01)
+                cur.execute("SELECT id FROM ledger_account WHERE id = %s FOR UPDATE", [a.pk])
+        except BaseException:
+            errors.append(traceback.format_exc())
+        finally:
+            holding_b.set()
+            connection.close()
+
+    t = threading.Thread(target=other, daemon=True)
+    t.start()
+    assert holding_b.wait(timeout=10)
+    [out] = book(clock, TransferSpec(a.pk, b.pk, 700, "HKD"))
+    t.join(timeout=30)
+    assert errors == [], errors  # the other transaction was not the one aborted
+    assert out.ok, out
+    assert retried["40P01"] >= 1  # a deadlock happened, and was absorbed
+    assert LedgerTransfer.objects.count() == 1
+    assert services.counters(LedgerAccount.objects.get(pk=b.pk)) == (0, 700, 0, 0)
+    assert services.verify() == []
