@@ -126,6 +126,17 @@ def _ledger_invariants(request: pytest.FixtureRequest) -> Iterator[None]:
     assert problems == [], "ledger verify after the test:\n" + "\n".join(problems)
 
 
+def process_env(var_dir: Any, secret: str, **extra: str) -> dict[str, str]:
+    """The environment for a ``custodesk`` process a test starts, as on a fresh machine:
+    none of this test run's ``CUSTODESK_*``/``DJANGO_*`` settings, its own var directory
+    (and so its own SQLite database)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CUSTODESK_", "DJANGO_"))}
+    env.update(CUSTODESK_VAR_DIR=str(var_dir), CUSTODESK_SECRET_KEY=secret, **extra)
+    return env
+
+
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"

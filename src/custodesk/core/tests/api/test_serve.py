@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from custodesk.testing.fixtures import process_env
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -21,12 +23,7 @@ def _free_port() -> int:
 
 
 def test_serve_answers_over_one_kept_alive_connection_and_stops_on_sigterm(tmp_path: Path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("CUSTODESK_", "DJANGO_"))
-    }
-    env.update(CUSTODESK_VAR_DIR=str(tmp_path), CUSTODESK_SECRET_KEY="serve-test")
+    env = process_env(tmp_path, "serve-test")
     custodesk = str(Path(sys.executable).parent / "custodesk")
     for setup in (["migrate"], ["collectstatic"]):  # what `make run` does first
         subprocess.run([custodesk, *setup, "--noinput", "-v", "0"], env=env, check=True)

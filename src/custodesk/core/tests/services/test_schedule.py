@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from custodesk.core import schedule
 from custodesk.core.models import ScheduledJob
+from custodesk.testing.fixtures import process_env
 
 EVERY = settings.CUSTODESK_SCHEDULE
 
@@ -88,12 +88,7 @@ print(json.dumps({"state": t.pending_state, "seals": TransferSeal.objects.count(
 
 def test_the_worker_voids_a_timed_out_hold_and_seals_by_itself(tmp_path: Path):
     """``custodesk worker`` as ``make run`` starts it, on its own SQLite database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CUSTODESK_", "DJANGO_"))}
-    env.update(
-        CUSTODESK_VAR_DIR=str(tmp_path),
-        CUSTODESK_SECRET_KEY="schedule-test",
-        DJANGO_SETTINGS_MODULE="custodesk.config.settings",
-    )
+    env = process_env(tmp_path, "schedule-test", DJANGO_SETTINGS_MODULE="custodesk.config.settings")
 
     def python(code: str, *args: str) -> dict:
         out = subprocess.run(

@@ -9,10 +9,11 @@ garbage collector's way, and no database connection was opened for it.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from custodesk.testing.fixtures import process_env
 
 PROBE = """
 import json, sys
@@ -32,9 +33,7 @@ print(json.dumps({
 
 
 def test_the_wsgi_module_builds_the_api_and_lane_before_any_request(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CUSTODESK_", "DJANGO_"))}
-    env.update(CUSTODESK_VAR_DIR=str(tmp_path), CUSTODESK_SECRET_KEY="warm-up-test")
-    env["DJANGO_SETTINGS_MODULE"] = "custodesk.config.settings"
+    env = process_env(tmp_path, "warm-up-test", DJANGO_SETTINGS_MODULE="custodesk.config.settings")
     out = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
     )
