@@ -14,12 +14,13 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth
-from custodesk.core.errors import DomainError, NotFound, ValidationFailed
+from custodesk.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from custodesk.core.ids import parse_public_id
 from custodesk.core.money import SUPPORTED_CURRENCIES, Money
 
@@ -33,6 +34,7 @@ from .schemas import (
     BalanceOut,
     BatchIn,
     BatchItemOut,
+    BatchTransferIn,
     FreezeIn,
     FreezeOut,
     PostIn,
@@ -321,11 +323,12 @@ def batch(request: HttpRequest, payload: BatchIn) -> Any:
     specs: dict[int, services.TransferSpec] = {}
     early: dict[int, dict[str, Any]] = {}
     _warm_codes(
-        [r for t in items for r in (t.debit_account, t.credit_account)]
+        [r for t in items for r in (t.debit_account, t.credit_account) if r]
     )  # one query for the codes not cached yet, instead of one per item
+    holds = _holds([t.pending_id for t in items if t.resolve and t.pending_id])
     for i, t in enumerate(items):
         try:
-            specs[i] = _spec(t, None)
+            specs[i] = _batch_spec(t, holds)
         except DomainError as exc:
             early[i] = {"index": i, "ok": False, "code": exc.code, "detail": _detail(exc)}
     failed_groups = {items[i].group_id for i in early if items[i].group_id}
@@ -351,6 +354,48 @@ def batch(request: HttpRequest, payload: BatchIn) -> Any:
              "replayed": o.replayed, "transfer": transfer_out(o.transfer) if o.transfer else None}
         )  # fmt: skip
     return result
+
+
+def _holds(public_ids: list[UUID]) -> dict[UUID, tuple[int, str]]:
+    """Holds named in a batch → (internal id, currency), in one query."""
+    if not public_ids:
+        return {}
+    rows = LedgerTransfer.objects.filter(public_id__in=public_ids, flag="pending")
+    return {pid: (pk, cur) for pid, pk, cur in rows.values_list("public_id", "pk", "currency")}
+
+
+_TRANSFER_FIELDS = ("debit_account", "credit_account", "amount", "currency")
+
+
+def _batch_spec(t: BatchTransferIn, holds: dict[UUID, tuple[int, str]]) -> services.TransferSpec:
+    """A batch item's spec: a new transfer (read as ``POST /transfers`` reads one), or
+    the resolution of a hold; what is missing or does not belong is a field error."""
+    if t.resolve is None:
+        missing = [f for f in _TRANSFER_FIELDS if not getattr(t, f)]
+        errors = [FieldError(f, "required", _("This field is required.")) for f in missing]
+        if t.pending_id is not None:
+            errors.append(FieldError("pending_id", "resolve_only", _("Only with resolve.")))
+        if errors:
+            raise ValidationFailed(errors)
+        fields = t.model_dump(exclude={"resolve", "pending_id"})
+        return _spec(TransferIn.model_validate(fields), None)
+    if t.pending_id is None:
+        raise ValidationFailed.single("pending_id", "required", _("This field is required."))
+    if t.pending_id not in holds:
+        raise E.PendingNotFound(transfer=str(t.pending_id))
+    pid, currency = holds[t.pending_id]
+    if t.amount is not None and t.resolve == "void_pending":
+        raise ValidationFailed.single("amount", "post_only", _("A void takes no amount."))
+    amount = (
+        Money.from_decimal(t.amount, currency, field="amount").minor
+        if t.amount is not None
+        else None
+    )
+    return services.TransferSpec(
+        flag=t.resolve, pending_id=pid, amount=amount,
+        kind=t.resolve if t.kind == "transfer" else t.kind, metadata=t.metadata,
+        idempotency_key=t.idempotency_key, group_id=t.group_id,
+    )  # fmt: skip
 
 
 def _detail(exc: DomainError) -> str:

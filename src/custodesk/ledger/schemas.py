@@ -1,5 +1,5 @@
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -123,8 +123,29 @@ class TransferOut(BaseModel):
     created_at: dt.datetime
 
 
+class BatchTransferIn(BaseModel):
+    """One batch item: a transfer as ``POST /transfers`` takes it — or, with ``resolve``,
+    the posting (in full, or ``amount`` of it) or voiding of the hold ``pending_id``,
+    whose accounts and currency are the hold's."""
+
+    debit_account: str | None = Field(None, description="account code or id")
+    credit_account: str | None = Field(None, description="account code or id")
+    amount: str | None = Field(None, description="decimal string in the currency's units")
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    pending: bool = False
+    timeout_seconds: int | None = Field(None, ge=1)
+    kind: str = Field("transfer", max_length=32)
+    metadata: dict[str, Any] = {}
+    idempotency_key: str | None = Field(None, max_length=128)
+    group_id: str = Field("", max_length=64)
+    resolve: Literal["post_pending", "void_pending"] | None = Field(
+        None, description="post or void the hold `pending_id` instead of a new transfer"
+    )
+    pending_id: UUID | None = Field(None, description="the hold to post or void")
+
+
 class BatchIn(BaseModel):
-    transfers: list[TransferIn] = Field(min_length=1, max_length=8190)
+    transfers: list[BatchTransferIn] = Field(min_length=1, max_length=8190)
 
 
 class BatchItemOut(BaseModel):

@@ -273,3 +273,55 @@ def test_twenty_concurrent_requests_with_one_key_book_one_transfer(api):
     assert [t["amount"] for t in listed] == ["12.34"]
     account = api.get("/ledger/accounts/M-001").json()
     assert account["balance"] == "12.34"
+
+
+def test_a_batch_posts_and_voids_holds_beside_new_transfers(api):
+    """A reviewer approves a day's withdrawals in one call: holds posted (in full or in
+    part) and voided beside new transfers, a result per item; a hold named twice, an
+    unknown one, or an item missing its fields is answered on its own; in an atomic group
+    a failed resolution books nothing of the group."""
+    fund = {"debit_account": "SUM-HK", "credit_account": "M-001", "amount": "1000.00",
+            "currency": "HKD"}  # fmt: skip
+    assert api.post("/ledger/transfers", json=fund).status_code == 201
+    hold = {"debit_account": "M-001", "credit_account": "SUM-HK", "currency": "HKD",
+            "pending": True}  # fmt: skip
+    h1, h2, h3, h4 = (
+        api.post("/ledger/transfers", json={**hold, "amount": a}).json()["id"]
+        for a in ("100.00", "200.00", "50.00", "25.00")
+    )
+    items = [
+        {"resolve": "post_pending", "pending_id": h1},
+        {"resolve": "post_pending", "pending_id": h2, "amount": "150.00"},
+        {"resolve": "void_pending", "pending_id": h3},
+        {**fund, "amount": "5.00"},
+        {"resolve": "post_pending", "pending_id": h1},  # the same hold again
+        {"resolve": "post_pending", "pending_id": "0190d6a8-0000-7000-8000-000000000000"},
+        {"debit_account": "SUM-HK", "currency": "HKD"},  # no credit account, no amount
+        {"resolve": "void_pending", "pending_id": h4, "amount": "1.00"},
+        {"resolve": "post_pending", "pending_id": h4, "group_id": "g"},
+        {**fund, "amount": "999999.00", "debit_account": "M-002", "group_id": "g"},
+    ]
+    out = api.post("/ledger/transfers/batch", json={"transfers": items}).json()
+    assert [(r["index"], r["ok"], r["code"]) for r in out] == [
+        (0, True, None),
+        (1, True, None),
+        (2, True, None),
+        (3, True, None),
+        (4, False, "pending_transfer_already_resolved"),
+        (5, False, "pending_transfer_not_found"),
+        (6, False, "validation_failed"),
+        (7, False, "validation_failed"),
+        (8, False, "group_failed"),
+        (9, False, "exceeds_credits"),
+    ]
+    assert out[1]["transfer"]["amount"] == "150.00"
+    assert out[6]["detail"].startswith("credit_account:")
+    states = {
+        h: api.get(f"/ledger/transfers/{h}").json()["pending_state"] for h in (h1, h2, h3, h4)
+    }
+    assert states == {h1: "posted", h2: "posted", h3: "voided", h4: "pending"}
+    bal = api.get("/ledger/accounts/M-001/balance").json()
+    # 1,000 + 5 in; 100 + 150 out; 25 still held
+    assert (bal["balance"], bal["debits_pending"], bal["available"]) == (
+        "755.00", "25.00", "730.00",
+    )  # fmt: skip
