@@ -377,8 +377,9 @@ def _batch_spec(t: BatchTransferIn, holds: dict[UUID, tuple[int, str]]) -> servi
             errors.append(FieldError("pending_id", "resolve_only", _("Only with resolve.")))
         if errors:
             raise ValidationFailed(errors)
-        fields = t.model_dump(exclude={"resolve", "pending_id"})
-        return _spec(TransferIn.model_validate(fields), None)
+        # the same fields, validated by the same constraints: no second validation
+        fields = {f: getattr(t, f) for f in TransferIn.model_fields}
+        return _spec(TransferIn.model_construct(**fields), None)
     if t.pending_id is None:
         raise ValidationFailed.single("pending_id", "required", _("This field is required."))
     if t.pending_id not in holds:
