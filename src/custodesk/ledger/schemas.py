@@ -83,17 +83,22 @@ class ReasonIn(Schema):
 # The transfer schemas are plain pydantic models, not ninja ``Schema``s: they are built from
 # JSON and dicts only, and ninja's Schema wraps every value in a ``DjangoGetter`` (for ORM
 # objects) that cost a tenth of a transfer request's CPU.  The OpenAPI document is the same.
-class TransferIn(BaseModel):
-    debit_account: str = Field(description="account code or id")
-    credit_account: str = Field(description="account code or id")
-    amount: str = Field(description="decimal string in the currency's units")
-    currency: str = Field(min_length=3, max_length=3)
+class _TransferOptions(BaseModel):
+    """What a new transfer may carry besides its accounts and amount (single and batch)."""
+
     pending: bool = False
     timeout_seconds: int | None = Field(None, ge=1)
     kind: str = Field("transfer", max_length=32)
     metadata: dict[str, Any] = {}
     idempotency_key: str | None = Field(None, max_length=128)
     group_id: str = Field("", max_length=64)
+
+
+class TransferIn(_TransferOptions):
+    debit_account: str = Field(description="account code or id")
+    credit_account: str = Field(description="account code or id")
+    amount: str = Field(description="decimal string in the currency's units")
+    currency: str = Field(min_length=3, max_length=3)
 
 
 class PostIn(Schema):
@@ -123,7 +128,7 @@ class TransferOut(BaseModel):
     created_at: dt.datetime
 
 
-class BatchTransferIn(BaseModel):
+class BatchTransferIn(_TransferOptions):
     """One batch item: a transfer as ``POST /transfers`` takes it — or, with ``resolve``,
     the posting (in full, or ``amount`` of it) or voiding of the hold ``pending_id``,
     whose accounts and currency are the hold's."""
@@ -132,12 +137,6 @@ class BatchTransferIn(BaseModel):
     credit_account: str | None = Field(None, description="account code or id")
     amount: str | None = Field(None, description="decimal string in the currency's units")
     currency: str | None = Field(None, min_length=3, max_length=3)
-    pending: bool = False
-    timeout_seconds: int | None = Field(None, ge=1)
-    kind: str = Field("transfer", max_length=32)
-    metadata: dict[str, Any] = {}
-    idempotency_key: str | None = Field(None, max_length=128)
-    group_id: str = Field("", max_length=64)
     resolve: Literal["post_pending", "void_pending"] | None = Field(
         None, description="post or void the hold `pending_id` instead of a new transfer"
     )
