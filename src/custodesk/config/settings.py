@@ -54,11 +54,14 @@ else:
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Writers serialise on SQLite: BEGIN IMMEDIATE takes the write lock up front
     # (row locks do not exist there) and a busy timeout makes the others wait.
+    # synchronous=FULL: in WAL mode every commit is fsync'ed before it returns, so a
+    # committed transfer survives a power loss or an OS crash (NORMAL survives only a
+    # killed process: the last commits could be lost).  A system that holds money pays
+    # the fsync per commit (docs/security.md "Transport and storage").
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-        "PRAGMA foreign_keys=ON;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
     }
     # Tests use a database file in WAL mode, as production does: the in-memory default
     # is a shared-cache database whose table locks (SQLITE_LOCKED) the busy timeout
@@ -192,7 +195,13 @@ if not 0 <= CUSTODESK_API_SESSION_CACHE_SECONDS <= 60:
     raise ImproperlyConfigured("CUSTODESK_API_SESSION_CACHE_SECONDS must be 0 to 60")
 CUSTODESK_SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 CUSTODESK_TOTP_ISSUER = env("TOTP_ISSUER") or "Custodesk"
-CUSTODESK_TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
+# How many reverse proxies stand in front of the server, each appending the address it
+# received the request from to X-Forwarded-For: the client's address is the N-th entry
+# from the right (custodesk.core.middleware.client_ip).  0 (the default): the header is
+# ignored and the connection's peer is the client.  The former TRUSTED_PROXY=1 means 1.
+CUSTODESK_TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if env_bool("TRUSTED_PROXY") else 0)
+if not 0 <= CUSTODESK_TRUSTED_PROXIES <= 10:
+    raise ImproperlyConfigured("CUSTODESK_TRUSTED_PROXIES must be 0 to 10")
 CUSTODESK_DEVICE_COOKIE = "custodesk_device"
 # The API's express lane (custodesk.core.express): the busiest route's plain successes
 # answered without Django's full request cycle; 0 sends every request the ordinary way.

@@ -6,11 +6,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custodesk.config.settings")
 django_application = get_wsgi_application()
 
 from custodesk.core import express  # noqa: E402  (after Django's set-up)
+from custodesk.core.middleware import with_peer_address  # noqa: E402
 from custodesk.core.warmup import warm_up  # noqa: E402
 
 # Django behind the API's express lane (custodesk.core.express; off with
-# CUSTODESK_EXPRESS_LANE=0)
-application = express.wrap(django_application)
+# CUSTODESK_EXPRESS_LANE=0); the client's address read from the connection under
+# uWSGI's HTTP/1.1 socket (custodesk.core.middleware.with_peer_address)
+application = with_peer_address(express.wrap(django_application))
 
 # Each server worker loads this module when it starts (uWSGI --lazy-apps): what the
 # first requests would otherwise import and build lazily is done here, so no caller

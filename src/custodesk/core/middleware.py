@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -15,11 +17,79 @@ _DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    if settings.CUSTODESK_TRUSTED_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+    """The address of whoever sent the request.
+
+    ``REMOTE_ADDR`` is the peer of the TCP connection (corrected under uWSGI's HTTP/1.1
+    socket, see :func:`with_peer_address`).  Behind ``CUSTODESK_TRUSTED_PROXIES`` = N proxies,
+    each of which appends the address it received the request from to
+    ``X-Forwarded-For``, the client is the N-th entry from the right: entries further
+    left were written by the client itself and prove nothing.  With fewer entries than
+    N (a request that did not come through the proxies) the peer address stands.
+    """
+    meta = request.META
+    peer = meta.get("REMOTE_ADDR") or None
+    hops = settings.CUSTODESK_TRUSTED_PROXIES
+    if hops:
+        forwarded = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [h for h in forwarded if h]
+        if len(forwarded) >= hops:
+            candidate = _ip_or_none(forwarded[-hops])
+            if candidate is not None:
+                return candidate
+    return peer
+
+
+def _ip_or_none(value: str) -> str | None:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+try:  # importable only inside a uWSGI worker (``custodesk serve``)
+    import uwsgi
+
+    # Does the worker read HTTP straight from the client (``--http11-socket``, as
+    # ``custodesk serve`` runs it)?  Then the connection's peer is the client.
+    _HTTP_SOCKET = any(k in uwsgi.opt for k in ("http11-socket", "http-socket"))
+except ImportError:
+    uwsgi = None
+    _HTTP_SOCKET = False
+
+
+def with_peer_address(app: Callable[..., Any]) -> Callable[..., Any]:
+    """The WSGI application with ``REMOTE_ADDR`` taken from the connection itself when
+    uWSGI's HTTP socket serves it (``custodesk serve``); unchanged elsewhere.
+
+    uWSGI 2.0's ``--http11-socket`` fills ``REMOTE_ADDR`` from the address ``accept()``
+    returned, and on a kept-alive connection every request after the first is parsed
+    without a new ``accept()``: its ``REMOTE_ADDR`` is the zeroed address ``0.0.0.0``
+    (and its parser reads IPv4 only).  The peer of the connection's socket
+    (``getpeername`` on ``uwsgi.connection_fd()``: one system call) is the truth; it is
+    written into ``REMOTE_ADDR`` for everything that reads it, and into the access
+    log's ``%(peer)``.
+    """
+    if not _HTTP_SOCKET:
+        return app
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        sock = socket.socket(fileno=uwsgi.connection_fd())
+        try:
+            name = sock.getpeername()
+        except OSError:
+            name = None
+        finally:
+            sock.detach()  # the socket stays uWSGI's
+        peer = _ip_or_none(name[0]) if isinstance(name, tuple) else None
+        if peer is not None:
+            environ["REMOTE_ADDR"] = peer
+        uwsgi.set_logvar("peer", environ.get("REMOTE_ADDR") or "-")
+        return app(environ, start_response)
+
+    return application
 
 
 class RequestContextMiddleware:

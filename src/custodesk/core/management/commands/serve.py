@@ -30,7 +30,10 @@ class Command(BaseCommand):
             worker = subprocess.Popen([sys.executable, "-m", "custodesk", "worker"], env=env)
         # uWSGI speaks HTTP/1.1 itself (no proxy needed on loopback); each worker process
         # loads the application after the fork (--lazy-apps: no state shared across
-        # processes); one access-log line per request in the common log format
+        # processes); one access-log line per request in the common log format, with
+        # the client's address read from the connection (%(peer), set by
+        # custodesk.core.middleware.with_peer_address: uWSGI's own %(addr) is 0.0.0.0 for
+        # every request after the first on a kept-alive connection)
         cmd = [
             str(Path(sys.executable).parent / "uwsgi"),
             "--http11-socket", f"{opts['host']}:{opts['port']}",
@@ -44,7 +47,7 @@ class Command(BaseCommand):
             "--harakiri", "120",
             "--reload-mercy", "10", "--worker-reload-mercy", "10",
             "--log-format",
-            '%(addr) - %(user) [%(ltime)] "%(method) %(uri) %(proto)" %(status) %(size) %(msecs)ms',
+            '%(peer) - %(user) [%(ltime)] "%(method) %(uri) %(proto)" %(status) %(size) %(msecs)ms',
         ]  # fmt: skip
         web = subprocess.Popen(cmd, env=env)
         self._announce(opts["host"], opts["port"], web)
