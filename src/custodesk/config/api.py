@@ -16,7 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from custodesk.core import context
+from custodesk.core import clock, context
 from custodesk.core.errors import DomainError
 
 logger = logging.getLogger("custodesk.api")
@@ -47,6 +47,15 @@ def problem_response(body: dict[str, Any], status: int) -> HttpResponse:
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    if exc.status == 403:  # every refusal for want of a permission: a security event
+        from custodesk.identity.security_events import record_permission_denied
+
+        record_permission_denied(
+            user=getattr(request, "user", None),
+            code=exc.code,
+            detail=str(exc.data.get("permission", "")),
+            now=clock.now(),
+        )
     return problem_response(exc.problem(), exc.status)
 
 

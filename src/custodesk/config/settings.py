@@ -216,8 +216,17 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# CUSTODESK_HTTPS=1: the deployment is served over TLS (a TLS-terminating proxy in front
+# of `custodesk serve`).  It switches on together: HSTS (CUSTODESK_HSTS_SECONDS, default
+# one year), Secure session, CSRF, language and device cookies, and — only when
+# CUSTODESK_TRUSTED_PROXIES > 0 — trust in the proxies' X-Forwarded-Proto.
+CUSTODESK_HTTPS = env_bool("HTTPS", False)
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000) if CUSTODESK_HTTPS else 0
+SESSION_COOKIE_SECURE = CUSTODESK_HTTPS or env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if CUSTODESK_HTTPS and CUSTODESK_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

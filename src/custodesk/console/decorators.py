@@ -10,6 +10,8 @@ from django.shortcuts import render
 
 from custodesk.core.errors import NotFound, PermissionDenied
 
+from .errors import answering, refused
+
 
 def console_view(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Signed-in console page; NotFound → 404 page, PermissionDenied → 403 page."""
@@ -18,10 +20,12 @@ def console_view(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     @functools.wraps(fn)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            return fn(request, *args, **kwargs)
+            with answering(request):
+                return fn(request, *args, **kwargs)
         except NotFound:
             raise Http404 from None
         except PermissionDenied as exc:
+            refused(request, exc)  # kept as a security event
             return render(request, "console/403.html", {"error": exc}, status=403)
 
     return wrapper

@@ -1,12 +1,51 @@
-"""Domain errors on the page: field errors next to the field, the rest as a message."""
+"""Domain errors on the page: field errors next to the field, the rest as a message.
+
+Every refusal for want of a permission (status 403) rendered here or as the 403 page
+(:func:`custodesk.console.decorators.console_view`) is kept as a security event.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 
+from custodesk.core import clock
 from custodesk.core.errors import DomainError, ValidationFailed
+
+# the console request being answered (bound by console_view), for refusals rendered
+# on a form, which does not know its request
+_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "custodesk_console_request", default=None
+)
+
+
+@contextlib.contextmanager
+def answering(request: HttpRequest) -> Iterator[None]:
+    token = _request.set(request)
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
+def refused(request: HttpRequest | None, exc: DomainError) -> None:
+    """Keep a 403 as a security event (one INSERT); other errors are not refusals."""
+    if exc.status != 403:
+        return
+    from custodesk.identity.security_events import record_permission_denied
+
+    request = request or _request.get()
+    record_permission_denied(
+        user=getattr(request, "user", None),
+        code=exc.code,
+        detail=str(exc.data.get("permission", "")),
+        now=clock.now(),
+    )
 
 
 def error_text(exc: DomainError) -> str:
@@ -14,6 +53,7 @@ def error_text(exc: DomainError) -> str:
 
 
 def to_form(form: forms.Form, exc: DomainError) -> None:
+    refused(None, exc)
     if isinstance(exc, ValidationFailed):
         for err in exc.errors:
             if err.field in form.fields:
@@ -26,6 +66,7 @@ def to_form(form: forms.Form, exc: DomainError) -> None:
 
 
 def to_messages(request: HttpRequest, exc: DomainError) -> None:
+    refused(request, exc)
     if isinstance(exc, ValidationFailed):
         for err in exc.errors:
             messages.error(request, f"{err.field}: {err.message}")

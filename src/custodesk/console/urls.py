@@ -35,6 +35,7 @@ urlpatterns = [
     path("users/<uuid:public_id>/<slug:action>/", identity_views.user_action, name="user_action"),
     path("roles/", identity_views.role_list, name="role_list"),
     path("login-devices/", identity_views.login_devices, name="login_devices"),
+    path("security-events/", identity_views.security_events, name="security_events"),
     path(
         "sessions/<uuid:public_id>/force-logout/",
         identity_views.session_force_logout,
@@ -101,6 +102,12 @@ menu.register(
     "records",
     menu.MenuItem(
         _("Login devices"), "console:login_devices", identity_perms.LOGIN_DEVICE_VIEW, 20
+    ),
+)
+menu.register(
+    "records",
+    menu.MenuItem(
+        _("Security events"), "console:security_events", identity_perms.LOGIN_DEVICE_VIEW, 25
     ),
 )
 menu.section("ledger", _("Ledger"), 600)

@@ -36,9 +36,9 @@ class BearerAuth(HttpBearer):
         user = session.user
         if user.status != User.Status.ACTIVE:
             raise SessionEnded(reason=user.status)
+        request.user = user  # also for the refusal's security event below
         if user.must_change_password and not self.allow_password_change:
             raise PasswordChangeRequired()
-        request.user = user
         request.custodesk_session = session  # type: ignore[attr-defined]
         return session
 

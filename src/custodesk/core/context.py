@@ -20,6 +20,7 @@ class RequestContext:
     ip: str | None = None
     user_agent: str = ""
     device_id: str = ""
+    route: str = ""  # "POST /api/v1/..." for HTTP requests: where a refusal happened
 
 
 _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(

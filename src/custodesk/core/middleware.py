@@ -108,6 +108,12 @@ class RequestContextMiddleware:
         with context.bind(ctx):
             response = self.get_response(request)
         response["X-Request-ID"] = ctx.request_id
+        if _no_store(request) and "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store"
+        if settings.CUSTODESK_HTTPS and "Strict-Transport-Security" not in response:
+            # declared served behind TLS: also when the proxy's scheme is not passed on
+            # (browsers ignore the header on plain HTTP)
+            response["Strict-Transport-Security"] = f"max-age={settings.SECURE_HSTS_SECONDS}"
         if new_device and ctx.channel == "console":
             response.set_cookie(
                 settings.CUSTODESK_DEVICE_COOKIE,
@@ -118,6 +124,25 @@ class RequestContextMiddleware:
                 secure=settings.SESSION_COOKIE_SECURE,
             )
         return response
+
+
+# API answers that carry tokens or secrets (sign-in and password, TOTP secret and
+# recovery codes, temporary passwords of new users and resets, approvals that execute them)
+_SECRET_API_ANSWERS = re.compile(
+    r"^/api/v1/(auth/|me/totp|users/?$|users/[^/]+/reset-password|approvals/)"
+)
+
+
+def _no_store(request: HttpRequest) -> bool:
+    """``Cache-Control: no-store``: every console page of a signed-in user (and the
+    sign-in pages), and the API answers that carry tokens or secrets."""
+    path = request.path_info
+    if path.startswith(API_PREFIX):
+        return bool(_SECRET_API_ANSWERS.match(path))
+    if path.startswith("/console/"):
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
 
 
 def request_context(request: HttpRequest) -> tuple[context.RequestContext, bool]:
@@ -139,6 +164,7 @@ def request_context(request: HttpRequest) -> tuple[context.RequestContext, bool]
         ip=client_ip(request),
         user_agent=meta.get("HTTP_USER_AGENT", "")[:400],
         device_id=device,
+        route=f"{request.method} {request.path}"[:300],
     )
     request.custodesk_context = ctx  # type: ignore[attr-defined]
     return ctx, new_device

@@ -5,7 +5,7 @@ from typing import Any
 from uuid import UUID
 
 import segno
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -15,7 +15,7 @@ from custodesk.approvals.schemas import SubmittedOut
 from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth, auth_forced
 
-from . import selectors, services
+from . import exports, selectors, services
 from .approvals import ROLE_GRANT, ROLE_REVOKE
 from .models import User, UserSession
 from .schemas import (
@@ -32,6 +32,7 @@ from .schemas import (
     RecoveryCodesOut,
     RoleCreateIn,
     RoleOut,
+    SecurityEventOut,
     SessionOut,
     SignInIn,
     SignInOut,
@@ -69,9 +70,12 @@ def _session(request: HttpRequest) -> UserSession:
 def sign_in(request: HttpRequest, payload: SignInIn) -> dict[str, Any]:
     """Exchange user name + password (+ TOTP/recovery code when enrolled) for a bearer token.
 
-    Errors: `invalid_credentials`, `locked_out` (423, with `until`), `user_locked`,
-    `user_inactive`, `otp_required`, `invalid_otp`.  Five consecutive failures lock
-    the user out for 15 minutes.
+    Errors: `invalid_credentials` (401: unknown user, wrong password, and also any
+    attempt while the user is locked out — the answer does not tell which),
+    `user_locked`, `user_inactive`, `otp_required`, `invalid_otp`.  Five consecutive
+    failures (wrong password or code, or wrong current password on a password change)
+    lock the user out for 15 minutes.  The answer carries a token:
+    `Cache-Control: no-store`.
     """
     outcome = services.sign_in(
         username=payload.username,
@@ -101,7 +105,11 @@ def sign_out(request: HttpRequest) -> tuple[int, None]:
 
 @router.post("/auth/password", auth=auth_forced, response=MeOut, tags=["auth"])
 def change_password(request: HttpRequest, payload: PasswordChangeIn) -> dict[str, Any]:
-    """Change the caller's password (required after first sign-in). Ends the other sessions."""
+    """Change the caller's password (required after first sign-in). Ends the other sessions.
+
+    A wrong `current_password` (422 `wrong_current_password`) counts toward the sign-in
+    lockout; the one that starts it answers 423 `locked_out` and ends every session of
+    the user, this token's included."""
     user = services.password_change(
         user=actor(request),
         session=_session(request),
@@ -374,3 +382,48 @@ def login_devices(request: HttpRequest, filters: Query[LoginDeviceFilters]) -> A
     return selectors.login_device_list(
         actor=actor(request), filters=filters.dict(exclude_none=True)
     )
+
+
+@router.get("/login-devices/export", response={200: None}, tags=["sessions"])
+def export_login_devices(
+    request: HttpRequest, filters: Query[LoginDeviceFilters], format: str = "csv"
+) -> HttpResponse:
+    """The filtered sign-in attempts as CSV (`format=csv`) or XLSX (`format=xlsx`)."""
+    rows = selectors.login_device_list(
+        actor=actor(request), filters=filters.dict(exclude_none=True)
+    )
+    return exports.login_devices(rows[: exports.EXPORT_LIMIT].iterator(), format)
+
+
+# -- security events -----------------------------------------------------------
+class SecurityEventFilters(Schema):
+    username: str | None = None
+    reason: str | None = None
+    ip: str | None = None
+    device_id: str | None = None
+    channel: str | None = None
+    route: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+
+@router.get("/security-events", response=list[SecurityEventOut], tags=["sessions"])
+@paginate(PageNumberPagination, page_size=50)
+def security_events(request: HttpRequest, filters: Query[SecurityEventFilters]) -> Any:
+    """Refused attempts, newest first: failed and locked-out sign-ins, wrong second-factor
+    codes and current passwords, requests refused for want of a permission (403) — with
+    user, IP, device, route and reason (`detail`: the missing permission)."""
+    return selectors.security_event_list(
+        actor=actor(request), filters=filters.dict(exclude_none=True)
+    )
+
+
+@router.get("/security-events/export", response={200: None}, tags=["sessions"])
+def export_security_events(
+    request: HttpRequest, filters: Query[SecurityEventFilters], format: str = "csv"
+) -> HttpResponse:
+    """The filtered security events as CSV (`format=csv`) or XLSX (`format=xlsx`)."""
+    rows = selectors.security_event_list(
+        actor=actor(request), filters=filters.dict(exclude_none=True)
+    )
+    return exports.security_events(rows[: exports.EXPORT_LIMIT].iterator(), format)

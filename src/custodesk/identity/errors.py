@@ -35,6 +35,11 @@ class InvalidOtp(AuthenticationRequired):
     title = _("The authenticator code is not valid or has already been used.")
 
 
+class SignInExpired(AuthenticationRequired):
+    code = "sign_in_expired"
+    title = _("The sign-in has expired. Enter your password again.")
+
+
 class PasswordChangeRequired(PermissionDenied):
     code = "password_change_required"
     title = _("You must change your password before doing anything else.")

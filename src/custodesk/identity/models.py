@@ -278,3 +278,48 @@ class LoginDevice(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("login device record")
         verbose_name_plural = _("login device records")
+
+
+class SecurityEvent(models.Model):
+    """A refused attempt: a sign-in that failed or met a lockout, a wrong second-factor
+    code, a wrong current password on a password change, a request refused for want of
+    a permission (403) — who, from where (IP, device), on which route, and why.
+
+    Written by :mod:`custodesk.identity.security_events` (one INSERT, no read); read with
+    the login-device records (permission ``identity.login_device.view``).
+    """
+
+    class Reason(models.TextChoices):
+        PERMISSION_DENIED = "permission_denied", _("Permission denied")
+        BAD_PASSWORD = "bad_password", _("Wrong password")
+        UNKNOWN_USER = "unknown_user", _("Unknown user")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        LOCKOUT_STARTED = "lockout_started", _("Lockout started")
+        USER_LOCKED = "locked", _("User locked")
+        USER_INACTIVE = "inactive", _("User deactivated")
+        BAD_OTP = "bad_otp", _("Wrong second-factor code")
+        WRONG_CURRENT_PASSWORD = "wrong_current_password", _("Wrong current password")
+
+    public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
+    at = models.DateTimeField(_("time"), db_index=True)
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    # the refusal's own code (e.g. permission_denied, password_change_required) and what
+    # was missing (a permission code), when there is more to say than the reason
+    code = models.CharField(_("code"), max_length=64, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="security_events"
+    )
+    organisation_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True)
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    channel = models.CharField(_("channel"), max_length=16)
+    route = models.CharField(_("route"), max_length=300, blank=True)
+    ip = models.CharField(_("IP address"), max_length=64, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
+    device_id = models.CharField(_("device id"), max_length=64, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")

@@ -166,5 +166,20 @@ class LoginDeviceOut(Schema):
     result: str
 
 
+class SecurityEventOut(Schema):
+    id: UUID = Field(alias="public_id")
+    at: dt.datetime
+    reason: str
+    code: str
+    detail: str
+    username: str
+    channel: str
+    route: str
+    ip: str
+    user_agent: str
+    device_id: str
+    request_id: str
+
+
 class CountOut(Schema):
     ended: int

@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from custodesk.core import access, sql
 
 from . import permissions as perms
-from .models import LoginDevice, Organisation, Role, RoleGrant, User, UserSession
+from .models import LoginDevice, Organisation, Role, RoleGrant, SecurityEvent, User, UserSession
 
 
 def visible_organisations(actor: User) -> QuerySet[Organisation]:
@@ -116,6 +116,33 @@ def login_device_list(
     if user is not None:
         qs = qs.filter(user=user)
     return LoginDeviceFilter(filters or {}, queryset=qs).qs.order_by("-at", "-id")
+
+
+class SecurityEventFilter(filters.FilterSet):
+    username = filters.CharFilter(field_name="username", lookup_expr="icontains")
+    reason = filters.ChoiceFilter(choices=SecurityEvent.Reason.choices)
+    ip = filters.CharFilter(field_name="ip", lookup_expr="startswith")
+    device_id = filters.CharFilter(field_name="device_id")
+    channel = filters.CharFilter(field_name="channel")
+    route = filters.CharFilter(field_name="route", lookup_expr="icontains")
+    date_from = filters.DateFilter(field_name="at", lookup_expr="date__gte")
+    date_to = filters.DateFilter(field_name="at", lookup_expr="date__lte")
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["reason"]
+
+
+def security_event_list(
+    *, actor: User, filters: dict[str, Any] | None = None
+) -> QuerySet[SecurityEvent]:
+    """Refused attempts, newest first; who sees login-device records sees these (an
+    organisation other than the staff: its own users' only)."""
+    access.require(actor, perms.LOGIN_DEVICE_VIEW)
+    qs = SecurityEvent.objects.all()
+    if actor.organisation.kind != Organisation.Kind.STAFF:
+        qs = qs.filter(organisation_id_snapshot=actor.organisation_id)
+    return SecurityEventFilter(filters or {}, queryset=qs).qs.order_by("-at", "-id")
 
 
 def session_list(

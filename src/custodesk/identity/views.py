@@ -25,11 +25,12 @@ from custodesk.console.paging import clean_filters, paginate
 from custodesk.core import access, clock
 from custodesk.core.errors import DomainError
 
+from . import exports, selectors, services
 from . import permissions as perms
-from . import selectors, services
 from .approvals import ROLE_GRANT, ROLE_REVOKE
+from .errors import LockedOut
 from .middleware import SESSION_KEY
-from .models import LoginDevice, User, UserSession
+from .models import LoginDevice, SecurityEvent, User, UserSession
 
 PENDING_OTP_KEY = "custodesk_pending_otp"
 
@@ -99,14 +100,16 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse("console:home")
 
 
-def _finish_sign_in(request: HttpRequest, outcome: services.SignInOutcome) -> HttpResponse:
+def _finish_sign_in(
+    request: HttpRequest, outcome: services.SignInOutcome, nxt: str | None = None
+) -> HttpResponse:
     assert outcome.user is not None and outcome.session is not None
     login(request, outcome.user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[SESSION_KEY] = outcome.session.pk
     request.session.pop(PENDING_OTP_KEY, None)
     if outcome.user.must_change_password:
         return redirect("console:password_change")
-    return redirect(_safe_next(request))
+    return redirect(nxt or _safe_next(request))
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:
@@ -124,11 +127,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if outcome.ok:
             return _finish_sign_in(request, outcome)
         if outcome.result == LoginDevice.Result.OTP_REQUIRED:
-            # The password was right; the second step asks for the code and
-            # checks the password again (kept only in this server-side session).
+            # The password was right; the second step asks for the code.  The session
+            # keeps no password, only a signed, short-lived proof of this step.
+            assert outcome.user is not None
             request.session[PENDING_OTP_KEY] = {
-                "username": form.cleaned_data["username"],
-                "password": form.cleaned_data["password"],
+                "proof": services.password_proof(
+                    user=outcome.user, binding=_session_binding(request), now=clock.now()
+                ),
                 "next": _safe_next(request),
             }
             return redirect("console:sign_in_otp")
@@ -141,22 +146,34 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _session_binding(request: HttpRequest) -> str:
+    """The browser's session key, which the password step's proof is bound to."""
+    if not request.session.session_key:
+        request.session.save()
+    return str(request.session.session_key)
+
+
 def sign_in_otp(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(PENDING_OTP_KEY)
-    if not pending:
+    if not pending or "proof" not in pending:
         return redirect("console:sign_in")
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        outcome = services.sign_in(
-            username=pending["username"],
-            password=pending["password"],
-            otp_code=form.cleaned_data["otp_code"],
-            kind=UserSession.Kind.CONSOLE,
-            now=clock.now(),
-        )
+        try:
+            outcome = services.sign_in_second_factor(
+                proof=pending["proof"],
+                binding=_session_binding(request),
+                otp_code=form.cleaned_data["otp_code"],
+                kind=UserSession.Kind.CONSOLE,
+                now=clock.now(),
+            )
+        except DomainError as exc:  # the proof ran out: start again with the password
+            request.session.pop(PENDING_OTP_KEY, None)
+            messages.error(request, str(exc.title))
+            return redirect("console:sign_in")
         if outcome.ok:
             request.session.pop(PENDING_OTP_KEY, None)
-            return _finish_sign_in(request, outcome)
+            return _finish_sign_in(request, outcome, pending.get("next", ""))
         assert isinstance(outcome.error, DomainError)
         if outcome.result != LoginDevice.Result.BAD_OTP:
             request.session.pop(PENDING_OTP_KEY, None)
@@ -187,6 +204,10 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 now=clock.now(),
                 **form.cleaned_data,
             )
+        except LockedOut as exc:  # too many wrong current passwords: every session ended
+            logout(request)
+            messages.error(request, str(exc.title))
+            return redirect("console:sign_in")
         except DomainError as exc:
             to_form(form, exc)
         else:
@@ -516,7 +537,11 @@ DEVICE_FILTERS = ["username", "result", "ip", "device_id", "date_from", "date_to
 def login_devices(request: HttpRequest) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     filters = clean_filters(request, DEVICE_FILTERS)
-    page, size = paginate(request, selectors.login_device_list(actor=actor, filters=filters))
+    records = selectors.login_device_list(actor=actor, filters=filters)
+    fmt = request.GET.get("export")
+    if fmt in {"csv", "xlsx"}:
+        return exports.login_devices(records[: exports.EXPORT_LIMIT].iterator(), fmt)
+    page, size = paginate(request, records)
     sessions = selectors.session_list(actor=actor, now=clock.now())[:100]
     return render(
         request,
@@ -529,6 +554,32 @@ def login_devices(request: HttpRequest) -> HttpResponse:
             "sessions": sessions,
             "can_force_logout": actor.has_permission(perms.SESSION_FORCE_LOGOUT),
             "current_session": request.custodesk_session,  # type: ignore[attr-defined]
+        },
+    )
+
+
+SECURITY_EVENT_FILTERS = ["username", "reason", "ip", "device_id", "route", "date_from", "date_to"]
+
+
+@console_view
+def security_events(request: HttpRequest) -> HttpResponse:
+    """Refused attempts (sign-ins, second factor, current password, 403s), filterable
+    and exportable beside the login-device records."""
+    actor: User = request.user  # type: ignore[assignment]
+    filters = clean_filters(request, SECURITY_EVENT_FILTERS)
+    events = selectors.security_event_list(actor=actor, filters=filters)
+    fmt = request.GET.get("export")
+    if fmt in {"csv", "xlsx"}:
+        return exports.security_events(events[: exports.EXPORT_LIMIT].iterator(), fmt)
+    page, size = paginate(request, events)
+    return render(
+        request,
+        "identity/security_events.html",
+        {
+            "page": page,
+            "page_size": size,
+            "filters": filters,
+            "reasons": SecurityEvent.Reason.choices,
         },
     )
 

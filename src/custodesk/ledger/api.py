@@ -100,8 +100,15 @@ def _warm_codes(refs: list[str]) -> None:
 
 
 def _view(request: HttpRequest) -> Any:
+    return _may(request, perms.VIEW)
+
+
+def _may(request: HttpRequest, permission: str) -> Any:
+    """The caller, who must hold ``permission`` — checked before any account or hold is
+    looked up, so that a caller without it cannot tell whether one exists (403, never
+    404)."""
     user = actor(request)
-    access.require(user, perms.VIEW)
+    access.require(user, permission)
     return user
 
 
@@ -264,6 +271,7 @@ def get_statement(
 @router.post("/accounts/{ref}/freezes", response={201: FreezeOut})
 def freeze(request: HttpRequest, ref: str, payload: FreezeIn) -> Any:
     """Place a freeze: full, debit (no money out), credit (no money in) or an amount."""
+    _may(request, perms.FREEZE)
     a = _account(ref)
     amount = (
         Money.from_decimal(payload.amount, a.currency, field="amount").minor
@@ -296,6 +304,7 @@ def unfreeze(request: HttpRequest, freeze_id: UUID, payload: ReasonIn) -> Any:
 
 @router.post("/accounts/{ref}/close", response=AccountOut)
 def close_account(request: HttpRequest, ref: str, payload: ReasonIn) -> Any:
+    _may(request, perms.ACCOUNT_MANAGE)
     a = _account(ref)
     services.account_close(actor=actor(request), account_id=a.pk, reason=payload.reason,
                            now=clock.now())  # fmt: skip
@@ -306,6 +315,7 @@ def close_account(request: HttpRequest, ref: str, payload: ReasonIn) -> Any:
 @router.post("/transfers", response={200: TransferOut, 201: TransferOut})
 def create_transfer(request: HttpRequest, payload: TransferIn, response: HttpResponse) -> Any:
     """Book one transfer (posted, or ``pending`` = a hold).  201 booked; 200 replay."""
+    _may(request, perms.TRANSFER)
     spec = _spec(payload, request.headers.get("Idempotency-Key"), by_code=True)
     return _answer(_book(request, spec), response)
 
@@ -463,6 +473,7 @@ def post_pending(
     request: HttpRequest, transfer_id: UUID, payload: PostIn, response: HttpResponse
 ) -> Any:
     """Post a hold, in full or a smaller amount (the rest is released)."""
+    _may(request, perms.TRANSFER)
     pid = _pending_id(transfer_id)
     p = LedgerTransfer.objects.get(pk=pid)
     amount = (
@@ -481,6 +492,7 @@ def post_pending(
 def void_pending(
     request: HttpRequest, transfer_id: UUID, payload: VoidIn, response: HttpResponse
 ) -> Any:
+    _may(request, perms.TRANSFER)
     spec = services.TransferSpec(
         flag="void_pending", pending_id=_pending_id(transfer_id), kind="void_pending",
         idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,

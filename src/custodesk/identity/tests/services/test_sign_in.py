@@ -42,9 +42,10 @@ def test_five_wrong_passwords_lock_the_user_for_fifteen_minutes(make_user, clock
     assert user.lockout_until == clock.now() + __import__("datetime").timedelta(minutes=15)
     assert AuditEntry.objects.filter(action="user.locked_out", object_repr="alice").exists()
 
-    # the correct password is refused while the lockout lasts
+    # the correct password is refused while the lockout lasts, with the answer an
+    # unknown user gets (the lockout is not disclosed to whoever tries)
     locked = attempt("alice", clock=clock)
-    assert locked.result == "locked_out" and locked.error.code == "locked_out"
+    assert locked.result == "locked_out" and locked.error.code == "invalid_credentials"
     clock.advance(minutes=14, seconds=59)
     assert attempt("alice", clock=clock).result == "locked_out"
     clock.advance(seconds=2)
