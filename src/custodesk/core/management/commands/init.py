@@ -13,12 +13,23 @@ from custodesk.identity.models import User
 
 
 class Command(BaseCommand):
-    help = "Migrate the database and create the staff organisation and its first administrator."
+    help = (
+        "Migrate the database and create the staff organisation and its first administrator. "
+        "The administrator must change the password at the first sign-in, also one given "
+        "with --password: it is known to the operator who typed it."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="admin")
         parser.add_argument("--full-name", default="Administrator")
-        parser.add_argument("--password", help="Omit to generate a temporary one")
+        parser.add_argument(
+            "--password",
+            help=(
+                "The first password (omit to generate one). Like a generated one it is "
+                "temporary: it must be changed at the first sign-in, because the operator "
+                "who typed it knows it (and it may be in the shell history)."
+            ),
+        )
         parser.add_argument("--organisation-code", default=settings.CUSTODESK_STAFF_ORGANISATION)
         parser.add_argument("--organisation-name", default="Custodesk back office")
         parser.add_argument("--skip-migrate", action="store_true")
@@ -42,3 +53,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Administrator {user.username} created."))
         if not opts["password"]:
             self.stdout.write(f"Temporary password (change it at first sign-in): {temp}")
+        else:
+            self.stdout.write("The password given must be changed at the first sign-in.")
