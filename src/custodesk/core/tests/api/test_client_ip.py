@@ -5,59 +5,31 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from custodesk.identity.models import LoginDevice
+from custodesk.testing import served
 from custodesk.testing.fixtures import PASSWORD, process_env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_three_sign_ins_on_one_kept_alive_connection_are_recorded_with_the_peer_address(
     tmp_path: Path,
 ):
     env = process_env(tmp_path, "client-ip-test")
-    custodesk = str(Path(sys.executable).parent / "custodesk")
     subprocess.run(
-        [custodesk, "init", "--username", "ops", "--password", PASSWORD],
+        [served.custodesk_command(), "init", "--username", "ops", "--password", PASSWORD],
         env=env,
         check=True,
         capture_output=True,
     )
-    port = _free_port()
-    server = subprocess.Popen(
-        [custodesk, "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    port = served.free_port()
+    server, _banner = served.start(env, port)
     try:
-        assert server.stdout is not None
-        deadline = time.monotonic() + 90
-        lines: list[str] = []
-        while time.monotonic() < deadline:
-            line = server.stdout.readline()
-            lines.append(line)
-            if "Custodesk is up" in line or server.poll() is not None:
-                break
-        assert "Custodesk is up" in lines[-1], "".join(lines[-20:])
-
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         body = json.dumps({"username": "ops", "password": PASSWORD})
         local_ports = set()
@@ -80,12 +52,7 @@ def test_three_sign_ins_on_one_kept_alive_connection_are_recorded_with_the_peer_
         conn.close()
         assert len(local_ports) == 1  # one TCP connection for the three sign-ins
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            raise
+        served.stop(server)
     # what the server recorded, read from its own database
     with sqlite3.connect(tmp_path / "custodesk.db") as db:
         devices = db.execute("SELECT result, ip FROM identity_logindevice ORDER BY id").fetchall()

@@ -5,48 +5,24 @@ database in a temporary directory."""
 from __future__ import annotations
 
 import http.client
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
+from custodesk.testing import served
 from custodesk.testing.fixtures import process_env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_serve_answers_over_one_kept_alive_connection_and_stops_on_sigterm(tmp_path: Path):
     env = process_env(tmp_path, "serve-test")
-    custodesk = str(Path(sys.executable).parent / "custodesk")
     for setup in (["migrate"], ["collectstatic"]):  # what `make run` does first
-        subprocess.run([custodesk, *setup, "--noinput", "-v", "0"], env=env, check=True)
-    port = _free_port()
-    server = subprocess.Popen(
-        [custodesk, "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+        subprocess.run(
+            [served.custodesk_command(), *setup, "--noinput", "-v", "0"], env=env, check=True
+        )
+    port = served.free_port()
+    server, banner = served.start(env, port)
     try:
-        assert server.stdout is not None
-        deadline = time.monotonic() + 90
-        banner = []
-        while time.monotonic() < deadline:
-            line = server.stdout.readline()
-            banner.append(line)
-            if "Custodesk is up" in line or server.poll() is not None:
-                break
-        assert "Custodesk is up" in banner[-1], "".join(banner[-20:])
-        assert f"http://127.0.0.1:{port}/console/" in banner[-1]
+        assert f"http://127.0.0.1:{port}/console/" in banner
 
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         answers = []
@@ -72,10 +48,5 @@ def test_serve_answers_over_one_kept_alive_connection_and_stops_on_sigterm(tmp_p
             ("/console/sign-in/", 200),
         ]
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            code = server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            raise
+        code = served.stop(server)
     assert code == 0 or code == -signal.SIGTERM or code == 30  # uWSGI's exit on SIGTERM
