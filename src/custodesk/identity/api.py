@@ -1,6 +1,7 @@
 """Identity and access API: sign-in, password, TOTP, sessions, users, roles, login devices."""
 
 import base64
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -490,8 +491,8 @@ class SecurityEventFilters(Schema):
     device_id: str | None = None
     channel: str | None = None
     route: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
 
 
 @router.get("/security-events", response=list[SecurityEventOut], tags=["sessions"])

@@ -39,6 +39,11 @@ def test_refusals_are_listed_filtered_and_exported(api_client: Any, admin: Any, 
     assert [e["username"] for e in only["items"]] == ["olive"]
     by_route = staff.get("/security-events", params={"route": "auth/sign-in"}).json()
     assert [e["username"] for e in by_route["items"]] == ["nobody"]
+    today = {"date_from": "2026-11-23", "date_to": "2026-11-23"}
+    assert staff.get("/security-events", params=today).json()["count"] == 2
+    assert staff.get("/security-events", params={"date_from": "2026-11-24"}).json()["count"] == 0
+    bad = staff.get("/security-events", params={"date_from": "x"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "date_from"
 
     xlsx = staff.get("/security-events/export", params={"format": "xlsx"})
     rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(xlsx.content)).active.rows]
