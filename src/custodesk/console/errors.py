@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from custodesk.core import clock
 from custodesk.core.errors import DomainError, ValidationFailed
@@ -72,3 +72,15 @@ def to_messages(request: HttpRequest, exc: DomainError) -> None:
             messages.error(request, f"{err.field}: {err.message}")
     else:
         messages.error(request, error_text(exc))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF refusal (``CSRF_FAILURE_VIEW``), kept as a security event too."""
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    from custodesk.identity.security_events import record_permission_denied
+
+    record_permission_denied(
+        user=getattr(request, "user", None), code="csrf_failed", detail=reason, now=clock.now()
+    )
+    return django_csrf_failure(request, reason=reason)

@@ -107,3 +107,19 @@ def test_security_events_page_filters_and_exports(client: Any, admin, make_user)
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][:3] == ["at", "username", "result"]
     assert {v[1] for v in values[1:]} == {"olive", "nobody", "admin"}
+
+
+def test_a_csrf_refusal_is_a_security_event(admin):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    refused = browser.post("/console/sign-in/", {"username": "admin", "password": PASSWORD})
+    assert refused.status_code == 403
+    event = SecurityEvent.objects.get()
+    assert (event.reason, event.code, event.route) == (
+        "permission_denied",
+        "csrf_failed",
+        "POST /console/sign-in/",
+    )
+    assert "CSRF" in event.detail
+    assert not UserSession.objects.exists()
