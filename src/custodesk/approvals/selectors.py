@@ -13,7 +13,7 @@ from custodesk.identity.models import RoleGrant, User
 
 from . import registry
 from .models import ApprovalFlow, ApprovalRequest, RequestAction, RequestAssignee, RequestLevel
-from .services import can_view, could_approve, resolve_policy
+from .policy import can_view, could_approve, resolve_policy
 
 BOXES = ("pending", "done", "initiated", "cc", "all")
 
