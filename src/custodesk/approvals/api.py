@@ -11,6 +11,7 @@ from custodesk.core import clock
 from custodesk.core.apiauth import actor, auth
 
 from . import exports, presenters, registry, selectors, services
+from .presenters import submitted_body
 from .schemas import (
     ActionTypeOut,
     BatchIn,
@@ -38,14 +39,6 @@ class InboxFilters(Schema):
     q: str | None = None
     date_from: str | None = None
     date_to: str | None = None
-
-
-def submitted_body(sub: services.Submitted) -> dict[str, Any]:
-    return {
-        "executed": sub.executed,
-        "request": presenters.request_row(sub.request),
-        "result": sub.result,
-    }
 
 
 @router.get("/action-types", response=list[ActionTypeOut])

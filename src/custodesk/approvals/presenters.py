@@ -9,12 +9,22 @@ from custodesk.core.money import Money
 
 from . import selectors
 from .models import ApprovalFlow, ApprovalRequest
+from .services import Submitted
 
 
 def amount_text(req: ApprovalRequest) -> str | None:
     if req.amount is None or not req.currency:
         return None
     return str(Money(req.amount, req.currency).to_decimal())
+
+
+def submitted_body(sub: Submitted) -> dict[str, Any]:
+    """What the API answers to a submitted action (executed at once, or waiting)."""
+    return {
+        "executed": sub.executed,
+        "request": request_row(sub.request),
+        "result": sub.result,
+    }
 
 
 def request_row(req: ApprovalRequest) -> dict[str, Any]:
