@@ -9,15 +9,15 @@ from django.http import HttpRequest
 
 from custodesk.core import clock
 
+from . import selectors
 from .errors import PasswordChangeRequired, SessionEnded
 from .models import User
-from .selectors import session_by_token
 
 
 def authenticate(request: HttpRequest, token: str, *, allow_password_change: bool) -> Any:
     """The live API session of ``token`` (None: no such session), its user set on the
     request; SessionEnded / PasswordChangeRequired when it may not be used."""
-    session = session_by_token(token=token)
+    session = selectors.session_by_token(token=token)
     if session is None:
         return None
     if not session.is_live(clock.now()):
