@@ -17,4 +17,5 @@ MODULE = Module(
     badges=("custodesk.approvals.views.pending_badge",),
     schedule={"custodesk.approvals.tasks.expire_requests": 60},
     permissions="custodesk.approvals.permissions",
+    imports=("custodesk.approvals.flows",),  # flow changes are approvable actions
 )

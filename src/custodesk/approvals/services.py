@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -35,6 +34,7 @@ from . import permissions as perms
 from . import registry
 from .errors import (
     AlreadyDecided,
+    CannotCc,
     CannotTransfer,
     DuplicatePendingRequest,
     InitiatorCannotApprove,
@@ -44,6 +44,7 @@ from .errors import (
     RequestExpired,
     RequestNotPending,
 )
+from .flows import DEFAULT_EXPIRY_HOURS
 from .models import (
     DEFAULT_ACTION,
     ApprovalFlow,
@@ -54,7 +55,6 @@ from .models import (
     RequestLevel,
 )
 
-DEFAULT_EXPIRY_HOURS = 72
 FALLBACK_ROLE = "admin"  # "no approver configured → the administrators" (broker manual B2)
 
 
@@ -123,7 +123,28 @@ def _policy_from_flow(flow: ApprovalFlow, org: Organisation, amount: Money | Non
 
 def resolve_policy(action: registry.ActionType, org: Organisation, amount: Money | None) -> Policy:
     """Flow of the organisation → global flow → the action's own default → default flow
-    ("*", organisation then global) → one level of the organisation's administrators."""
+    ("*", organisation then global) → one level of the organisation's administrators.
+
+    A governance action in a dual-admin organisation keeps its second pair of eyes
+    whatever a flow says: never automatic, and no level lets the initiator approve.
+    """
+    policy = _resolve(action, org, amount)
+    if not (action.governance and org.dual_admin):
+        return policy
+    if policy.auto or not policy.levels:
+        admins = _roles_by_code(org, [FALLBACK_ROLE])
+        return Policy(
+            False,
+            policy.expiry_hours,
+            [LevelSpec("second administrator", 1, True, [], admins)],
+            policy.source + "+dual-control",
+        )
+    for level in policy.levels:
+        level.forbid_initiator = True
+    return policy
+
+
+def _resolve(action: registry.ActionType, org: Organisation, amount: Money | None) -> Policy:
     flow = _flow_for(org, action.code)
     if flow is not None:
         return _policy_from_flow(flow, org, amount)
@@ -206,9 +227,21 @@ def _active_role_ids(user: User) -> list[int]:
     )
 
 
+def _holds_approve_permission(user: User, req: ApprovalRequest) -> bool:
+    action = registry.find(req.action_type)
+    needed = action.approve_permission if action else None
+    return needed is None or user.has_permission(needed)
+
+
 def is_eligible(user: User, req: ApprovalRequest, level: int) -> bool:
-    """May ``user`` decide ``req`` at ``level`` (ignoring the initiator rule)?"""
+    """May ``user`` decide ``req`` at ``level`` (ignoring the initiator rule)?
+
+    An approver must also hold the action's approver permission at decision time (a
+    governance action: the permission to make the change oneself).
+    """
     if user.status != User.Status.ACTIVE or user.organisation_id != req.organisation_id:
+        return False
+    if not _holds_approve_permission(user, req):
         return False
     rows = RequestAssignee.objects.filter(request=req, level=level)
     if rows.filter(user=user, excluded=True).exists():
@@ -216,6 +249,26 @@ def is_eligible(user: User, req: ApprovalRequest, level: int) -> bool:
     return rows.filter(
         Q(user=user, excluded=False) | Q(role_id__in=_active_role_ids(user))
     ).exists()
+
+
+def could_approve(user: User, req: ApprovalRequest, level: RequestLevel) -> bool:
+    """Could ``user`` approve ``level`` of ``req``: the test for a transfer or CC target.
+
+    Active, of the request's organisation, holding the approver permission, not the
+    initiator where the level forbids it, and named for the level (as a user, including
+    one who handed it on earlier, or through a role held now).
+    """
+    if user.status != User.Status.ACTIVE or user.organisation_id != req.organisation_id:
+        return False
+    if level.forbid_initiator and user.pk == req.initiator_id:
+        return False
+    if not _holds_approve_permission(user, req):
+        return False
+    return (
+        RequestAssignee.objects.filter(request=req, level=level.position)
+        .filter(Q(user=user) | Q(role_id__in=_active_role_ids(user)))
+        .exists()
+    )
 
 
 def can_view(user: User, req: ApprovalRequest) -> bool:
@@ -259,8 +312,11 @@ def _require_decidable(actor: User, req: ApprovalRequest, now: dt.datetime) -> R
 
 def _execute(
     req: ApprovalRequest, action: registry.ActionType, *, approver: User | None, now: dt.datetime
-) -> dict[str, Any]:
-    """Re-check and execute; a failure becomes PreconditionFailed (the caller rolls back)."""
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Re-check and execute; a failure becomes PreconditionFailed (the caller rolls back).
+
+    Returns the stored result and what the action shows once to its executor (never stored).
+    """
     payload = action.payload.model_validate(req.payload)
     try:
         action.check(actor=req.initiator, payload=payload, now=now)
@@ -271,6 +327,7 @@ def _execute(
         raise PreconditionFailed(
             cause=exc.code, cause_title=str(exc.detail or exc.title), **exc.data
         ) from exc
+    shown_once = result.pop(registry.SHOWN_ONCE, None)
     req.status = ApprovalRequest.Status.APPROVED
     req.decided_at = now
     req.result = result
@@ -279,7 +336,7 @@ def _execute(
         request=req, kind=RequestAction.Kind.EXECUTE, actor=approver, at=now
     )
     _audit(req, actor=approver, action="execute", after={"result": result}, now=now)
-    return result
+    return result, shown_once
 
 
 # -- submit ----------------------------------------------------------------------
@@ -288,6 +345,8 @@ class Submitted:
     request: ApprovalRequest
     executed: bool
     result: dict[str, Any] | None
+    # shown once to the user who executed it (e.g. a temporary password); never stored
+    shown_once: dict[str, Any] | None = None
 
 
 def _submit(
@@ -361,8 +420,8 @@ def _submit(
         now=now,
     )
     if policy.auto:
-        result = _execute(req, action, approver=None, now=now)
-        return Submitted(req, True, result)
+        result, shown_once = _execute(req, action, approver=None, now=now)
+        return Submitted(req, True, result, shown_once)
     return Submitted(req, False, None)
 
 
@@ -389,6 +448,7 @@ class Decision:
     request: ApprovalRequest
     executed: bool
     result: dict[str, Any] | None = None
+    shown_once: dict[str, Any] | None = None
 
 
 def _approve(*, actor: User, request_id: Any, comment: str, now: dt.datetime) -> Decision:
@@ -443,8 +503,8 @@ def _approve(*, actor: User, request_id: Any, comment: str, now: dt.datetime) ->
         reason=comment,
         now=now,
     )
-    result = _execute(req, registry.get(req.action_type), approver=actor, now=now)
-    return Decision(req, True, result)
+    result, shown_once = _execute(req, registry.get(req.action_type), approver=actor, now=now)
+    return Decision(req, True, result, shown_once)
 
 
 @transaction.atomic(durable=True)
@@ -565,6 +625,8 @@ def transfer(
         request=req, kind=RequestAction.Kind.APPROVE, actor=target
     ).exists():
         raise CannotTransfer(field="to_user_id", reason="already_approved")
+    if not could_approve(target, req, level):
+        raise CannotTransfer(field="to_user_id", reason="not_an_approver")
     rows = RequestAssignee.objects.filter(request=req, level=level.position)
     rows.filter(user=target, excluded=True).delete()
     if not rows.filter(user=target, excluded=False).exists():
@@ -607,6 +669,12 @@ def cc(
     )
     if len(targets) != len(set(map(str, user_ids))):
         raise NotFound(object="user", field="user_ids")
+    level = RequestLevel.objects.filter(request=req, position=req.current_level).first()
+    refused = sorted(
+        t.username for t in targets if level is None or not could_approve(t, req, level)
+    )
+    if refused:
+        raise CannotCc(field="user_ids", users=refused)
     already = set(
         RequestAction.objects.filter(request=req, kind=RequestAction.Kind.CC).values_list(
             "target_id", flat=True
@@ -686,173 +754,3 @@ def _expire_one(*, pk: int, now: dt.datetime) -> bool:
         now=now,
     )
     return True
-
-
-# -- flow configuration ------------------------------------------------------------
-@dataclass
-class LevelInput:
-    name: str = ""
-    required_approvals: int = 1
-    forbid_initiator: bool = True
-    min_amount: str | None = None
-    currency: str = ""
-    user_ids: list[Any] | None = None
-    role_codes: list[str] | None = None
-
-
-def _flow_state(flow: ApprovalFlow) -> dict[str, Any]:
-    return {
-        "mode": flow.mode,
-        "expiry_hours": flow.expiry_hours,
-        "levels": [
-            {
-                "name": lv.name,
-                "required_approvals": lv.required_approvals,
-                "forbid_initiator": lv.forbid_initiator,
-                "min_amount": lv.min_amount,
-                "currency": lv.amount_currency,
-                "users": sorted(u.username for u in lv.approver_users.all()),
-                "roles": lv.approver_role_codes,
-            }
-            for lv in flow.levels.order_by("position")
-        ],
-    }
-
-
-@transaction.atomic(durable=True)
-def flow_configure(
-    *,
-    actor: User,
-    action_type: str,
-    mode: str,
-    expiry_hours: int = DEFAULT_EXPIRY_HOURS,
-    levels: list[LevelInput],
-    global_flow: bool = False,
-    now: dt.datetime,
-) -> ApprovalFlow:
-    """Create or replace the flow of an action type for the actor's organisation
-    (or, ``global_flow``, for every organisation without its own — staff only)."""
-    access.require(actor, perms.FLOW_MANAGE)
-    if action_type != DEFAULT_ACTION:
-        registry.get(action_type)
-    org = actor.organisation
-    if global_flow and org.kind != Organisation.Kind.STAFF:
-        raise NotFound(object="organisation")
-    errors: list[FieldError] = []
-    if mode not in ApprovalFlow.Mode.values:
-        errors.append(FieldError("mode", "choice", _("Not a valid choice.")))
-    if expiry_hours < 1:
-        errors.append(FieldError("expiry_hours", "min_value", _("At least one hour.")))
-    if mode == ApprovalFlow.Mode.REVIEW and not levels:
-        errors.append(FieldError("levels", "required", _("A reviewed flow needs a level.")))
-    parsed: list[tuple[LevelInput, int | None, list[User]]] = []
-    for i, lv in enumerate(levels):
-        if lv.required_approvals < 1:
-            errors.append(
-                FieldError(f"levels.{i}.required_approvals", "min_value", _("At least one."))
-            )
-        threshold = None
-        if lv.min_amount not in (None, ""):
-            if not lv.currency:
-                errors.append(
-                    FieldError(
-                        f"levels.{i}.currency", "required", _("A threshold needs a currency.")
-                    )
-                )
-            else:
-                try:
-                    threshold = Money.from_decimal(
-                        Decimal(str(lv.min_amount)), lv.currency, field=f"levels.{i}.min_amount"
-                    ).minor
-                except ValidationFailed as exc:
-                    errors.extend(
-                        FieldError(
-                            e.field if e.field.startswith("levels") else f"levels.{i}.currency",
-                            e.rule,
-                            e.message,
-                        )
-                        for e in exc.errors
-                    )
-        users = list(User.objects.filter(public_id__in=lv.user_ids or [], organisation=org))
-        if len(users) != len(set(map(str, lv.user_ids or []))):
-            errors.append(FieldError(f"levels.{i}.user_ids", "exists", _("Unknown user.")))
-        if global_flow and users:
-            errors.append(
-                FieldError(
-                    f"levels.{i}.user_ids",
-                    "global_roles_only",
-                    _("A flow for every organisation names roles, not users."),
-                )
-            )
-        known = set(Role.objects.filter(organisation=org).values_list("code", flat=True))
-        unknown = [c for c in (lv.role_codes or []) if c not in known]
-        if unknown and not global_flow:
-            errors.append(FieldError(f"levels.{i}.role_codes", "exists", _("Unknown role.")))
-        parsed.append((lv, threshold, users))
-    if errors:
-        raise ValidationFailed(errors)
-    target_org = None if global_flow else org
-    flow = (
-        ApprovalFlow.objects.select_for_update()
-        .filter(organisation=target_org, action_type=action_type)
-        .first()
-    )
-    before = _flow_state(flow) if flow else None
-    if flow is None:
-        flow = ApprovalFlow(organisation=target_org, action_type=action_type)
-    flow.mode = mode
-    flow.expiry_hours = expiry_hours
-    flow.updated_at = now
-    flow.updated_by = actor
-    flow.save()
-    flow.levels.all().delete()
-    if mode == ApprovalFlow.Mode.REVIEW:
-        for position, (lv, threshold, users) in enumerate(parsed, start=1):
-            level = FlowLevel.objects.create(
-                flow=flow,
-                position=position,
-                name=lv.name[:100],
-                required_approvals=lv.required_approvals,
-                forbid_initiator=lv.forbid_initiator,
-                min_amount=threshold,
-                amount_currency=lv.currency if threshold is not None else "",
-                approver_role_codes=sorted(set(lv.role_codes or [])),
-            )
-            level.approver_users.set(users)
-    record(
-        actor=actor,
-        action="approval.flow_configure",
-        object_type="approval_flow",
-        object_id=flow.public_id,
-        object_repr=f"{action_type} ({'global' if global_flow else org.code})",
-        before=before,
-        after=_flow_state(flow),
-        now=now,
-    )
-    return flow
-
-
-@transaction.atomic(durable=True)
-def flow_delete(
-    *, actor: User, action_type: str, global_flow: bool = False, now: dt.datetime
-) -> None:
-    """Remove a flow: the action falls back to its default (see resolve_policy)."""
-    access.require(actor, perms.FLOW_MANAGE)
-    target_org = None if global_flow else actor.organisation
-    if global_flow and actor.organisation.kind != Organisation.Kind.STAFF:
-        raise NotFound(object="organisation")
-    flow = ApprovalFlow.objects.filter(organisation=target_org, action_type=action_type).first()
-    if flow is None:
-        raise NotFound(object="approval_flow")
-    before = _flow_state(flow)
-    flow.levels.all().delete()
-    flow.delete()
-    record(
-        actor=actor,
-        action="approval.flow_delete",
-        object_type="approval_flow",
-        object_id=flow.public_id,
-        object_repr=action_type,
-        before=before,
-        now=now,
-    )

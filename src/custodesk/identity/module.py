@@ -37,6 +37,7 @@ MODULE = Module(
         ),
     ),
     demo=DemoStep("custodesk.identity.demo.seed", 10, notes="custodesk.identity.demo.notes"),
-    imports=("custodesk.identity.approvals",),  # role grants and revocations are approvable
+    # role grants and revocations, role and user administration are approvable actions
+    imports=("custodesk.identity.approvals", "custodesk.identity.governance"),
     api_auth="custodesk.identity.apiauth.authenticate",  # bearer tokens are API sessions
 )
