@@ -3,7 +3,7 @@
 Changing or removing a flow is a *governance* action: in a dual-admin organisation a
 second administrator approves it, and a flow of a governance action can be neither
 ``auto`` nor let the initiator approve (refused here with ``dual_control_required``;
-``services.resolve_policy`` also clamps whatever a flow says, e.g. a global flow).
+``policy.resolve_policy`` also clamps whatever a flow says, e.g. a global flow).
 
 Interfaces submit ``approvals.flow_configure`` / ``approvals.flow_delete`` with
 ``services.submit`` (see ``flow_change_payload``); ``check_*`` runs at submission and

@@ -78,7 +78,7 @@ class ActionType:
     # A change to the controls themselves (approval flows, roles and their permissions,
     # other users' credentials, the dual-admin switch).  In a dual-admin organisation
     # such an action is never applied at once and never approved by its initiator,
-    # whatever a flow says (see approvals.services.resolve_policy).
+    # whatever a flow says (see approvals.policy.resolve_policy).
     governance: bool = False
     # optional: permission every approver must hold when deciding (and a transfer or CC
     # target must hold); governance actions default to ``permission``.

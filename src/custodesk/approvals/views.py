@@ -155,10 +155,14 @@ def batch(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, req: ApprovalRequest) -> dict[str, Any]:
     actor: User = request.user  # type: ignore[assignment]
     detail = presenters.request_detail(req, actor, clock.now())
+    candidates = [
+        (str(u.public_id), f"{u.full_name} ({u.username})")
+        for u in selectors.approver_candidates(actor=actor, req=req)
+    ]
     transfer = TransferForm()
-    transfer.fields["to_user"].choices = _colleagues(actor, [actor.pk, req.initiator_id])  # type: ignore[attr-defined]
+    transfer.fields["to_user"].choices = candidates  # type: ignore[attr-defined]
     cc = CcForm()
-    cc.fields["users"].choices = _colleagues(actor, [actor.pk])  # type: ignore[attr-defined]
+    cc.fields["users"].choices = candidates  # type: ignore[attr-defined]
     return {
         "req": detail,
         "approve_form": CommentForm(),

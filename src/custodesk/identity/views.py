@@ -412,7 +412,7 @@ def user_action(request: HttpRequest, public_id: str, action: str) -> HttpRespon
         spec = _USER_ACTIONS[action]
     else:
         return redirect("console:user_detail", public_id=public_id)
-    form = spec["form"](request.POST or None)
+    form = spec["form"](request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             if "submit" in spec:
