@@ -16,7 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from custodesk.core import clock, context
+from custodesk.core import clock, context, modules
 from custodesk.core.errors import DomainError
 
 logger = logging.getLogger("custodesk.api")
@@ -48,9 +48,7 @@ def problem_response(body: dict[str, Any], status: int) -> HttpResponse:
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if exc.status == 403:  # every refusal for want of a permission: a security event
-        from custodesk.identity.security_events import record_permission_denied
-
-        record_permission_denied(
+        modules.record_refusal(
             user=getattr(request, "user", None),
             code=exc.code,
             detail=str(exc.data.get("permission", "")),
@@ -137,16 +135,9 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _mount() -> None:
-    from custodesk.approvals.api import router as approvals_router
-    from custodesk.audit.api import router as audit_router
-    from custodesk.identity.api import router as identity_router
-    from custodesk.ledger.api import router as ledger_router
-
-    # URL patterns are tried in this order: the ledger (the busiest API) first
-    api.add_router("/ledger", ledger_router)
-    api.add_router("", identity_router)
-    api.add_router("/audit", audit_router)
-    api.add_router("/approvals", approvals_router)
+    """Each installed module's router (``api=`` in its ``module.py``), in its order."""
+    for prefix, router in modules.api_routers():
+        api.add_router(prefix, router)
 
 
 _mount()

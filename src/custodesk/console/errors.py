@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 
-from custodesk.core import clock
+from custodesk.core import clock, modules
 from custodesk.core.errors import DomainError, ValidationFailed
 
 # the console request being answered (bound by console_view), for refusals rendered
@@ -34,13 +34,12 @@ def answering(request: HttpRequest) -> Iterator[None]:
 
 
 def refused(request: HttpRequest | None, exc: DomainError) -> None:
-    """Keep a 403 as a security event (one INSERT); other errors are not refusals."""
+    """Hand a 403 to the modules that keep refusals (``core.modules.record_refusal``:
+    identity's security events); other errors are not refusals."""
     if exc.status != 403:
         return
-    from custodesk.identity.security_events import record_permission_denied
-
     request = request or _request.get()
-    record_permission_denied(
+    modules.record_refusal(
         user=getattr(request, "user", None),
         code=exc.code,
         detail=str(exc.data.get("permission", "")),
@@ -78,9 +77,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Django's CSRF refusal (``CSRF_FAILURE_VIEW``), kept as a security event too."""
     from django.views.csrf import csrf_failure as django_csrf_failure
 
-    from custodesk.identity.security_events import record_permission_denied
-
-    record_permission_denied(
+    modules.record_refusal(
         user=getattr(request, "user", None), code="csrf_failed", detail=reason, now=clock.now()
     )
     return django_csrf_failure(request, reason=reason)

@@ -21,7 +21,7 @@ def test_a_password_given_to_init_must_be_changed_at_first_sign_in():
 
 
 def test_init_help_says_the_given_password_is_temporary():
-    from custodesk.core.management.commands.init import Command
+    from custodesk.identity.management.commands.init import Command
 
     parser = Command().create_parser("custodesk", "init")
     text = " ".join(parser.format_help().split()).replace("sign- in", "sign-in")
