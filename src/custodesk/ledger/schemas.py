@@ -42,6 +42,11 @@ class AccountOut(Schema):
     created_at: dt.datetime
 
 
+class AccountPage(Schema):
+    items: list[AccountOut]
+    next_after: str | None = Field(description="pass as `after` for the next page (a code)")
+
+
 class BalanceOut(Schema):
     account: str
     currency: str
