@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from custodesk.core.money import Money
+from django.db import models
+from django.utils import translation
+
+from custodesk.core.money import minor_units
 
 from .models import LedgerAccount, LedgerTransfer
 from .selectors import Balance
@@ -30,6 +35,22 @@ ACCOUNT_AMOUNTS = (
 TRANSFER_AMOUNTS = ("amount",)
 
 
+@cache
+def _labels(choices: type[models.Choices], language: str | None) -> dict[str, str]:
+    """Value → label of ``choices`` in ``language``, translated once (a model's
+    ``get_FOO_display`` translates every choice on each call: 0.2 ms a row)."""
+    return {str(value): str(label) for value, label in choices.choices}
+
+
+def label(choices: type[models.Choices], value: str) -> str:
+    return _labels(choices, translation.get_language()).get(value, value)
+
+
+@cache
+def _places(currency: str) -> int:
+    return minor_units(currency)
+
+
 def account_row(a: LedgerAccount, b: Balance) -> dict[str, Any]:
     """An account with its balance now (``b``, from ``selectors.balance(s)``)."""
     return {
@@ -37,10 +58,10 @@ def account_row(a: LedgerAccount, b: Balance) -> dict[str, Any]:
         "code": a.code,
         "name": a.name,
         "kind": a.kind,
-        "kind_label": a.get_kind_display(),
+        "kind_label": label(LedgerAccount.Kind, a.kind),
         "currency": a.currency,
         "status": a.status,
-        "status_label": a.get_status_display(),
+        "status_label": label(LedgerAccount.Status, a.status),
         "owner_type": a.owner_type,
         "owner_id": a.owner_id,
         "debits_must_not_exceed_credits": a.debits_must_not_exceed_credits,
@@ -71,8 +92,10 @@ def transfer_row(t: LedgerTransfer, *, now: dt.datetime | None = None) -> dict[s
     the labels, and ``overdue`` — a hold past its timeout at ``now``."""
     return {
         **transfer_dict(t),
-        "flag_label": t.get_flag_display(),
-        "pending_state_label": t.get_pending_state_display() if t.pending_state else "",
+        "flag_label": label(LedgerTransfer.Flag, t.flag),
+        "pending_state_label": label(LedgerTransfer.PendingState, t.pending_state)
+        if t.pending_state
+        else "",
         "overdue": now is not None and t.timeout_at is not None and t.timeout_at <= now,
     }
 
@@ -80,9 +103,13 @@ def transfer_row(t: LedgerTransfer, *, now: dt.datetime | None = None) -> dict[s
 def api_amounts(row: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     """The row with ``fields`` as decimal strings in its currency (None stays None)."""
     out = dict(row)
+    places = _places(row["currency"])
     for f in fields:
-        if out.get(f) is not None:
-            out[f] = str(Money(out[f], row["currency"]).to_decimal())
+        value = out.get(f)
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{f}: minor units must be an int")
+            out[f] = str(Decimal(value).scaleb(-places))  # exact: Decimal, never float
     return out
 
 

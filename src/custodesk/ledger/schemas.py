@@ -18,7 +18,7 @@ class AccountIn(Schema):
     hot: bool = False
 
 
-class AccountOut(Schema):
+class AccountOut(BaseModel):  # plain pydantic, built from dicts (see the transfers below)
     id: UUID
     code: str
     name: str
@@ -42,7 +42,7 @@ class AccountOut(Schema):
     created_at: dt.datetime
 
 
-class AccountPage(Schema):
+class AccountPage(BaseModel):
     items: list[AccountOut]
     next_after: str | None = Field(description="pass as `after` for the next page (a code)")
 

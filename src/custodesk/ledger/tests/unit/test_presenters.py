@@ -27,6 +27,8 @@ def test_an_account_row_is_minor_units_for_the_console_and_decimals_for_the_api(
         row = presenters.account_row(a, b)
     assert (row["balance"], row["available"], row["frozen_amount"]) == (118_456, 115_000, 456)
     assert (row["kind_label"], row["status_label"]) == ("Custody sub-account", "Open")
+    with translation.override("zh-hant"):  # labels in the request's language
+        assert presenters.account_row(a, b)["kind_label"] == "資金存管明細帳戶"
     assert row["debit_frozen"] and not row["credit_frozen"]
     api = presenters.account_api(a, b)
     assert (api["balance"], api["available"], api["debits_pending"]) == (
