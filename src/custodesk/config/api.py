@@ -132,12 +132,14 @@ def _mount() -> None:
     from custodesk.audit.api import router as audit_router
     from custodesk.identity.api import router as identity_router
     from custodesk.ledger.api import router as ledger_router
+    from custodesk.notify.api import router as notify_router
 
     # URL patterns are tried in this order: the ledger (the busiest API) first
     api.add_router("/ledger", ledger_router)
     api.add_router("", identity_router)
     api.add_router("/audit", audit_router)
     api.add_router("/approvals", approvals_router)
+    api.add_router("/notify", notify_router)
 
 
 _mount()

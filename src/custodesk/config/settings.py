@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "custodesk.identity",
     "custodesk.approvals",
     "custodesk.ledger",
+    "custodesk.notify",
     "custodesk.console",
 ]
 
@@ -271,6 +272,7 @@ CUSTODESK_SCHEDULE = {
     "custodesk.ledger.tasks.seal_transfers": 60,
     "custodesk.approvals.tasks.expire_requests": 60,
     "custodesk.core.tasks.prune_task_results": 24 * 3600,
+    "custodesk.notify.tasks.deliver_messages": 5,  # the outbox (every scheduler tick)
 }
 
 # -- e-mail -------------------------------------------------------------------
@@ -286,6 +288,19 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.filebased.EmailBackend"
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# -- the outbox (custodesk.notify): senders per channel, retries ------------------
+CUSTODESK_NOTIFY_SENDERS = {
+    "email": env("NOTIFY_EMAIL_SENDER") or "custodesk.notify.senders.DjangoEmailSender",
+    "sms": env("NOTIFY_SMS_SENDER") or "custodesk.notify.senders.FileSmsSender",
+    "webhook": env("NOTIFY_WEBHOOK_SENDER") or "custodesk.notify.senders.HttpWebhookSender",
+}
+CUSTODESK_NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 15)
+# a worker's claim on a message; must outlast one send (the timeout) with room to spare
+CUSTODESK_NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
+CUSTODESK_NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 12)
+CUSTODESK_NOTIFY_BACKOFF_SECONDS = env_int("NOTIFY_BACKOFF_SECONDS", 30)
+CUSTODESK_NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
 
 # -- logging ------------------------------------------------------------------
 LOGGING = {

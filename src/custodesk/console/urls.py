@@ -9,6 +9,8 @@ from custodesk.identity import permissions as identity_perms
 from custodesk.identity import views as identity_views
 from custodesk.ledger import permissions as ledger_perms
 from custodesk.ledger import views as ledger_views
+from custodesk.notify import permissions as notify_perms
+from custodesk.notify import views as notify_views
 
 from . import context_processors, menu, views
 
@@ -73,6 +75,14 @@ urlpatterns = [
     path("ledger/holds/", ledger_views.hold_list, name="ledger_holds"),
     path("ledger/freezes/", ledger_views.freeze_list, name="ledger_freezes"),
     path("ledger/refused/", ledger_views.refused_list, name="ledger_refused"),
+    path("notify/messages/", notify_views.message_list, name="notify_messages"),
+    path("notify/messages/<uuid:public_id>/", notify_views.message_detail, name="notify_message"),
+    path(
+        "notify/messages/<uuid:public_id>/<slug:action>/",
+        notify_views.message_action,
+        name="notify_message_action",
+    ),
+    path("notify/phone/", notify_views.phone, name="notify_phone"),
 ]
 
 menu.section("home", _("Workbench"), 0)
@@ -102,6 +112,10 @@ menu.register(
     menu.MenuItem(
         _("Login devices"), "console:login_devices", identity_perms.LOGIN_DEVICE_VIEW, 20
     ),
+)
+menu.register(
+    "records",
+    menu.MenuItem(_("Outbox messages"), "console:notify_messages", notify_perms.VIEW, 30),
 )
 menu.section("ledger", _("Ledger"), 600)
 menu.register(
