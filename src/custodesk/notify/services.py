@@ -435,24 +435,28 @@ def _audit(
     )
 
 
-# -- webhook endpoints ------------------------------------------------------------------------
+# -- webhook endpoints and test messages ------------------------------------------------------
 @transaction.atomic(durable=True)
 def endpoint_save(
     *,
     actor: Any,
     code: str,
     url: str,
-    secret: str,
+    secret: str | None = None,
     active: bool = True,
     now: dt.datetime,
 ) -> WebhookEndpoint:
     """Create or change the webhook endpoint ``code`` (its URL, signing secret, whether it
-    takes messages).  The secret is never audited or shown.
+    takes messages); ``secret=None`` keeps the current one (required for a new
+    endpoint).  The secret is never audited or shown.  ``actor=None``: the server
+    operator at the CLI.
 
-    Raises PermissionDenied, ValidationFailed (code, URL not http(s), secret shorter
-    than 32 characters).
+    Raises PermissionDenied, ValidationFailed (code, URL not http(s), secret missing or
+    shorter than 32 characters).
     """
-    access.require(actor, perms.ENDPOINT_MANAGE)
+    if actor is not None:
+        access.require(actor, perms.ENDPOINT_MANAGE)
+    endpoint = WebhookEndpoint.objects.select_for_update().filter(code=code).first()
     problems: list[FieldError] = []
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", code or ""):
         problems.append(FieldError("code", "slug", _("Lower-case letters, digits, - and _.")))
@@ -460,18 +464,19 @@ def endpoint_save(
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         problems.append(FieldError("url", "url", _("Enter an http or https URL.")))
-    if len(secret or "") < 32:
+    if (secret is not None or endpoint is None) and len(secret or "") < 32:
         problems.append(FieldError("secret", "min_length", _("At least 32 characters.")))
     if problems:
         raise ValidationFailed(problems)
-    endpoint = WebhookEndpoint.objects.select_for_update().filter(code=code).first()
     before = None
     if endpoint is None:
         endpoint = WebhookEndpoint(code=code, created_at=now)
     else:
         before = {"url": endpoint.url, "active": endpoint.active}
-    rotated = endpoint.secret != secret
-    endpoint.url, endpoint.secret, endpoint.active, endpoint.updated_at = url, secret, active, now
+    rotated = secret is not None and endpoint.secret != secret
+    if secret is not None:
+        endpoint.secret = secret
+    endpoint.url, endpoint.active, endpoint.updated_at = url, active, now
     endpoint.save()
     record(
         actor=actor,
@@ -484,3 +489,41 @@ def endpoint_save(
         now=now,
     )
     return endpoint
+
+
+@transaction.atomic(durable=True)
+def message_send_test(
+    *,
+    actor: Any,
+    channel: str,
+    recipient: str,
+    language: str | None = None,
+    note: str = "",
+    now: dt.datetime,
+) -> Message:
+    """Queue the ``notify.test`` message (checking a channel's configuration: the SMTP
+    server, a market's endpoint, the SMS gateway); audited.  ``actor=None``: the server
+    operator at the CLI.
+
+    Raises PermissionDenied, ValidationFailed, EndpointNotFound.
+    """
+    if actor is not None:
+        access.require(actor, perms.MANAGE)
+    msg = enqueue(
+        channel=channel,
+        template="notify.test",
+        recipient=recipient,
+        language=language,
+        context={"note": note[:200] or str(now.isoformat())},
+        now=now,
+    )
+    record(
+        actor=actor,
+        action="notify.message.test",
+        object_type="notify.message",
+        object_id=msg.public_id,
+        object_repr=f"{msg.channel}:{msg.template} → {msg.recipient}"[:200],
+        after={"channel": msg.channel, "recipient": msg.recipient, "language": msg.language},
+        now=now,
+    )
+    return msg
