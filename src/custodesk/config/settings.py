@@ -281,6 +281,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_USER") or ""
 EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS (port 465); TLS = STARTTLS
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM") or "custodesk@localhost"
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"

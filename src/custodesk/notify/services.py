@@ -26,7 +26,7 @@ import random
 import re
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -188,8 +188,8 @@ class Claim:
     pk: int
     lease_id: uuid.UUID
     attempt: int
-    secrets: tuple[str, ...]  # values, to scrub from error texts
-    outgoing: Outgoing
+    secrets: tuple[str, ...] = field(repr=False)  # values, to scrub from error texts
+    outgoing: Outgoing = field(repr=False)
 
 
 def backoff(attempt: int, *, rng: random.Random | None = None) -> dt.timedelta:

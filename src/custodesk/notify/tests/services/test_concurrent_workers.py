@@ -68,3 +68,18 @@ def test_four_workers_send_each_message_once(clock, enqueue, settings, tmp_path)
     assert set(Message.objects.filter(public_id__in=ids).values_list("status", flat=True)) == {
         "sent"
     }
+
+
+@pytest.mark.django_db
+def test_the_claim_skips_rows_other_workers_hold_on_postgresql(clock, enqueue):
+    from django.test.utils import CaptureQueriesContext
+
+    enqueue(channel="sms", template="notify.test", recipient="+85291230000", context={"note": "x"})
+    with CaptureQueriesContext(connection) as queries:
+        assert services._claim(now=clock.now()) is not None
+    [select] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    if connection.vendor == "postgresql":
+        assert 'FOR UPDATE OF "notify_message" SKIP LOCKED' in select
+    else:  # SQLite has no row locks: the claim's IMMEDIATE transaction holds the write lock
+        assert "FOR UPDATE" not in select
+        assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
