@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from custodesk.audit.models import AuditEntry
-from custodesk.identity import services as identity
 from custodesk.identity.models import Role
 from custodesk.testing.fixtures import grant_role
+from custodesk.testing.governance import create_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -123,7 +123,7 @@ def test_a_given_up_one_time_code_cannot_be_retried(staff, enqueue):
 
 
 def test_the_outbox_is_staff_only(api_client, admin, make_user, member_org, enqueue, clock):
-    role = identity.role_create(
+    role = create_role(
         actor=admin, code="ops", name="Ops", permissions=["identity.user.view"],
         organisation_id=member_org.public_id, now=clock.now(),
     )  # fmt: skip
