@@ -122,7 +122,7 @@ def enqueue(
         channel=channel,
         template=template,
         language=lang,
-        recipient=recipient.strip(),
+        recipient=_normalised(channel, recipient),
         endpoint=endpoint,
         context=context,
         secret_context=secrets or None,
@@ -158,6 +158,11 @@ def _missing_placeholders(
             missing.append(str(exc.args[0]))
             continue
         return missing
+
+
+def _normalised(channel: str, recipient: str) -> str:
+    value = recipient.strip()
+    return value.replace(" ", "") if channel == Message.Channel.SMS else value
 
 
 def _recipient_problems(

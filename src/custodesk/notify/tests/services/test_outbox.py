@@ -62,7 +62,7 @@ def test_bad_messages_are_refused_naming_field_and_rule(clock, enqueue):
 def test_the_recipients_language_picks_the_text(clock, enqueue, deliver):
     for lang, phone in (
         ("zh_Hant", "+85290000001"),
-        ("zh-hans", "+85290000002"),
+        ("zh-hans", "+852 9000 0002"),  # stored without the spaces
         ("", "+85290000003"),
     ):
         enqueue(channel="sms", template="notify.test", recipient=phone, language=lang,
