@@ -6,6 +6,3 @@ class NotifyConfig(AppConfig):
     name = "custodesk.notify"
     label = "notify"
     verbose_name = _("Outbox")
-
-    def ready(self) -> None:
-        from . import messages, permissions  # noqa: F401

@@ -12,14 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django_tasks_db.models import DBTaskResult
 
-from custodesk.core import schedule
+from custodesk.core import modules, schedule
 from custodesk.core.models import ScheduledJob
 from custodesk.testing.fixtures import process_env
 
-EVERY = settings.CUSTODESK_SCHEDULE
+EVERY = modules.schedule()
 
 
 def enqueued_tasks() -> list[str]:
@@ -27,9 +26,10 @@ def enqueued_tasks() -> list[str]:
 
 
 @pytest.mark.django_db
-def test_each_job_is_enqueued_when_due_and_only_then(clock, settings):
+def test_each_job_is_enqueued_when_due_and_only_then(clock, monkeypatch):
     # the jobs every 15 s or slower (the outbox's every 5 s would be due at each step)
-    settings.CUSTODESK_SCHEDULE = every = {p: s for p, s in EVERY.items() if s >= 15}
+    every = {p: s for p, s in EVERY.items() if s >= 15}
+    monkeypatch.setattr(modules, "schedule", lambda: every)
     t0 = clock.now()
     assert sorted(schedule.tick(now=t0)) == sorted(every)  # a new schedule: all due
     assert enqueued_tasks() == sorted(every)
