@@ -29,6 +29,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.fixture(autouse=True)
+def _own_test_phone(settings: Any, tmp_path: Any) -> None:
+    """Each test its own var/outbox (the embedded SMS gateway's files)."""
+    settings.VAR_DIR = tmp_path / "var"
+
+
 @pytest.fixture
 def enqueue(clock: Any) -> Callable[..., Any]:
     """enqueue(channel=..., template=..., recipient=..., ...) in its own transaction."""
