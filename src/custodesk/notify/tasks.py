@@ -1,5 +1,5 @@
-"""Outbox jobs (django-tasks): deliver what is due.  Scheduled every 5 s by
-``CUSTODESK_SCHEDULE`` in ``config/settings.py`` (one line)."""
+"""Outbox jobs (django-tasks): deliver what is due.  Scheduled every 5 s by the
+``schedule`` of ``notify/module.py``."""
 
 from __future__ import annotations
 
