@@ -110,6 +110,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja's templates and static files: the API docs (Swagger UI) are served
+    # from here, not from a CDN (they work offline, under the CSP)
+    "ninja",
     "custodesk.core",
     "custodesk.audit",
     "custodesk.identity",
