@@ -1,7 +1,7 @@
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -28,7 +28,7 @@ def list_entries(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
 @router.get("/export", response={200: None})
 def export_entries(
     request: HttpRequest, filters: Query[AuditFilters], format: str = "csv"
-) -> HttpResponse:
+) -> StreamingHttpResponse:
     """The filtered operation records as CSV (`format=csv`) or XLSX (`format=xlsx`)."""
     user = actor(request)
     access.require(user, perms.EXPORT)
