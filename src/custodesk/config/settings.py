@@ -274,7 +274,18 @@ CUSTODESK_SCHEDULE = {
     "custodesk.ledger.tasks.seal_transfers": 60,
     "custodesk.approvals.tasks.expire_requests": 60,
     "custodesk.core.tasks.prune_task_results": 24 * 3600,
+    # the chains' heads written outside the database (custodesk.core.anchors)
+    "custodesk.audit.tasks.anchor_chain": env_int("ANCHOR_SECONDS", 300),
+    "custodesk.ledger.tasks.anchor_seals": env_int("ANCHOR_SECONDS", 300),
 }
+
+# -- anchors: the audit chain's head and the latest ledger seal, outside the database --
+# Append-only signed logs (one per chain) in this directory; the HMAC key is
+# CUSTODESK_ANCHOR_KEY, else a key file made on first use (mode 0600).  Keep neither
+# in the database, nor where its administrators can write (docs/security.md).
+CUSTODESK_ANCHOR_DIR = Path(env("ANCHOR_DIR") or VAR_DIR / "anchors")
+CUSTODESK_ANCHOR_KEY = env("ANCHOR_KEY") or ""
+CUSTODESK_ANCHOR_KEY_FILE = Path(env("ANCHOR_KEY_FILE") or VAR_DIR / "anchor_key")
 
 # -- e-mail -------------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST") or "127.0.0.1"
