@@ -30,9 +30,9 @@ FORMULAS: dict[str, tuple[str, str]] = {
     "\r=1+2": ("'\r=1+2", "\n=1+2"),  # XML reads CR as LF
 }
 ILLEGAL: dict[str, tuple[str, str]] = {
-    "bell\x07 escape\x1b vt\x0b": (
-        "bell\ufffd escape\ufffd vt\ufffd",
-        "bell\ufffd escape\ufffd vt\ufffd",
+    "bell\x07 escape\x1b vt\x0b end": (
+        "bell\ufffd escape\ufffd vt\ufffd end",
+        "bell\ufffd escape\ufffd vt\ufffd end",
     ),
     "\x1b=1+2": ("\ufffd=1+2", "\ufffd=1+2"),  # starts with U+FFFD once cleaned: not a formula
 }
