@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from custodesk.approvals import services
+from custodesk.approvals import flows, services
 from custodesk.approvals.models import ApprovalRequest
 from custodesk.testing.actions import PAYMENT
 from custodesk.testing.exports import csv_rows, formula_cells, payloads, xlsx_cells
 from custodesk.testing.fixtures import PASSWORD
+from custodesk.testing.governance import configure_flow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,11 +21,11 @@ def rejected(api_client, admin, make_user, clock):
     Where the API refuses a reason (input bounds), the request is one rejected before
     they existed: rejected with a plain reason, then given the payload as it was stored."""
     make_user("admin2", roles=["admin"])
-    services.flow_configure(
+    configure_flow(
         actor=admin,
         action_type=PAYMENT,
         mode="review",
-        levels=[services.LevelInput(role_codes=["admin"])],
+        levels=[flows.LevelInput(role_codes=["admin"])],
         now=clock.now(),
     )
     checker = api_client()
