@@ -134,7 +134,7 @@ def append(log: str, *, fields: dict[str, Any], now: dt.datetime) -> Anchor | No
     """Append an anchor of ``fields`` to ``log``; None when the last anchor already says
     the same (the head has not moved)."""
     path = log_path(log)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
     secret = key()
     with open(path, "a+b", opener=lambda p, flags: os.open(p, flags, 0o640)) as f:
         fcntl.flock(f, fcntl.LOCK_EX)  # one writer at a time (several workers may run)

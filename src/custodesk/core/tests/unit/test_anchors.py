@@ -47,6 +47,7 @@ def test_each_new_head_is_one_signed_line_linked_to_the_one_before(key_file, anc
     assert [(a.n, a.fields["seq"], a.line) for a in reading.anchors] == [(1, 5, 1), (2, 9, 2)]
     assert "anchor #2 of " in str(reading.anchors[1]) and "line 2" in str(reading.anchors[1])
     assert stat.S_IMODE(anchors.log_path("demo").stat().st_mode) == 0o640
+    assert stat.S_IMODE(anchor_dir.stat().st_mode) == 0o750
 
 
 def test_the_key_file_is_made_on_first_use_for_its_owner_only(key_file, anchor_dir):
