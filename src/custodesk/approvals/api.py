@@ -11,6 +11,7 @@ from custodesk.core import clock
 from custodesk.core.apiauth import actor, auth
 
 from . import exports, flows, presenters, registry, selectors, services
+from .presenters import submitted_body
 from .schemas import (
     ActionTypeOut,
     BatchIn,
@@ -38,18 +39,6 @@ class InboxFilters(Schema):
     q: str | None = None
     date_from: str | None = None
     date_to: str | None = None
-
-
-def submitted_body(sub: services.Submitted, response: HttpResponse | None = None) -> dict[str, Any]:
-    """The answer to a submission; what the action shows once is never cached."""
-    if sub.shown_once and response is not None:
-        response["Cache-Control"] = "no-store"
-    return {
-        "executed": sub.executed,
-        "request": presenters.request_row(sub.request),
-        "result": sub.result,
-        "shown_once": sub.shown_once,
-    }
 
 
 @router.get("/action-types", response=list[ActionTypeOut])

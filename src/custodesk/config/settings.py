@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,13 @@ INSTALLED_APPS = [
     "custodesk.ledger",
     "custodesk.console",
 ]
+# The test settings install a module that lives under tests/ (tests/sample_module): it
+# shows that a module registers itself by being installed (core.modules, CONTRIBUTING.md).
+SAMPLE_MODULE_ROOT = PACKAGE_DIR.parent.parent
+if TESTING and (SAMPLE_MODULE_ROOT / "tests" / "sample_module" / "module.py").is_file():
+    if str(SAMPLE_MODULE_ROOT) not in sys.path:
+        sys.path.append(str(SAMPLE_MODULE_ROOT))
+    INSTALLED_APPS.append("tests.sample_module")
 
 # ConsoleOnly wrappers (custodesk.core.middleware) run their middleware for everything
 # but /api/: bearer-token JSON requests need no cookie session, CSRF token, messages,
@@ -268,16 +276,7 @@ TASKS = {
     }
 }
 
-# Periodic jobs (custodesk.core.schedule, run by `custodesk worker`): task -> seconds.
-CUSTODESK_SCHEDULE = {
-    "custodesk.ledger.tasks.expire_holds_and_freezes": 15,  # holds time out, freezes lift
-    "custodesk.ledger.tasks.seal_transfers": 60,
-    "custodesk.approvals.tasks.expire_requests": 60,
-    "custodesk.core.tasks.prune_task_results": 24 * 3600,
-    # the chains' heads written outside the database (custodesk.core.anchors)
-    "custodesk.audit.tasks.anchor_chain": env_int("ANCHOR_SECONDS", 300),
-    "custodesk.ledger.tasks.anchor_seals": env_int("ANCHOR_SECONDS", 300),
-}
+# Periodic jobs: each module declares its own (schedule= in its module.py).
 
 # -- anchors: the audit chain's head and the latest ledger seal, outside the database --
 # Append-only signed logs (one per chain) in this directory; the HMAC key is
@@ -286,6 +285,8 @@ CUSTODESK_SCHEDULE = {
 CUSTODESK_ANCHOR_DIR = Path(env("ANCHOR_DIR") or VAR_DIR / "anchors")
 CUSTODESK_ANCHOR_KEY = env("ANCHOR_KEY") or ""
 CUSTODESK_ANCHOR_KEY_FILE = Path(env("ANCHOR_KEY_FILE") or VAR_DIR / "anchor_key")
+# how often the worker anchors them (audit and ledger module.py, schedule=)
+CUSTODESK_ANCHOR_SECONDS = env_int("ANCHOR_SECONDS", 300)
 
 # -- e-mail -------------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST") or "127.0.0.1"

@@ -4,13 +4,12 @@ consistently (as someone with DDL rights could) still contradicts an anchor."""
 import io
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from custodesk.audit import services, tasks
 from custodesk.audit.models import AuditChainHead, AuditEntry
 from custodesk.audit.services import row_hash, verify_chain
-from custodesk.core import anchors
+from custodesk.core import anchors, modules
 from custodesk.core.guards import guards_lifted
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +111,7 @@ def test_a_forged_anchor_line_is_reported(admin, clock):
 
 
 def test_the_worker_anchors_the_head_at_a_fixed_interval(admin, clock):
-    assert settings.CUSTODESK_SCHEDULE["custodesk.audit.tasks.anchor_chain"] == 300
+    assert modules.schedule()["custodesk.audit.tasks.anchor_chain"] == 300
     seq = AuditChainHead.objects.get().last_seq
     assert tasks.anchor_chain.call() == seq
     assert tasks.anchor_chain.call() == 0  # the head has not moved

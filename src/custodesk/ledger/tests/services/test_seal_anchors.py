@@ -4,10 +4,9 @@ seal consistently passes the seal check alone, but ``ledger verify`` names the a
 import io
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
-from custodesk.core import anchors
+from custodesk.core import anchors, modules
 from custodesk.core.guards import guards_lifted
 from custodesk.ledger import services, tasks
 from custodesk.ledger.anchors import anchor_latest_seal
@@ -88,7 +87,7 @@ def test_a_removed_seal_contradicts_the_anchor(sealed, clock):
 
 
 def test_the_worker_anchors_the_latest_seal(sealed):
-    assert settings.CUSTODESK_SCHEDULE["custodesk.ledger.tasks.anchor_seals"] == 300
+    assert modules.schedule()["custodesk.ledger.tasks.anchor_seals"] == 300
     assert tasks.anchor_seals.call() == sealed[-1].pk
     assert tasks.anchor_seals.call() == 0
     [anchor] = anchors.read("ledger-seals").anchors
