@@ -114,11 +114,15 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja's templates and static files: the API docs (Swagger UI) are served
+    # from here, not from a CDN (they work offline, under the CSP)
+    "ninja",
     "custodesk.core",
     "custodesk.audit",
     "custodesk.identity",
     "custodesk.approvals",
     "custodesk.ledger",
+    "custodesk.notify",
     "custodesk.console",
 ]
 # The test settings install a module that lives under tests/ (tests/sample_module): it
@@ -294,12 +298,23 @@ TASKS = {
 
 # Periodic jobs: each module declares its own (schedule= in its module.py).
 
+# -- anchors: the audit chain's head and the latest ledger seal, outside the database --
+# Append-only signed logs (one per chain) in this directory; the HMAC key is
+# CUSTODESK_ANCHOR_KEY, else a key file made on first use (mode 0600).  Keep neither
+# in the database, nor where its administrators can write (docs/security.md).
+CUSTODESK_ANCHOR_DIR = Path(env("ANCHOR_DIR") or VAR_DIR / "anchors")
+CUSTODESK_ANCHOR_KEY = env("ANCHOR_KEY") or ""
+CUSTODESK_ANCHOR_KEY_FILE = Path(env("ANCHOR_KEY_FILE") or VAR_DIR / "anchor_key")
+# how often the worker anchors them (audit and ledger module.py, schedule=)
+CUSTODESK_ANCHOR_SECONDS = env_int("ANCHOR_SECONDS", 300)
+
 # -- e-mail -------------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST") or "127.0.0.1"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_USER") or ""
 EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS (port 465); TLS = STARTTLS
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM") or "custodesk@localhost"
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
@@ -307,6 +322,19 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.filebased.EmailBackend"
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# -- the outbox (custodesk.notify): senders per channel, retries ------------------
+CUSTODESK_NOTIFY_SENDERS = {
+    "email": env("NOTIFY_EMAIL_SENDER") or "custodesk.notify.senders.DjangoEmailSender",
+    "sms": env("NOTIFY_SMS_SENDER") or "custodesk.notify.senders.FileSmsSender",
+    "webhook": env("NOTIFY_WEBHOOK_SENDER") or "custodesk.notify.senders.HttpWebhookSender",
+}
+CUSTODESK_NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 15)
+# a worker's claim on a message; must outlast one send (the timeout) with room to spare
+CUSTODESK_NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
+CUSTODESK_NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 12)
+CUSTODESK_NOTIFY_BACKOFF_SECONDS = env_int("NOTIFY_BACKOFF_SECONDS", 30)
+CUSTODESK_NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
 
 # -- logging ------------------------------------------------------------------
 LOGGING = {

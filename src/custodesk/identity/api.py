@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import segno
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -475,7 +475,7 @@ def login_devices(request: HttpRequest, filters: Query[LoginDeviceFilters]) -> A
 @router.get("/login-devices/export", response={200: None}, tags=["sessions"])
 def export_login_devices(
     request: HttpRequest, filters: Query[LoginDeviceFilters], format: str = "csv"
-) -> HttpResponse:
+) -> StreamingHttpResponse:
     """The filtered sign-in attempts as CSV (`format=csv`) or XLSX (`format=xlsx`)."""
     rows = selectors.login_device_list(
         actor=actor(request), filters=filters.dict(exclude_none=True)
@@ -509,7 +509,7 @@ def security_events(request: HttpRequest, filters: Query[SecurityEventFilters]) 
 @router.get("/security-events/export", response={200: None}, tags=["sessions"])
 def export_security_events(
     request: HttpRequest, filters: Query[SecurityEventFilters], format: str = "csv"
-) -> HttpResponse:
+) -> StreamingHttpResponse:
     """The filtered security events as CSV (`format=csv`) or XLSX (`format=xlsx`)."""
     rows = selectors.security_event_list(
         actor=actor(request), filters=filters.dict(exclude_none=True)

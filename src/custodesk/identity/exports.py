@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from custodesk.core.exports import tabular_response
@@ -39,7 +39,7 @@ SECURITY_EVENT_COLUMNS = [
 ]
 
 
-def login_devices(rows: Iterable[LoginDevice], fmt: str) -> HttpResponse:
+def login_devices(rows: Iterable[LoginDevice], fmt: str) -> StreamingHttpResponse:
     return tabular_response(
         LOGIN_DEVICE_COLUMNS,
         (
@@ -60,7 +60,7 @@ def login_devices(rows: Iterable[LoginDevice], fmt: str) -> HttpResponse:
     )
 
 
-def security_events(rows: Iterable[SecurityEvent], fmt: str) -> HttpResponse:
+def security_events(rows: Iterable[SecurityEvent], fmt: str) -> StreamingHttpResponse:
     return tabular_response(
         SECURITY_EVENT_COLUMNS,
         (

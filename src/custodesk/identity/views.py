@@ -9,7 +9,7 @@ import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -552,7 +552,7 @@ DEVICE_FILTERS = ["username", "result", "ip", "device_id", "date_from", "date_to
 
 
 @console_view
-def login_devices(request: HttpRequest) -> HttpResponse:
+def login_devices(request: HttpRequest) -> HttpResponseBase:
     actor: User = request.user  # type: ignore[assignment]
     filters = clean_filters(request, DEVICE_FILTERS)
     records = selectors.login_device_list(actor=actor, filters=filters)
@@ -580,7 +580,7 @@ SECURITY_EVENT_FILTERS = ["username", "reason", "ip", "device_id", "route", "dat
 
 
 @console_view
-def security_events(request: HttpRequest) -> HttpResponse:
+def security_events(request: HttpRequest) -> HttpResponseBase:
     """Refused attempts (sign-ins, second factor, current password, 403s), filterable
     and exportable beside the login-device records."""
     actor: User = request.user  # type: ignore[assignment]

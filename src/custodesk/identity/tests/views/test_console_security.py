@@ -21,6 +21,13 @@ def sign_in(client: Any, username: str, password: str = PASSWORD) -> Any:
     return client.post("/console/sign-in/", {"username": username, "password": password})
 
 
+def _body(response: Any) -> bytes:
+    """A download's bytes (exports are streamed)."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return bytes(response.content)
+
+
 def _stored_sessions() -> str:
     return " ".join(str(s.get_decoded()) for s in Session.objects.all())
 
@@ -98,12 +105,12 @@ def test_security_events_page_filters_and_exports(client: Any, admin, make_user)
     assert "audit.entry.view" in page and "nobody" in page
     only = client.get("/console/security-events/?reason=unknown_user").content.decode()
     assert "nobody" in only and "audit.entry.view" not in only
-    csv = client.get("/console/security-events/?export=csv").content.decode("utf-8-sig")
+    csv = _body(client.get("/console/security-events/?export=csv")).decode("utf-8-sig")
     header, *rows = csv.strip().splitlines()
     assert header.startswith("at,username,reason,code,detail,channel,route,ip")
     assert len(rows) == 2 and any("/console/audit/" in r for r in rows)
     xlsx = client.get("/console/login-devices/?export=xlsx")
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(_body(xlsx))).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][:3] == ["at", "username", "result"]
     assert {v[1] for v in values[1:]} == {"olive", "nobody", "admin"}
