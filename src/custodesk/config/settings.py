@@ -194,9 +194,6 @@ CUSTODESK_SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 CUSTODESK_TOTP_ISSUER = env("TOTP_ISSUER") or "Custodesk"
 CUSTODESK_TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
 CUSTODESK_DEVICE_COOKIE = "custodesk_device"
-# The API's express lane (custodesk.core.express): the busiest route's plain successes
-# answered without Django's full request cycle; 0 sends every request the ordinary way.
-CUSTODESK_EXPRESS_LANE = env_bool("EXPRESS_LANE", True)
 OTP_TOTP_ISSUER = CUSTODESK_TOTP_ISSUER
 # django-otp's own per-device throttling reads the wall clock; brute force is
 # stopped by the account lockout above (clock-injected, 5 failures → 15 min).

@@ -881,21 +881,6 @@ def book(
     )
 
 
-def book_one_express(
-    spec: TransferSpec, *, requested_by: int | None, business_date: dt.date, now: dt.datetime
-) -> Outcome | None:
-    """The one-round-trip booking alone: the booked transfer, or None — not PostgreSQL,
-    or an answer only the general path gives (a refusal, a replay, a group, ...) — in
-    which case nothing was changed or recorded, and the caller must go through
-    :func:`book`, which answers (the API's express lane, :mod:`custodesk.ledger.express`).
-    """
-    if not _is_postgres():
-        return None
-    return _with_retries(
-        lambda: _book_one_pg(spec, requested_by=requested_by, business_date=business_date, now=now)
-    )
-
-
 # -- PostgreSQL fast path: one transfer, one round trip ---------------------------------
 _BOOK_ONE_SQL = (
     "SELECT * FROM ledger_book_one(%s::uuid, %s::text, %s::bigint, %s::bigint, %s::bigint, "
