@@ -38,8 +38,8 @@ STEPS = (
     ("services.book_one (the service path)", "custodesk/ledger/services.py", "book_one"),
     (
         "  of which the one-round-trip booking (ledger_book_one)",
-        "custodesk/ledger/engine.py",
-        "_book_one_pg",
+        "custodesk/ledger/engine/fast_path.py",
+        "book_one",
     ),
     ("  of which load_transfers (re-read)", "custodesk/ledger/services.py", "load_transfers"),
 )

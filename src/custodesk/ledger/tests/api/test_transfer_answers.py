@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from custodesk.ledger import engine, services
+from custodesk.ledger import services
+from custodesk.ledger.engine import fast_path
 from custodesk.ledger.models import LedgerTransfer, RefusedTransfer
 from custodesk.testing.fixtures import PASSWORD
 
@@ -81,16 +82,16 @@ def test_a_replay_answers_byte_for_byte_what_the_booking_answered(api):
 def test_a_transfer_looks_the_same_whichever_path_books_it(api, monkeypatch, on_postgres):
     """The general path (forced: the one-round-trip call declines) and the usual one."""
     calls: Counter[str] = Counter()
-    real = engine._book_one_pg
+    real = fast_path.book_one
 
     def declining(*args: Any, **kwargs: Any) -> Any:
         calls["fast path asked"] += 1
         return None  # as the function answers whatever it leaves to the general path
 
-    monkeypatch.setattr(engine, "_book_one_pg", declining)
+    monkeypatch.setattr(fast_path, "book_one", declining)
     general = api.post("/ledger/transfers", json=deposit("1.50", kind="deposit"))
     assert calls == ({"fast path asked": 1} if on_postgres else {})
-    monkeypatch.setattr(engine, "_book_one_pg", real)
+    monkeypatch.setattr(fast_path, "book_one", real)
     usual = api.post("/ledger/transfers", json=deposit("2.50", kind="deposit"))
     assert general.status_code == usual.status_code == 201
     assert _headers(general).keys() == _headers(usual).keys()
