@@ -1,6 +1,7 @@
 """PostgreSQL: one transfer booked in one round trip, by ``ledger_book_one``.
 
-The PL/pgSQL function (installed by the ledger's migrations) takes the same locks in
+The PL/pgSQL function (``ledger/sql/ledger_book_one.sql``, installed whole by a
+migration: docs/architecture.md says how to change it) takes the same locks in
 the same order as the general path, applies the same rules and books.  It only ever
 answers "booked": for anything else (a refusal, a key already recorded, a group member,
 an amount no column holds) it changes nothing and :func:`book_one` returns None, and the

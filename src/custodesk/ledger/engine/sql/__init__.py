@@ -3,7 +3,7 @@
 :mod:`.generic` holds the portable statements; :mod:`.postgresql` replaces the bulk ones
 with binary array parameters on a server-side-binding cursor; :mod:`.sqlite` reads
 without row locks (its transactions are IMMEDIATE).  PostgreSQL's one-round-trip
-booking function is called by :mod:`..fast_path`.
+booking function is ``ledger/sql/ledger_book_one.sql``, called by :mod:`..fast_path`.
 """
 
 from __future__ import annotations
