@@ -48,10 +48,11 @@ def book_once(
     ``load(ids)`` returns the public representation of booked transfers (for replays).
     """
     outcomes: list[Outcome | None] = [None] * len(specs)
-    live = _answer_recorded_keys(specs, outcomes)
+    refused_before: RefusedBefore = {}
+    live = _answer_recorded_keys(specs, outcomes, refused_before)
     pendings = lock_pending(specs[i].pending_id for i in live)
     accs = lock_accounts(_account_ids(specs, live, pendings))
-    live = _look_again(specs, live, outcomes)
+    live = _look_again(specs, live, outcomes, refused_before)
     bookings, refusals = rules.apply_in_order(specs, live, accs, pendings, now)
     if bookings:
         ids = _write(bookings, accs, pendings, requested_by, business_date, now)
@@ -60,7 +61,8 @@ def book_once(
             outcomes[b.index] = Outcome(b.index, True, transfer=transfer)
     for i, err in refusals:
         outcomes[i] = rules.refused(i, err)
-    record_refusals(specs, refusals, requested_by=requested_by, now=now)
+    retried = _replayed_refusals(specs, outcomes, refused_before)
+    record_refusals(specs, refusals, retried, requested_by=requested_by, now=now)
     return _replays_loaded(outcomes, load)
 
 
@@ -73,11 +75,12 @@ def recorded_keys(keys: list[str]) -> tuple[Booked, RefusedBefore]:
 
 
 def _answer_recorded_keys(
-    specs: Sequence[TransferSpec], outcomes: list[Outcome | None]
+    specs: Sequence[TransferSpec], outcomes: list[Outcome | None], refused_before: RefusedBefore
 ) -> list[int]:
     """Answer the items whose key is recorded (or repeated in the call); the rest, the
     *live* items, are returned by index."""
     booked, refused = recorded_keys([k for s in specs if (k := s.idempotency_key)])
+    refused_before.update(refused)
     seen_in_call: dict[str, int] = {}
     live: list[int] = []
     for i, s in enumerate(specs):
@@ -95,7 +98,10 @@ def _answer_recorded_keys(
 
 
 def _look_again(
-    specs: Sequence[TransferSpec], live: list[int], outcomes: list[Outcome | None]
+    specs: Sequence[TransferSpec],
+    live: list[int],
+    outcomes: list[Outcome | None],
+    refused_before: RefusedBefore,
 ) -> list[int]:
     """Look at the keys again now that the accounts are locked: another copy of the same
     request may have booked or refused the key since the first look.  It held these same
@@ -107,6 +113,7 @@ def _look_again(
     booked, refused = recorded_keys(late_keys)
     if not (booked or refused):
         return live
+    refused_before.update(refused)
     still_live = []
     for i in live:
         recorded = rules.recorded_answer(i, specs[i], booked, refused)
@@ -185,27 +192,58 @@ def _write(
     return ids
 
 
+def _replayed_refusals(
+    specs: Sequence[TransferSpec], outcomes: list[Outcome | None], refused_before: RefusedBefore
+) -> list[tuple[int, Outcome, int]]:
+    """The items answered with a recorded refusal: (index, answer, the first attempt's id)."""
+    return [
+        (i, o, refused_before[key][0])
+        for i, o in enumerate(outcomes)
+        if o is not None and o.replayed and not o.ok and (key := specs[i].idempotency_key)
+    ]
+
+
 def record_refusals(
     specs: Sequence[TransferSpec],
     refusals: list[Refusal],
+    retried: Sequence[tuple[int, Outcome, int]] = (),
     *,
     requested_by: int | None,
     now: dt.datetime,
 ) -> None:
-    """Every refused item is a refused attempt: who asked for what, and why not."""
-    if not refusals:
-        return
-    rows = []
+    """Every refused item is a refused attempt: who asked for what, and why not.  A retry
+    answered with a recorded refusal is an attempt too, pointing at the first one (the
+    key stays with the first).  Rows in input order."""
+    rows: list[tuple[int, list[Any]]] = []
     for i, err in refusals:
-        spec = specs[i]
-        rows.append(
-            [
-                spec.idempotency_key, json.dumps(spec_dict(spec), sort_keys=True), err.code,
-                str(err.detail or err.title)[:300], spec.debit_account_id,
-                spec.credit_account_id, requested_by, spec.digest(), now,
-            ]
-        )  # fmt: skip
-    sql.backend().record_refusals(rows)
+        spec, detail = specs[i], str(err.detail or err.title)[:300]
+        rows.append((i, [spec.idempotency_key, err.code, detail, None]))
+    for i, answer, first in retried:
+        rows.append((i, [None, answer.code or "", answer.detail, first]))
+    if not rows:
+        return
+    rows.sort(key=lambda r: r[0])
+    sql.backend().record_refusals(
+        [_refusal_row(specs[i], *row, requested_by=requested_by, now=now) for i, row in rows]
+    )
+
+
+def _refusal_row(
+    spec: TransferSpec,
+    key: str | None,
+    code: str,
+    detail: str,
+    replay_of: int | None,
+    *,
+    requested_by: int | None,
+    now: dt.datetime,
+) -> list[Any]:
+    """A refused attempt's row, in the order of ``sql.generic.REFUSED_COLS``."""
+    request = json.dumps(spec_dict(spec), sort_keys=True)
+    return [
+        key, request, code, detail, spec.debit_account_id, spec.credit_account_id,
+        requested_by, spec.digest(), replay_of, now,
+    ]  # fmt: skip
 
 
 def _replays_loaded(outcomes: list[Outcome | None], load: Load) -> list[Outcome]:

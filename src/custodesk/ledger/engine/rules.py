@@ -333,7 +333,8 @@ def refused(index: int, err: E.DomainError) -> Outcome:
 
 # -- idempotency -------------------------------------------------------------------
 Booked = dict[str, tuple[int, str]]  # key → (transfer id, request digest)
-RefusedBefore = dict[str, tuple[str, str, str]]  # key → (code, detail, request digest)
+# key → (refused attempt's id, code, detail, request digest)
+RefusedBefore = dict[str, tuple[int, str, str, str]]
 
 
 def recorded_answer(
@@ -349,7 +350,7 @@ def recorded_answer(
         if digest == s.digest():
             return Outcome(i, True, transfer={"id": tid}, replayed=True)
     else:
-        code, detail, digest = refused[k]
+        _rid, code, detail, digest = refused[k]
         if digest == s.digest():
             return Outcome(i, False, code=code, detail=detail, replayed=True)
     return Outcome(

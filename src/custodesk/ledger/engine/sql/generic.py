@@ -39,7 +39,7 @@ INSERT_COLS = (
 )
 REFUSED_COLS = (
     "idempotency_key, request, code, detail, debit_account_id, credit_account_id, "
-    "requested_by, request_digest, created_at"
+    "requested_by, request_digest, replay_of_id, created_at"
 )
 ADD_TO_ACCOUNTS = (
     "UPDATE ledger_account SET debits_posted = ledger_account.debits_posted + v.dp, "
@@ -106,12 +106,12 @@ class GenericSQL:
                 for k, tid, digest in cur.fetchall():
                     booked[k] = (tid, digest)
                 cur.execute(
-                    "SELECT idempotency_key, code, detail, request_digest "
+                    "SELECT idempotency_key, id, code, detail, request_digest "
                     f"FROM ledger_refused_transfer WHERE idempotency_key IN ({ph})",
                     chunk,
                 )
-                for k, code, detail, digest in cur.fetchall():
-                    refused[k] = (code, detail, digest)
+                for k, rid, code, detail, digest in cur.fetchall():
+                    refused[k] = (rid, code, detail, digest)
         return booked, refused
 
     # -- locks -------------------------------------------------------------------------

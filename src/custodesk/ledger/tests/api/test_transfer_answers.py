@@ -69,6 +69,9 @@ def test_a_replay_answers_byte_for_byte_what_the_booking_answered(api):
     assert "idempotency-replayed" not in first.headers
     assert replay.content == first.content
     assert _headers(replay) == _headers(first)
+    # after a timeout a client may also look the transfer up by its key
+    found = api.get("/ledger/transfers", params={"idempotency_key": "x-1"}).json()["items"]
+    assert found == [first.json()]
     # a hold with a timeout and metadata: its times and fields come back the same too
     hold = deposit("7.25", pending=True, timeout_seconds=3600, metadata={"ref": "A-1"})
     held = api.post("/ledger/transfers", json=hold, headers={"Idempotency-Key": "x-2"})
@@ -199,3 +202,46 @@ def test_a_transfer_request_asks_for_permissions_only_with_the_token(api, monkey
     assert answer.status_code == 201, answer.text
     grants = RoleGrant._meta.db_table
     assert [s for s in statements if grants in s] == [statements[0]]  # the token lookup
+
+
+def test_a_refused_request_sent_again_replays_its_refusal_on_either_route(api):
+    """The key names the first attempt: resent (alone or in a batch) it gets the same
+    refusal, marked replayed, even though the transfer would book now; each retry is
+    recorded as an attempt of its own, pointing at the first."""
+    body = {"debit_account": "M-001", "credit_account": "M-002", "amount": "1.00",
+            "currency": "HKD"}  # fmt: skip
+    first = api.post("/ledger/transfers", json=body, headers={"Idempotency-Key": "r-1"})
+    assert first.status_code == 422 and first.json()["code"] == "exceeds_credits"
+    assert "idempotency-replayed" not in first.headers
+    # money arrives: a new request would book, the old one's answer stays
+    assert api.post("/ledger/transfers", json=deposit("5.00")).status_code == 201
+    again = api.post("/ledger/transfers", json=body, headers={"Idempotency-Key": "r-1"})
+    assert again.status_code == 422 and again.headers["Idempotency-Replayed"] == "true"
+    assert again.headers["Content-Type"] == "application/problem+json"
+    same = {k: v for k, v in first.json().items() if k != "instance"}
+    assert {k: v for k, v in again.json().items() if k != "instance"} == same
+    # the same request as a batch item (the key in the body): the same answer
+    batch = api.post(
+        "/ledger/transfers/batch", json={"transfers": [{**body, "idempotency_key": "r-1"}]}
+    )
+    [item] = batch.json()
+    assert (item["ok"], item["code"], item["replayed"]) == (False, "exceeds_credits", True)
+    # and a refusal first met in a batch replays on the single route the same way
+    batch_first = api.post(
+        "/ledger/transfers/batch",
+        json={"transfers": [{**body, "amount": "99.00", "idempotency_key": "r-2"}]},
+    ).json()[0]
+    assert (batch_first["code"], batch_first["replayed"]) == ("exceeds_credits", False)
+    single = api.post(
+        "/ledger/transfers", json={**body, "amount": "99.00"}, headers={"Idempotency-Key": "r-2"}
+    )
+    assert single.status_code == 422 and single.headers["Idempotency-Replayed"] == "true"
+    # every attempt is on the record: the firsts hold the keys, the retries point at them
+    attempts = api.get("/ledger/refused").json()["items"][::-1]  # oldest first
+    assert [(a["idempotency_key"], a["code"]) for a in attempts] == [
+        ("r-1", "exceeds_credits")
+    ] * 3 + [("r-2", "exceeds_credits")] * 2
+    r1, r2 = attempts[0]["id"], attempts[3]["id"]
+    assert [a["replay_of"] for a in attempts] == [None, r1, r1, None, r2]
+    assert RefusedTransfer.objects.filter(idempotency_key__isnull=False).count() == 2
+    assert LedgerTransfer.objects.count() == 1

@@ -280,6 +280,16 @@ def test_a_refused_transfers_key_replays_the_refusal(clock):
     assert new.ok
 
     assert RefusedTransfer.objects.filter(idempotency_key="pay-1").count() == 1
+    # the retry is recorded as an attempt of its own, pointing at the first (the key, and
+    # so the answer, stays the first's); the conflicting request is not an attempt
+    first_attempt = RefusedTransfer.objects.get(idempotency_key="pay-1")
+    [retry] = RefusedTransfer.objects.filter(replay_of=first_attempt)
+    assert (retry.code, retry.idempotency_key, retry.request_digest) == (
+        "exceeds_credits",
+        None,
+        pay.digest(),
+    )
+    assert RefusedTransfer.objects.count() == 2
     assert not LedgerTransfer.objects.filter(idempotency_key="pay-1").exists()
     assert services.counters(LedgerAccount.objects.get(pk=alice.pk)) == (300, 1_000, 0, 0)
     assert services.verify() == []
@@ -358,7 +368,7 @@ def test_the_one_round_trip_booking_looks_at_the_key_again_under_its_locks(postg
             holder.execute("SELECT pg_stat_clear_snapshot()")  # stats are per transaction
             waiting = holder.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE %s",
+                "AND query LIKE %s AND datname = current_database()",  # the server is shared
                 ["%ledger_book_one%"],
             ).fetchone()
             if waiting and waiting[0]:
@@ -410,7 +420,10 @@ def test_a_deadlock_is_retried_and_never_reaches_the_caller(postgres_only, clock
                 holding_b.set()
                 deadline = time.monotonic() + 10
                 while time.monotonic() < deadline:  # until the transfer waits for B
-                    cur.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                    cur.execute(  # this database's waiters only: the server is shared
+                        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a "
+                        "ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()"
+                    )
                     if cur.fetchone()[0]:
                         break
                     time.sleep(0.01)
