@@ -32,7 +32,7 @@ STEPS = (
     # (label, filename fragment, function name) — inclusive (cumulative) time
     ("whole request (Django's WSGI handler)", "django/core/handlers/wsgi.py", "__call__"),
     ("django-ninja operation (auth, parse, view, response)", "ninja/operation.py", "run"),
-    ("bearer auth: session + user lookup", "custodesk/core/apiauth.py", "authenticate"),
+    ("bearer auth: session + user lookup", "custodesk/identity/apiauth.py", "authenticate"),
     ("account code → id (per-process cache misses)", "custodesk/ledger/api.py", "_spec"),
     ("permission check (access.require)", "custodesk/core/access.py", "require"),
     ("services.book_one (the service path)", "custodesk/ledger/services.py", "book_one"),

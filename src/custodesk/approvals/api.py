@@ -10,7 +10,8 @@ from ninja.pagination import PageNumberPagination, paginate
 from custodesk.core import clock
 from custodesk.core.apiauth import actor, auth
 
-from . import exports, presenters, registry, selectors, services
+from . import exports, flows, presenters, registry, selectors, services
+from .presenters import submitted_body
 from .schemas import (
     ActionTypeOut,
     BatchIn,
@@ -40,14 +41,6 @@ class InboxFilters(Schema):
     date_to: str | None = None
 
 
-def submitted_body(sub: services.Submitted) -> dict[str, Any]:
-    return {
-        "executed": sub.executed,
-        "request": presenters.request_row(sub.request),
-        "result": sub.result,
-    }
-
-
 @router.get("/action-types", response=list[ActionTypeOut])
 def action_types(request: HttpRequest) -> list[dict[str, str]]:
     return [{"code": a.code, "label": str(a.label)} for a in registry.all_types()]
@@ -62,37 +55,44 @@ def list_flows(request: HttpRequest) -> list[dict[str, Any]]:
     return rows
 
 
-@router.put("/flows/{action_type}", response=FlowOut)
-def configure_flow(request: HttpRequest, action_type: str, payload: FlowIn) -> dict[str, Any]:
-    """Create or replace a flow (levels, approvers by user or role, N approvals, tiers)."""
-    services.flow_configure(
+@router.put("/flows/{action_type}", response={200: SubmittedOut, 202: SubmittedOut})
+def configure_flow(request: HttpRequest, action_type: str, payload: FlowIn) -> Any:
+    """Create or replace a flow (levels, approvers by user or role, N approvals, tiers).
+
+    A change to a flow is itself an approvable action (``approvals.flow_configure``):
+    200 when applied at once (single-admin mode), 202 with the request when a second
+    administrator must approve.  A governance action's flow in dual-admin mode can be
+    neither ``auto`` nor let the initiator approve (422 ``dual_control_required``).
+    """
+    sub = services.submit(
         actor=actor(request),
-        action_type=action_type,
-        mode=payload.mode,
-        expiry_hours=payload.expiry_hours,
-        levels=[services.LevelInput(**lv.dict()) for lv in payload.levels],
-        global_flow=payload.global_flow,
+        action_type=flows.FLOW_CONFIGURE,
+        payload=flows.flow_change_payload(
+            action_type=action_type,
+            mode=payload.mode,
+            expiry_hours=payload.expiry_hours,
+            levels=[lv.dict() for lv in payload.levels],
+            global_flow=payload.global_flow,
+        ),
         now=clock.now(),
     )
-    row = next(
-        presenters.flow_row(e)
-        for e in selectors.flows(actor=actor(request))
-        if e["action_type"] == action_type
-    )
-    row["levels"] = row.pop("levels_config")
-    return row
+    return (200 if sub.executed else 202), submitted_body(sub)
 
 
-@router.delete("/flows/{action_type}", response={204: None})
+@router.delete("/flows/{action_type}", response={200: SubmittedOut, 202: SubmittedOut})
 def delete_flow(request: HttpRequest, action_type: str, global_flow: bool = False) -> Any:
-    services.flow_delete(
-        actor=actor(request), action_type=action_type, global_flow=global_flow, now=clock.now()
+    """Remove a flow (the action falls back to its default); approvable like a change."""
+    sub = services.submit(
+        actor=actor(request),
+        action_type=flows.FLOW_DELETE,
+        payload={"action_type": action_type, "global_flow": global_flow},
+        now=clock.now(),
     )
-    return 204, None
+    return (200 if sub.executed else 202), submitted_body(sub)
 
 
 @router.post("/requests", response={201: SubmittedOut, 202: SubmittedOut})
-def submit(request: HttpRequest, payload: SubmitIn) -> Any:
+def submit(request: HttpRequest, payload: SubmitIn, response: HttpResponse) -> Any:
     """Submit any registered action.  201: executed at once (auto flow); 202: pending."""
     sub = services.submit(
         actor=actor(request),
@@ -101,7 +101,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> Any:
         comment=payload.comment,
         now=clock.now(),
     )
-    return (201 if sub.executed else 202), submitted_body(sub)
+    return (201 if sub.executed else 202), submitted_body(sub, response)
 
 
 @router.get("/requests", response=list[RequestOut])
@@ -142,11 +142,19 @@ def detail(request: HttpRequest, request_id: UUID) -> dict[str, Any]:
 
 
 @router.post("/requests/{request_id}/approve", response=RequestDetailOut)
-def approve(request: HttpRequest, request_id: UUID, payload: CommentIn) -> dict[str, Any]:
+def approve(
+    request: HttpRequest, request_id: UUID, payload: CommentIn, response: HttpResponse
+) -> dict[str, Any]:
+    """Approve at the current level.  When this approval executes an action that hands a
+    secret to its executor (a temporary password), ``shown_once`` carries it, this once."""
     d = services.approve(
         actor=actor(request), request_id=request_id, comment=payload.comment, now=clock.now()
     )
-    return presenters.request_detail(d.request, actor(request), clock.now())
+    body = presenters.request_detail(d.request, actor(request), clock.now())
+    if d.shown_once:
+        response["Cache-Control"] = "no-store"
+        body["shown_once"] = d.shown_once
+    return body
 
 
 @router.post("/requests/{request_id}/reject", response=RequestDetailOut)

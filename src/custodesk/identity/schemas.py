@@ -97,9 +97,8 @@ class OptionalReasonIn(Schema):
     reason: str = Field("", max_length=500)
 
 
-class TemporaryPasswordOut(Schema):
-    user: UserOut
-    temporary_password: str
+class DualAdminIn(Schema):
+    enabled: bool
 
 
 class RoleOut(Schema):
