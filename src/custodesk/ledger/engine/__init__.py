@@ -39,17 +39,20 @@ def book(
     now: dt.datetime,
     load: Callable[[list[int]], dict[int, dict[str, Any]]],
 ) -> list[Outcome]:
-    """Book ``specs`` in one transaction (retried on deadlock/serialisation/key races).
+    """Book ``specs`` in one transaction (retried on deadlock/serialisation/key races
+    when the call is its own transaction; inside the caller's, a savepoint of it).
 
     ``load(ids)`` returns the public representation of booked transfers (for replays).
     """
     if len(specs) > MAX_BATCH:
         raise E.BatchTooLarge(size=len(specs))
+    attempts = retries.attempts_here()  # one inside a caller's transaction
     if len(specs) == 1 and sql.is_postgres():
         fast = retries.with_retries(
             lambda: fast_path.book_one(
                 specs[0], requested_by=requested_by, business_date=business_date, now=now
-            )
+            ),
+            attempts,
         )
         if fast is not None:
             return [fast]
@@ -57,7 +60,8 @@ def book(
     return retries.with_retries(
         lambda: general.book_once(
             specs, requested_by=requested_by, business_date=business_date, now=now, load=load
-        )
+        ),
+        attempts,
     )
 
 

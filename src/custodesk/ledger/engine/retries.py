@@ -10,7 +10,11 @@ Decided by what the database reports, never by the text of its message:
 * SQLite, by result code: ``SQLITE_BUSY`` / ``SQLITE_LOCKED`` (any extended code).  Its
   writers are serialised from ``BEGIN IMMEDIATE``, so a key race cannot happen there.
 
-Bounded (``MAX_RETRIES``), with exponential backoff and full jitter.
+Bounded (``MAX_RETRIES``), with exponential backoff and full jitter — and only when the
+call is its own transaction: inside a caller's, a retry would keep the caller's locks
+while waiting again for the same lock (a deadlock against them repeats each time), so
+the error goes to the caller, whose transaction is the unit to retry
+(:func:`attempts_here`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db import IntegrityError, OperationalError
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connections
 
 from ..models import LedgerTransfer
 
@@ -39,16 +43,22 @@ KEY_CONSTRAINTS = frozenset(
 )
 
 
-def with_retries(fn: Callable[[], T]) -> T:
-    """``fn()``, run again (after a short random wait) while it fails retryably."""
-    for attempt in range(MAX_RETRIES):
+def with_retries(fn: Callable[[], T], attempts: int = MAX_RETRIES) -> T:
+    """``fn()``, run again (after a short random wait) while it fails retryably, at most
+    ``attempts`` times in all."""
+    for attempt in range(attempts):
         try:
             return fn()
         except (OperationalError, IntegrityError) as exc:
-            if not is_retryable(exc) or attempt == MAX_RETRIES - 1:
+            if not is_retryable(exc) or attempt == attempts - 1:
                 raise
             time.sleep(random.uniform(0, 0.002 * (2**attempt)))
     raise AssertionError("unreachable")
+
+
+def attempts_here() -> int:
+    """How many attempts a booking call may make: one inside a caller's transaction."""
+    return 1 if connections[DEFAULT_DB_ALIAS].in_atomic_block else MAX_RETRIES
 
 
 def is_retryable(exc: Exception) -> bool:
