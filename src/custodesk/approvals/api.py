@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -115,7 +115,9 @@ def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> Any:
 
 
 @router.get("/requests/export", response={200: None})
-def export(request: HttpRequest, filters: Query[InboxFilters], format: str = "csv") -> HttpResponse:
+def export(
+    request: HttpRequest, filters: Query[InboxFilters], format: str = "csv"
+) -> StreamingHttpResponse:
     data = filters.dict(exclude_none=True)
     box = data.pop("box")
     qs = selectors.inbox(actor=actor(request), box=box, filters=data, now=clock.now())
