@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "custodesk.identity",
     "custodesk.approvals",
     "custodesk.ledger",
+    "custodesk.notify",
     "custodesk.console",
 ]
 # The test settings install a module that lives under tests/ (tests/sample_module): it
@@ -291,6 +292,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_USER") or ""
 EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS (port 465); TLS = STARTTLS
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM") or "custodesk@localhost"
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
@@ -298,6 +300,19 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.filebased.EmailBackend"
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# -- the outbox (custodesk.notify): senders per channel, retries ------------------
+CUSTODESK_NOTIFY_SENDERS = {
+    "email": env("NOTIFY_EMAIL_SENDER") or "custodesk.notify.senders.DjangoEmailSender",
+    "sms": env("NOTIFY_SMS_SENDER") or "custodesk.notify.senders.FileSmsSender",
+    "webhook": env("NOTIFY_WEBHOOK_SENDER") or "custodesk.notify.senders.HttpWebhookSender",
+}
+CUSTODESK_NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 15)
+# a worker's claim on a message; must outlast one send (the timeout) with room to spare
+CUSTODESK_NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
+CUSTODESK_NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 12)
+CUSTODESK_NOTIFY_BACKOFF_SECONDS = env_int("NOTIFY_BACKOFF_SECONDS", 30)
+CUSTODESK_NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
 
 # -- logging ------------------------------------------------------------------
 LOGGING = {
