@@ -113,7 +113,7 @@ def delivered_password(email_address: str, *, clock: Any) -> str:
     notify.deliver_due(clock=clock)
     for message in reversed(mail.outbox):
         if email_address in message.to:
-            found = re.search(r"temporary password is (\S+?)\. ", message.body)
+            found = re.search(r"temporary password is (\S+?)\. ", str(message.body))
             assert found, message.body
             return found.group(1)
     raise AssertionError(f"no e-mail to {email_address} in {len(mail.outbox)} sent")
