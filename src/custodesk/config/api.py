@@ -58,7 +58,10 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
             detail=str(exc.data.get("permission", "")),
             now=clock.now(),
         )
-    return problem_response(exc.problem(), exc.status)
+    response = problem_response(exc.problem(), exc.status)
+    for name, value in getattr(exc, "headers", {}).items():
+        response[name] = value
+    return response
 
 
 _PREFIXES = {"body", "query", "path", "form", "header", "cookie", "payload", "data", "filters"}

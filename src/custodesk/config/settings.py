@@ -215,9 +215,6 @@ CUSTODESK_TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if env_bool("TRUSTED_PR
 if not 0 <= CUSTODESK_TRUSTED_PROXIES <= 10:
     raise ImproperlyConfigured("CUSTODESK_TRUSTED_PROXIES must be 0 to 10")
 CUSTODESK_DEVICE_COOKIE = "custodesk_device"
-# The API's express lane (custodesk.core.express): the busiest route's plain successes
-# answered without Django's full request cycle; 0 sends every request the ordinary way.
-CUSTODESK_EXPRESS_LANE = env_bool("EXPRESS_LANE", True)
 OTP_TOTP_ISSUER = CUSTODESK_TOTP_ISSUER
 # django-otp's own per-device throttling reads the wall clock; brute force is
 # stopped by the account lockout above (clock-injected, 5 failures → 15 min).
