@@ -1,43 +1,45 @@
 """Approval API: flows, inboxes (with export), request detail and every decision."""
 
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
 
 from custodesk.core import clock
 from custodesk.core.apiauth import actor, auth
+from custodesk.core.schema_types import Code, Day, OneOf, Pages, QueryBool, Text
 
 from . import exports, presenters, registry, selectors, services
+from .models import ApprovalRequest
 from .schemas import (
     ActionTypeOut,
-    BatchIn,
-    BatchItemOut,
+    ApprovalBatchIn,
+    ApprovalBatchItemOut,
+    ApprovalReasonIn,
+    ApprovalTransferIn,
     CcIn,
     CommentIn,
     FlowIn,
     FlowOut,
-    ReasonIn,
     RequestDetailOut,
     RequestOut,
     SubmitIn,
     SubmittedOut,
-    TransferIn,
 )
 
 router = Router(auth=auth, tags=["approvals"])
 
 
 class InboxFilters(Schema):
-    box: str = "pending"
-    action_type: str | None = None
-    status: str | None = None
-    initiator: str | None = None
-    q: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
+    box: Annotated[str, OneOf(selectors.BOXES)] = "pending"
+    action_type: Code | None = Field(None, max_length=64)
+    status: Annotated[str, OneOf(ApprovalRequest.Status)] | None = None
+    initiator: Text | None = Field(None, max_length=150)
+    q: Text | None = Field(None, max_length=200)
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 def submitted_body(sub: services.Submitted) -> dict[str, Any]:
@@ -84,7 +86,7 @@ def configure_flow(request: HttpRequest, action_type: str, payload: FlowIn) -> d
 
 
 @router.delete("/flows/{action_type}", response={204: None})
-def delete_flow(request: HttpRequest, action_type: str, global_flow: bool = False) -> Any:
+def delete_flow(request: HttpRequest, action_type: str, global_flow: QueryBool = False) -> Any:
     services.flow_delete(
         actor=actor(request), action_type=action_type, global_flow=global_flow, now=clock.now()
     )
@@ -105,7 +107,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> Any:
 
 
 @router.get("/requests", response=list[RequestOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> Any:
     """`box`: pending (for me), done (by me), initiated (by me), cc (to me), all (view_all)."""
     data = filters.dict(exclude_none=True)
@@ -115,15 +117,17 @@ def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> Any:
 
 
 @router.get("/requests/export", response={200: None})
-def export(request: HttpRequest, filters: Query[InboxFilters], format: str = "csv") -> HttpResponse:
+def export(
+    request: HttpRequest, filters: Query[InboxFilters], format: Literal["csv", "xlsx"] = "csv"
+) -> HttpResponse:
     data = filters.dict(exclude_none=True)
     box = data.pop("box")
     qs = selectors.inbox(actor=actor(request), box=box, filters=data, now=clock.now())
     return exports.response(qs[:50_000], format, f"approvals-{box}")
 
 
-@router.post("/requests/batch", response=list[BatchItemOut])
-def batch(request: HttpRequest, payload: BatchIn) -> list[dict[str, Any]]:
+@router.post("/requests/batch", response=list[ApprovalBatchItemOut])
+def batch(request: HttpRequest, payload: ApprovalBatchIn) -> list[dict[str, Any]]:
     """Approve or reject many: one transaction per request, a result per request."""
     results = services.batch_decide(
         actor=actor(request),
@@ -150,7 +154,7 @@ def approve(request: HttpRequest, request_id: UUID, payload: CommentIn) -> dict[
 
 
 @router.post("/requests/{request_id}/reject", response=RequestDetailOut)
-def reject(request: HttpRequest, request_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def reject(request: HttpRequest, request_id: UUID, payload: ApprovalReasonIn) -> dict[str, Any]:
     d = services.reject(
         actor=actor(request), request_id=request_id, reason=payload.reason, now=clock.now()
     )
@@ -158,7 +162,7 @@ def reject(request: HttpRequest, request_id: UUID, payload: ReasonIn) -> dict[st
 
 
 @router.post("/requests/{request_id}/transfer", response=RequestDetailOut)
-def transfer(request: HttpRequest, request_id: UUID, payload: TransferIn) -> dict[str, Any]:
+def transfer(request: HttpRequest, request_id: UUID, payload: ApprovalTransferIn) -> dict[str, Any]:
     req = services.transfer(
         actor=actor(request),
         request_id=request_id,

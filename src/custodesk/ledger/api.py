@@ -8,21 +8,21 @@ the same key with the same content returns the first result with the header
 recorded as refused attempts (``GET /ledger/refused``).
 """
 
-import datetime as dt
 import threading
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Header, Query, Router, Schema
+from ninja.pagination import paginate
 
 from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth
 from custodesk.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from custodesk.core.ids import parse_public_id
 from custodesk.core.money import SUPPORTED_CURRENCIES, Money
+from custodesk.core.schema_types import Amount, Code, Day, OneOf, Pages, QueryBool, Text, Zoned
 
 from . import engine, exports, selectors, services
 from . import errors as E
@@ -30,15 +30,20 @@ from . import permissions as perms
 from .models import AccountFreeze, LedgerAccount, LedgerTransfer
 from .schemas import (
     AccountIn,
+    AccountKind,
     AccountOut,
     BalanceOut,
     BatchIn,
     BatchItemOut,
     BatchTransferIn,
+    Currency,
+    Flag,
     FreezeIn,
     FreezeOut,
+    IdempotencyKey,
+    LedgerReasonIn,
+    PendingState,
     PostIn,
-    ReasonIn,
     RefusedPage,
     StatementOut,
     TransferIn,
@@ -52,6 +57,10 @@ router = Router(auth=auth, tags=["ledger"])
 
 
 # -- helpers -----------------------------------------------------------------------
+# The Idempotency-Key header, bounded as the body field is.
+KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
+
+
 def _dec(minor: int | None, currency: str) -> str | None:
     return None if minor is None else str(Money(minor, currency).to_decimal())
 
@@ -142,6 +151,8 @@ def _spec(t: TransferIn, key: str | None, *, by_code: bool = False) -> services.
     refs = (t.debit_account, t.credit_account)
     ids: list[int | None] = [None, None]
     codes: list[str | None] = [None, None]
+    if key is not None and len(key) > 128:  # the header's bound (the express lane reads it raw)
+        raise ValidationFailed.single("Idempotency-Key", "string_too_long", _("At most 128."))
     keyed = bool(key or t.idempotency_key)  # a key's digest is over ids: resolve them here
     if (
         not by_code
@@ -199,11 +210,11 @@ def _pending_id(transfer_id: UUID) -> int:
 
 # -- accounts ----------------------------------------------------------------------
 class AccountFilters(Schema):
-    q: str | None = None
-    kind: str | None = None
-    currency: str | None = None
-    status: str | None = None
-    owner_id: str | None = None
+    q: Text | None = Field(None, max_length=100)
+    kind: AccountKind | None = None
+    currency: Currency | None = None
+    status: Annotated[str, OneOf(LedgerAccount.Status)] | None = None
+    owner_id: Code | None = Field(None, max_length=64)
 
 
 @router.post("/accounts", response={201: AccountOut})
@@ -213,7 +224,7 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Any:
 
 
 @router.get("/accounts", response=list[AccountOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_accounts(request: HttpRequest, filters: Query[AccountFilters]) -> Any:
     _view(request)
     return [account_out(a) for a in selectors.accounts(filters=filters.dict(exclude_none=True))]
@@ -226,7 +237,7 @@ def get_account(request: HttpRequest, ref: str) -> Any:
 
 
 @router.get("/accounts/{ref}/balance", response=BalanceOut)
-def get_balance(request: HttpRequest, ref: str, as_of: dt.datetime | None = None) -> Any:
+def get_balance(request: HttpRequest, ref: str, as_of: Zoned | None = None) -> Any:
     """Balance now, or as of a past moment (ISO 8601 with offset)."""
     _view(request)
     a = _account(ref)
@@ -240,7 +251,11 @@ def get_balance(request: HttpRequest, ref: str, as_of: dt.datetime | None = None
 
 @router.get("/accounts/{ref}/statement", response={200: StatementOut})
 def get_statement(
-    request: HttpRequest, ref: str, date_from: dt.date, date_to: dt.date, format: str = "json"
+    request: HttpRequest,
+    ref: str,
+    date_from: Day,
+    date_to: Day,
+    format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Any:
     """Statement by business date: opening balance, each posted transfer, closing.
     ``format=csv`` downloads it."""
@@ -279,7 +294,7 @@ def freeze(request: HttpRequest, ref: str, payload: FreezeIn) -> Any:
 
 
 @router.get("/accounts/{ref}/freezes", response=list[FreezeOut])
-def list_freezes(request: HttpRequest, ref: str, active: bool = True) -> Any:
+def list_freezes(request: HttpRequest, ref: str, active: QueryBool = True) -> Any:
     _view(request)
     a = _account(ref)
     qs = selectors.active_freezes(a) if active else a.freezes.order_by("-placed_at")
@@ -287,7 +302,7 @@ def list_freezes(request: HttpRequest, ref: str, active: bool = True) -> Any:
 
 
 @router.post("/freezes/{freeze_id}/release", response=FreezeOut)
-def unfreeze(request: HttpRequest, freeze_id: UUID, payload: ReasonIn) -> Any:
+def unfreeze(request: HttpRequest, freeze_id: UUID, payload: LedgerReasonIn) -> Any:
     f = services.freeze_release(
         actor=actor(request), freeze_id=freeze_id, reason=payload.reason, now=clock.now()
     )
@@ -295,7 +310,7 @@ def unfreeze(request: HttpRequest, freeze_id: UUID, payload: ReasonIn) -> Any:
 
 
 @router.post("/accounts/{ref}/close", response=AccountOut)
-def close_account(request: HttpRequest, ref: str, payload: ReasonIn) -> Any:
+def close_account(request: HttpRequest, ref: str, payload: LedgerReasonIn) -> Any:
     a = _account(ref)
     services.account_close(actor=actor(request), account_id=a.pk, reason=payload.reason,
                            now=clock.now())  # fmt: skip
@@ -304,9 +319,11 @@ def close_account(request: HttpRequest, ref: str, payload: ReasonIn) -> Any:
 
 # -- transfers -----------------------------------------------------------------------
 @router.post("/transfers", response={200: TransferOut, 201: TransferOut})
-def create_transfer(request: HttpRequest, payload: TransferIn, response: HttpResponse) -> Any:
+def create_transfer(
+    request: HttpRequest, payload: TransferIn, response: HttpResponse, key: KeyHeader = None
+) -> Any:
     """Book one transfer (posted, or ``pending`` = a hold).  201 booked; 200 replay."""
-    spec = _spec(payload, request.headers.get("Idempotency-Key"), by_code=True)
+    spec = _spec(payload, key, by_code=True)
     return _answer(_book(request, spec), response)
 
 
@@ -406,19 +423,19 @@ def _detail(exc: DomainError) -> str:
 
 
 class TransferFilters(Schema):
-    account: str | None = None
-    kind: str | None = None
-    flag: str | None = None
-    pending_state: str | None = None
-    currency: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    amount_min: str | None = None
-    amount_max: str | None = None
-    metadata_key: str | None = None
-    metadata_value: str | None = None
+    account: Code | None = Field(None, max_length=64)
+    kind: Code | None = Field(None, max_length=32)
+    flag: Flag | None = None
+    pending_state: PendingState | None = None
+    currency: Currency | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
+    amount_min: Amount | None = None
+    amount_max: Amount | None = None
+    metadata_key: Code | None = Field(None, max_length=64)
+    metadata_value: Text | None = Field(None, max_length=200)
     after: UUID | None = None
-    limit: int = 100
+    limit: int = Field(100, ge=1, le=1000)
 
 
 @router.get("/transfers", response=TransferPage)
@@ -460,7 +477,11 @@ def get_transfer(request: HttpRequest, transfer_id: UUID) -> Any:
 
 @router.post("/transfers/{transfer_id}/post", response={200: TransferOut, 201: TransferOut})
 def post_pending(
-    request: HttpRequest, transfer_id: UUID, payload: PostIn, response: HttpResponse
+    request: HttpRequest,
+    transfer_id: UUID,
+    payload: PostIn,
+    response: HttpResponse,
+    key: KeyHeader = None,
 ) -> Any:
     """Post a hold, in full or a smaller amount (the rest is released)."""
     pid = _pending_id(transfer_id)
@@ -472,30 +493,34 @@ def post_pending(
     )
     spec = services.TransferSpec(
         flag="post_pending", pending_id=pid, amount=amount, kind="post_pending",
-        idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,
+        idempotency_key=key or payload.idempotency_key,
     )  # fmt: skip
     return _answer(_book(request, spec), response)
 
 
 @router.post("/transfers/{transfer_id}/void", response={200: TransferOut, 201: TransferOut})
 def void_pending(
-    request: HttpRequest, transfer_id: UUID, payload: VoidIn, response: HttpResponse
+    request: HttpRequest,
+    transfer_id: UUID,
+    payload: VoidIn,
+    response: HttpResponse,
+    key: KeyHeader = None,
 ) -> Any:
     spec = services.TransferSpec(
         flag="void_pending", pending_id=_pending_id(transfer_id), kind="void_pending",
-        idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,
+        idempotency_key=key or payload.idempotency_key,
     )  # fmt: skip
     return _answer(_book(request, spec), response)
 
 
 class RefusedFilters(Schema):
-    code: str | None = None
-    account: str | None = None
-    requested_by: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    after: int | None = None
-    limit: int = 100
+    code: Code | None = Field(None, max_length=64)
+    account: Code | None = Field(None, max_length=64)
+    requested_by: Text | None = Field(None, max_length=150)
+    date_from: Day | None = None
+    date_to: Day | None = None
+    after: int | None = Field(None, ge=1, le=2**63 - 1)
+    limit: int = Field(100, ge=1, le=1000)
 
 
 @router.get("/refused", response=RefusedPage)
