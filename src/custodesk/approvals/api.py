@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 
 from custodesk.core import clock
 from custodesk.core.apiauth import actor, auth
-from custodesk.core.schema_types import Code, Day, OneOf, Pages, QueryBool, Text
+from custodesk.core.schema_types import Code, Day, OneOf, Pages, QueryBool, Text, download
 
 from . import exports, presenters, registry, selectors, services
 from .models import ApprovalRequest
@@ -116,7 +116,7 @@ def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> Any:
     return [presenters.request_row(r) for r in qs]
 
 
-@router.get("/requests/export", response={200: None})
+@router.get("/requests/export", response={200: None}, openapi_extra=download())
 def export(
     request: HttpRequest, filters: Query[InboxFilters], format: Literal["csv", "xlsx"] = "csv"
 ) -> HttpResponse:

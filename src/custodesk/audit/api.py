@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 
 from custodesk.core import access
 from custodesk.core.apiauth import actor, auth
-from custodesk.core.schema_types import Pages
+from custodesk.core.schema_types import Pages, download
 
 from . import exports, selectors
 from . import permissions as perms
@@ -26,7 +26,7 @@ def list_entries(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
     return selectors.audit_list(actor=actor(request), filters=filters.dict(exclude_none=True))
 
 
-@router.get("/export", response={200: None})
+@router.get("/export", response={200: None}, openapi_extra=download())
 def export_entries(
     request: HttpRequest, filters: Query[AuditFilters], format: Literal["csv", "xlsx"] = "csv"
 ) -> HttpResponse:

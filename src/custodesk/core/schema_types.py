@@ -168,6 +168,20 @@ class OneOf:
         )
 
 
+def download(*, json_too: bool = False) -> dict[str, Any]:
+    """``openapi_extra`` of a route that answers a CSV or XLSX file (``format``)."""
+    content: dict[str, Any] = {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}
+        },
+    }
+    ok: dict[str, Any] = {"content": content}
+    if not json_too:
+        ok["description"] = "The file, as `format` asks"
+    return {"responses": {200: ok}}
+
+
 MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 500
 

@@ -22,7 +22,17 @@ from custodesk.core.apiauth import actor, auth
 from custodesk.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from custodesk.core.ids import parse_public_id
 from custodesk.core.money import SUPPORTED_CURRENCIES, Money
-from custodesk.core.schema_types import Amount, Code, Day, OneOf, Pages, QueryBool, Text, Zoned
+from custodesk.core.schema_types import (
+    Amount,
+    Code,
+    Day,
+    OneOf,
+    Pages,
+    QueryBool,
+    Text,
+    Zoned,
+    download,
+)
 
 from . import engine, exports, selectors, services
 from . import errors as E
@@ -249,7 +259,11 @@ def get_balance(request: HttpRequest, ref: str, as_of: Zoned | None = None) -> A
     return d
 
 
-@router.get("/accounts/{ref}/statement", response={200: StatementOut})
+@router.get(
+    "/accounts/{ref}/statement",
+    response={200: StatementOut},
+    openapi_extra=download(json_too=True),
+)
 def get_statement(
     request: HttpRequest,
     ref: str,

@@ -178,3 +178,13 @@ def test_a_deeply_nested_body_is_a_400_not_a_crash(api):
     deep = b'{"metadata": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
     r = api.post("/ledger/transfers", content=deep, headers={"Content-Type": "application/json"})
     refused(r, 400, None)
+
+
+# -- found by schemathesis (tests/fuzz) ----------------------------------------------
+def test_an_objects_status_does_not_replace_the_problems_status(api):
+    """A refusal naming the object's status (``IllegalTransition(status="closed")``) kept
+    the problem's ``status`` an integer: the object's is published as ``state``."""
+    assert api.post("/ledger/accounts/M-001/close", json={"reason": "gone"}).status_code == 200
+    again = api.post("/ledger/accounts/M-001/close", json={"reason": "gone"})
+    assert again.status_code == 409
+    assert (again.json()["status"], again.json()["state"]) == (409, "closed")
