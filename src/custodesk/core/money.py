@@ -23,7 +23,7 @@ _KNOWN = frozenset(list_currencies())
 
 # The largest amount (and account counter) a BIGINT column holds, in minor units.
 MAX_MINOR = 2**63 - 1
-_MAX_DIGITS = len(str(MAX_MINOR))
+_MAX_DIGITS = AMOUNT_DIGITS = len(str(MAX_MINOR))  # 19: a form's DecimalField max_digits
 # A decimal string as the API and the console take it: ASCII digits only (no exponent,
 # ``_``, or other scripts' digits, which ``Decimal`` would all accept).
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
