@@ -5,7 +5,7 @@ from uuid import UUID
 from ninja import Field, Schema
 
 from custodesk.core.money import SUPPORTED_CURRENCIES
-from custodesk.core.schema_types import Amount, Code, Input, Metadata, OneOf, StrictBool, Text
+from custodesk.core.schema_types import Amount, Code, Input, OneOf, Payload, StrictBool, Text
 
 from .models import ApprovalFlow, ApprovalRequest, RequestAction
 
@@ -72,7 +72,7 @@ class SubmittedOut(Schema):
 
 class SubmitIn(Input):
     action_type: Code = Field(min_length=1, max_length=64)
-    payload: Metadata
+    payload: Payload
     comment: Comment = ""
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "Metadata",
     "OneOf",
     "Pages",
+    "Payload",
     "QueryBool",
     "StrictBool",
     "Text",
@@ -134,21 +135,31 @@ def _query_bool(value: Any) -> Any:
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
 METADATA_BYTES = 4096
+PAYLOAD_BYTES = 65536
 
 
-def _small_json(value: dict[str, Any]) -> dict[str, Any]:
-    size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
-    if size > METADATA_BYTES:
-        raise PydanticCustomError(
-            "too_large", "At most {limit} bytes as JSON", {"limit": METADATA_BYTES}
-        )
-    return value
+def _json_bytes(limit: int) -> Any:
+    def check(value: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
+        if size > limit:
+            raise PydanticCustomError(
+                "too_large", "At most {limit} bytes as JSON", {"limit": limit}
+            )
+        return value
+
+    return AfterValidator(check)
 
 
 Metadata = Annotated[
     dict[Annotated[str, StringConstraints(max_length=64, pattern=NO_CONTROL)], Any],
     Field(max_length=32, description=f"a JSON object, at most {METADATA_BYTES} bytes"),
-    AfterValidator(_small_json),
+    _json_bytes(METADATA_BYTES),
+]
+# What an approvable action is asked with (its own schema checks the fields).
+Payload = Annotated[
+    dict[Annotated[str, StringConstraints(max_length=64, pattern=NO_CONTROL)], Any],
+    Field(max_length=64, description=f"a JSON object, at most {PAYLOAD_BYTES} bytes"),
+    _json_bytes(PAYLOAD_BYTES),
 ]
 
 
