@@ -11,9 +11,9 @@ from playwright.sync_api import Page, expect
 
 from custodesk.approvals import services as approvals
 from custodesk.approvals.models import ApprovalRequest
-from custodesk.identity import services as identity
 from custodesk.identity.models import Role, RoleGrant
 from custodesk.testing.fixtures import PASSWORD
+from custodesk.testing.governance import set_dual_admin
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def sign_in(page: Page, username: str) -> None:
 def three_pending(admin: Any, make_user: Callable[..., Any], clock: Any) -> list[Any]:
     make_user("admin2", roles=["admin"])
     users = [make_user(name) for name in ("bob", "carol", "dave")]
-    identity.organisation_set_dual_admin(
+    set_dual_admin(
         actor=admin, organisation_id=admin.organisation.public_id, enabled=True, now=clock.now()
     )
     role = Role.objects.get(code="auditor")

@@ -10,7 +10,7 @@ Regenerate the catalogues (GNU gettext needed), translate, then ``make messages`
 
     cd src/custodesk && CUSTODESK_TESTING=1 python -m django makemessages \\
         --settings=custodesk.config.settings -l zh_Hant -l zh_Hans \\
-        --ignore 'testing/*' --ignore '*/tests/*' --no-obsolete
+        --ignore 'testing/*' --ignore '*/tests/*' --no-obsolete --add-location=file
 """
 
 from __future__ import annotations
@@ -134,7 +134,14 @@ def test_every_translatable_string_is_in_the_catalogues(tmp_path: Path) -> None:
             [str(copy_root), *filter(None, [os.environ.get("PYTHONPATH")])]
         ),
     }
-    command = [sys.executable, "-m", "django", "makemessages", "--no-obsolete"]
+    command = [
+        sys.executable,
+        "-m",
+        "django",
+        "makemessages",
+        "--no-obsolete",
+        "--add-location=file",
+    ]
     for lang in LANGUAGES:
         command += ["-l", lang]
     for pattern in IGNORE:

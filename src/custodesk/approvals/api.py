@@ -11,7 +11,7 @@ from custodesk.core import clock
 from custodesk.core.apiauth import actor, auth
 from custodesk.core.schema_types import Code, Day, OneOf, Pages, QueryBool, Text, download
 
-from . import exports, presenters, registry, selectors, services
+from . import exports, flows, presenters, registry, selectors, services
 from .models import ApprovalRequest
 from .schemas import (
     ActionTypeOut,
@@ -42,11 +42,15 @@ class InboxFilters(Schema):
     date_to: Day | None = None
 
 
-def submitted_body(sub: services.Submitted) -> dict[str, Any]:
+def submitted_body(sub: services.Submitted, response: HttpResponse | None = None) -> dict[str, Any]:
+    """The answer to a submission; what the action shows once is never cached."""
+    if sub.shown_once and response is not None:
+        response["Cache-Control"] = "no-store"
     return {
         "executed": sub.executed,
         "request": presenters.request_row(sub.request),
         "result": sub.result,
+        "shown_once": sub.shown_once,
     }
 
 
@@ -64,37 +68,44 @@ def list_flows(request: HttpRequest) -> list[dict[str, Any]]:
     return rows
 
 
-@router.put("/flows/{action_type}", response=FlowOut)
-def configure_flow(request: HttpRequest, action_type: str, payload: FlowIn) -> dict[str, Any]:
-    """Create or replace a flow (levels, approvers by user or role, N approvals, tiers)."""
-    services.flow_configure(
+@router.put("/flows/{action_type}", response={200: SubmittedOut, 202: SubmittedOut})
+def configure_flow(request: HttpRequest, action_type: str, payload: FlowIn) -> Any:
+    """Create or replace a flow (levels, approvers by user or role, N approvals, tiers).
+
+    A change to a flow is itself an approvable action (``approvals.flow_configure``):
+    200 when applied at once (single-admin mode), 202 with the request when a second
+    administrator must approve.  A governance action's flow in dual-admin mode can be
+    neither ``auto`` nor let the initiator approve (422 ``dual_control_required``).
+    """
+    sub = services.submit(
         actor=actor(request),
-        action_type=action_type,
-        mode=payload.mode,
-        expiry_hours=payload.expiry_hours,
-        levels=[services.LevelInput(**lv.dict()) for lv in payload.levels],
-        global_flow=payload.global_flow,
+        action_type=flows.FLOW_CONFIGURE,
+        payload=flows.flow_change_payload(
+            action_type=action_type,
+            mode=payload.mode,
+            expiry_hours=payload.expiry_hours,
+            levels=[lv.dict() for lv in payload.levels],
+            global_flow=payload.global_flow,
+        ),
         now=clock.now(),
     )
-    row = next(
-        presenters.flow_row(e)
-        for e in selectors.flows(actor=actor(request))
-        if e["action_type"] == action_type
-    )
-    row["levels"] = row.pop("levels_config")
-    return row
+    return (200 if sub.executed else 202), submitted_body(sub)
 
 
-@router.delete("/flows/{action_type}", response={204: None})
+@router.delete("/flows/{action_type}", response={200: SubmittedOut, 202: SubmittedOut})
 def delete_flow(request: HttpRequest, action_type: str, global_flow: QueryBool = False) -> Any:
-    services.flow_delete(
-        actor=actor(request), action_type=action_type, global_flow=global_flow, now=clock.now()
+    """Remove a flow (the action falls back to its default); approvable like a change."""
+    sub = services.submit(
+        actor=actor(request),
+        action_type=flows.FLOW_DELETE,
+        payload={"action_type": action_type, "global_flow": global_flow},
+        now=clock.now(),
     )
-    return 204, None
+    return (200 if sub.executed else 202), submitted_body(sub)
 
 
 @router.post("/requests", response={201: SubmittedOut, 202: SubmittedOut})
-def submit(request: HttpRequest, payload: SubmitIn) -> Any:
+def submit(request: HttpRequest, payload: SubmitIn, response: HttpResponse) -> Any:
     """Submit any registered action.  201: executed at once (auto flow); 202: pending."""
     sub = services.submit(
         actor=actor(request),
@@ -103,7 +114,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> Any:
         comment=payload.comment,
         now=clock.now(),
     )
-    return (201 if sub.executed else 202), submitted_body(sub)
+    return (201 if sub.executed else 202), submitted_body(sub, response)
 
 
 @router.get("/requests", response=list[RequestOut])
@@ -146,11 +157,19 @@ def detail(request: HttpRequest, request_id: UUID) -> dict[str, Any]:
 
 
 @router.post("/requests/{request_id}/approve", response=RequestDetailOut)
-def approve(request: HttpRequest, request_id: UUID, payload: CommentIn) -> dict[str, Any]:
+def approve(
+    request: HttpRequest, request_id: UUID, payload: CommentIn, response: HttpResponse
+) -> dict[str, Any]:
+    """Approve at the current level.  When this approval executes an action that hands a
+    secret to its executor (a temporary password), ``shown_once`` carries it, this once."""
     d = services.approve(
         actor=actor(request), request_id=request_id, comment=payload.comment, now=clock.now()
     )
-    return presenters.request_detail(d.request, actor(request), clock.now())
+    body = presenters.request_detail(d.request, actor(request), clock.now())
+    if d.shown_once:
+        response["Cache-Control"] = "no-store"
+        body["shown_once"] = d.shown_once
+    return body
 
 
 @router.post("/requests/{request_id}/reject", response=RequestDetailOut)

@@ -8,4 +8,4 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("Approvals")
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401
+        from . import flows, permissions  # noqa: F401

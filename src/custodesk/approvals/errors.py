@@ -49,3 +49,16 @@ class PreconditionFailed(DomainError):
 class CannotTransfer(Conflict):
     code = "cannot_transfer"
     title = _("The request cannot be transferred to this user.")
+
+
+class DualControlRequired(DomainError):
+    """A change to the controls would let one person act alone in dual-admin mode."""
+
+    code = "dual_control_required"
+    title = _("This change needs a second administrator and cannot be made automatic.")
+    status = 422
+
+
+class CannotCc(Conflict):
+    code = "cannot_cc"
+    title = _("A request can only be copied to users who could approve its current level.")

@@ -74,6 +74,33 @@ class ActionType:
     on_reject: Callable[..., None] | None = None
     # optional: permission the initiator needs to submit
     permission: str | None = None
+    # A change to the controls themselves (approval flows, roles and their permissions,
+    # other users' credentials, the dual-admin switch).  In a dual-admin organisation
+    # such an action is never applied at once and never approved by its initiator,
+    # whatever a flow says (see approvals.policy.resolve_policy).
+    governance: bool = False
+    # optional: permission every approver must hold when deciding (and a transfer or CC
+    # target must hold); governance actions default to ``permission``.
+    approver_permission: str | None = None
+
+    @property
+    def approve_permission(self) -> str | None:
+        if self.approver_permission:
+            return self.approver_permission
+        return self.permission if self.governance else None
+
+
+# A key an action's ``execute`` may put in its result for a value shown once to the user
+# who executed it (a temporary password), never stored with the request or audited.
+SHOWN_ONCE = "_shown_once"
+
+
+def second_administrator(org: Organisation) -> list[DefaultLevel]:
+    """The default review of a governance action: another administrator in dual-admin
+    mode; applied at once (and still recorded) in single-admin mode."""
+    if not org.dual_admin:
+        return []
+    return [DefaultLevel(role_codes=("admin",), name="second administrator")]
 
 
 _registry: dict[str, ActionType] = {}
@@ -93,6 +120,10 @@ def get(code: str) -> ActionType:
         return _registry[code]
     except KeyError:
         raise NotFound(object="action_type", action_type=code) from None
+
+
+def find(code: str) -> ActionType | None:
+    return _registry.get(code)
 
 
 def all_types() -> list[ActionType]:

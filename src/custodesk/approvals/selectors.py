@@ -13,7 +13,7 @@ from custodesk.identity.models import RoleGrant, User
 
 from . import registry
 from .models import ApprovalFlow, ApprovalRequest, RequestAction, RequestAssignee, RequestLevel
-from .services import can_view, resolve_policy
+from .policy import can_view, could_approve, resolve_policy
 
 BOXES = ("pending", "done", "initiated", "cc", "all")
 
@@ -233,3 +233,15 @@ def flow_get(*, actor: User, action_type: str) -> ApprovalFlow | None:
         ).first()
         or ApprovalFlow.objects.filter(organisation__isnull=True, action_type=action_type).first()
     )
+
+
+def approver_candidates(*, actor: User, req: ApprovalRequest) -> list[User]:
+    """Who ``actor`` may hand the current level of ``req`` to or copy it to: the active
+    users of its organisation who could approve that level (not the actor)."""
+    level = RequestLevel.objects.filter(request=req, position=req.current_level).first()
+    if level is None or req.status != ApprovalRequest.Status.PENDING:
+        return []
+    users = User.objects.filter(organisation_id=req.organisation_id, status="active").exclude(
+        pk=actor.pk
+    )
+    return [u for u in users.order_by("username") if could_approve(u, req, level)]

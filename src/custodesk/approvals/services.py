@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as PydanticValidationError
 
@@ -28,13 +26,12 @@ from custodesk.core.errors import (
     NotFound,
     ValidationFailed,
 )
-from custodesk.core.money import Money
-from custodesk.identity.models import Organisation, Role, RoleGrant, User
+from custodesk.identity.models import Organisation, User
 
-from . import permissions as perms
 from . import registry
 from .errors import (
     AlreadyDecided,
+    CannotCc,
     CannotTransfer,
     DuplicatePendingRequest,
     InitiatorCannotApprove,
@@ -45,116 +42,12 @@ from .errors import (
     RequestNotPending,
 )
 from .models import (
-    DEFAULT_ACTION,
-    ApprovalFlow,
     ApprovalRequest,
-    FlowLevel,
     RequestAction,
     RequestAssignee,
     RequestLevel,
 )
-
-DEFAULT_EXPIRY_HOURS = 72
-FALLBACK_ROLE = "admin"  # "no approver configured → the administrators" (broker manual B2)
-
-
-# -- flow resolution -------------------------------------------------------------
-@dataclass
-class LevelSpec:
-    name: str
-    required_approvals: int
-    forbid_initiator: bool
-    user_ids: list[int]
-    role_ids: list[int]
-
-
-@dataclass
-class Policy:
-    auto: bool
-    expiry_hours: int
-    levels: list[LevelSpec]
-    source: str  # "flow:<id>", "action-default", "fallback"
-
-
-def _roles_by_code(org: Organisation, codes: list[str] | tuple[str, ...]) -> list[int]:
-    return list(Role.objects.filter(organisation=org, code__in=codes).values_list("pk", flat=True))
-
-
-def _level_applies(level: FlowLevel, amount: Money | None) -> bool:
-    """Amount tiers: a level with a threshold applies at or above it.
-
-    A request without an amount skips threshold levels; an amount in another
-    currency than the threshold's takes the level (the stricter reading).
-    """
-    if level.min_amount is None:
-        return True
-    if amount is None:
-        return False
-    if level.amount_currency and level.amount_currency != amount.currency:
-        return True
-    return amount.minor >= level.min_amount
-
-
-def _flow_for(org: Organisation, action_type: str) -> ApprovalFlow | None:
-    return (
-        ApprovalFlow.objects.filter(organisation=org, action_type=action_type).first()
-        or ApprovalFlow.objects.filter(organisation__isnull=True, action_type=action_type).first()
-    )
-
-
-def _policy_from_flow(flow: ApprovalFlow, org: Organisation, amount: Money | None) -> Policy:
-    if flow.mode == ApprovalFlow.Mode.AUTO:
-        return Policy(True, flow.expiry_hours, [], f"flow:{flow.public_id}")
-    specs = []
-    for level in flow.levels.prefetch_related("approver_users").order_by("position"):
-        if not _level_applies(level, amount):
-            continue
-        users = [u.pk for u in level.approver_users.all() if u.organisation_id == org.pk]
-        roles = _roles_by_code(org, level.approver_role_codes or [])
-        if not users and not roles:
-            roles = _roles_by_code(org, [FALLBACK_ROLE])
-        specs.append(
-            LevelSpec(level.name, level.required_approvals, level.forbid_initiator, users, roles)
-        )
-    if not specs:
-        specs = [LevelSpec("", 1, True, [], _roles_by_code(org, [FALLBACK_ROLE]))]
-    return Policy(False, flow.expiry_hours, specs, f"flow:{flow.public_id}")
-
-
-def resolve_policy(action: registry.ActionType, org: Organisation, amount: Money | None) -> Policy:
-    """Flow of the organisation → global flow → the action's own default → default flow
-    ("*", organisation then global) → one level of the organisation's administrators."""
-    flow = _flow_for(org, action.code)
-    if flow is not None:
-        return _policy_from_flow(flow, org, amount)
-    defaults = action.default_levels(org)
-    if defaults is not None:
-        if not defaults:
-            return Policy(True, DEFAULT_EXPIRY_HOURS, [], "action-default")
-        return Policy(
-            False,
-            DEFAULT_EXPIRY_HOURS,
-            [
-                LevelSpec(
-                    d.name,
-                    d.required_approvals,
-                    d.forbid_initiator,
-                    [],
-                    _roles_by_code(org, d.role_codes) or _roles_by_code(org, [FALLBACK_ROLE]),
-                )
-                for d in defaults
-            ],
-            "action-default",
-        )
-    default_flow = _flow_for(org, DEFAULT_ACTION)
-    if default_flow is not None:
-        return _policy_from_flow(default_flow, org, amount)
-    return Policy(
-        False,
-        DEFAULT_EXPIRY_HOURS,
-        [LevelSpec("", 1, True, [], _roles_by_code(org, [FALLBACK_ROLE]))],
-        "fallback",
-    )
+from .policy import can_view, could_approve, is_eligible, resolve_policy
 
 
 # -- helpers -------------------------------------------------------------------
@@ -198,40 +91,6 @@ def _state(req: ApprovalRequest) -> dict[str, Any]:
     return {"status": req.status, "level": req.current_level, "of": req.level_count}
 
 
-def _active_role_ids(user: User) -> list[int]:
-    return list(
-        RoleGrant.objects.filter(user=user, revoked_at__isnull=True).values_list(
-            "role_id", flat=True
-        )
-    )
-
-
-def is_eligible(user: User, req: ApprovalRequest, level: int) -> bool:
-    """May ``user`` decide ``req`` at ``level`` (ignoring the initiator rule)?"""
-    if user.status != User.Status.ACTIVE or user.organisation_id != req.organisation_id:
-        return False
-    rows = RequestAssignee.objects.filter(request=req, level=level)
-    if rows.filter(user=user, excluded=True).exists():
-        return False
-    return rows.filter(
-        Q(user=user, excluded=False) | Q(role_id__in=_active_role_ids(user))
-    ).exists()
-
-
-def can_view(user: User, req: ApprovalRequest) -> bool:
-    if not user.sees_organisation(req.organisation_id):
-        return False
-    if req.initiator_id == user.pk or user.has_permission(perms.REQUEST_VIEW_ALL):
-        return True
-    if RequestAction.objects.filter(request=req).filter(Q(actor=user) | Q(target=user)).exists():
-        return True
-    return (
-        RequestAssignee.objects.filter(request=req, excluded=False)
-        .filter(Q(user=user) | Q(role_id__in=_active_role_ids(user)))
-        .exists()
-    )
-
-
 def _locked(actor: User, request_id: Any) -> ApprovalRequest:
     req = (
         ApprovalRequest.objects.select_for_update()
@@ -259,8 +118,11 @@ def _require_decidable(actor: User, req: ApprovalRequest, now: dt.datetime) -> R
 
 def _execute(
     req: ApprovalRequest, action: registry.ActionType, *, approver: User | None, now: dt.datetime
-) -> dict[str, Any]:
-    """Re-check and execute; a failure becomes PreconditionFailed (the caller rolls back)."""
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Re-check and execute; a failure becomes PreconditionFailed (the caller rolls back).
+
+    Returns the stored result and what the action shows once to its executor (never stored).
+    """
     payload = action.payload.model_validate(req.payload)
     try:
         action.check(actor=req.initiator, payload=payload, now=now)
@@ -271,6 +133,7 @@ def _execute(
         raise PreconditionFailed(
             cause=exc.code, cause_title=str(exc.detail or exc.title), **exc.data
         ) from exc
+    shown_once = result.pop(registry.SHOWN_ONCE, None)
     req.status = ApprovalRequest.Status.APPROVED
     req.decided_at = now
     req.result = result
@@ -279,7 +142,7 @@ def _execute(
         request=req, kind=RequestAction.Kind.EXECUTE, actor=approver, at=now
     )
     _audit(req, actor=approver, action="execute", after={"result": result}, now=now)
-    return result
+    return result, shown_once
 
 
 # -- submit ----------------------------------------------------------------------
@@ -288,6 +151,8 @@ class Submitted:
     request: ApprovalRequest
     executed: bool
     result: dict[str, Any] | None
+    # shown once to the user who executed it (e.g. a temporary password); never stored
+    shown_once: dict[str, Any] | None = None
 
 
 def _submit(
@@ -361,8 +226,8 @@ def _submit(
         now=now,
     )
     if policy.auto:
-        result = _execute(req, action, approver=None, now=now)
-        return Submitted(req, True, result)
+        result, shown_once = _execute(req, action, approver=None, now=now)
+        return Submitted(req, True, result, shown_once)
     return Submitted(req, False, None)
 
 
@@ -389,6 +254,7 @@ class Decision:
     request: ApprovalRequest
     executed: bool
     result: dict[str, Any] | None = None
+    shown_once: dict[str, Any] | None = None
 
 
 def _approve(*, actor: User, request_id: Any, comment: str, now: dt.datetime) -> Decision:
@@ -443,8 +309,8 @@ def _approve(*, actor: User, request_id: Any, comment: str, now: dt.datetime) ->
         reason=comment,
         now=now,
     )
-    result = _execute(req, registry.get(req.action_type), approver=actor, now=now)
-    return Decision(req, True, result)
+    result, shown_once = _execute(req, registry.get(req.action_type), approver=actor, now=now)
+    return Decision(req, True, result, shown_once)
 
 
 @transaction.atomic(durable=True)
@@ -565,6 +431,8 @@ def transfer(
         request=req, kind=RequestAction.Kind.APPROVE, actor=target
     ).exists():
         raise CannotTransfer(field="to_user_id", reason="already_approved")
+    if not could_approve(target, req, level):
+        raise CannotTransfer(field="to_user_id", reason="not_an_approver")
     rows = RequestAssignee.objects.filter(request=req, level=level.position)
     rows.filter(user=target, excluded=True).delete()
     if not rows.filter(user=target, excluded=False).exists():
@@ -607,6 +475,12 @@ def cc(
     )
     if len(targets) != len(set(map(str, user_ids))):
         raise NotFound(object="user", field="user_ids")
+    level = RequestLevel.objects.filter(request=req, position=req.current_level).first()
+    refused = sorted(
+        t.username for t in targets if level is None or not could_approve(t, req, level)
+    )
+    if refused:
+        raise CannotCc(field="user_ids", users=refused)
     already = set(
         RequestAction.objects.filter(request=req, kind=RequestAction.Kind.CC).values_list(
             "target_id", flat=True
@@ -686,173 +560,3 @@ def _expire_one(*, pk: int, now: dt.datetime) -> bool:
         now=now,
     )
     return True
-
-
-# -- flow configuration ------------------------------------------------------------
-@dataclass
-class LevelInput:
-    name: str = ""
-    required_approvals: int = 1
-    forbid_initiator: bool = True
-    min_amount: str | None = None
-    currency: str = ""
-    user_ids: list[Any] | None = None
-    role_codes: list[str] | None = None
-
-
-def _flow_state(flow: ApprovalFlow) -> dict[str, Any]:
-    return {
-        "mode": flow.mode,
-        "expiry_hours": flow.expiry_hours,
-        "levels": [
-            {
-                "name": lv.name,
-                "required_approvals": lv.required_approvals,
-                "forbid_initiator": lv.forbid_initiator,
-                "min_amount": lv.min_amount,
-                "currency": lv.amount_currency,
-                "users": sorted(u.username for u in lv.approver_users.all()),
-                "roles": lv.approver_role_codes,
-            }
-            for lv in flow.levels.order_by("position")
-        ],
-    }
-
-
-@transaction.atomic(durable=True)
-def flow_configure(
-    *,
-    actor: User,
-    action_type: str,
-    mode: str,
-    expiry_hours: int = DEFAULT_EXPIRY_HOURS,
-    levels: list[LevelInput],
-    global_flow: bool = False,
-    now: dt.datetime,
-) -> ApprovalFlow:
-    """Create or replace the flow of an action type for the actor's organisation
-    (or, ``global_flow``, for every organisation without its own — staff only)."""
-    access.require(actor, perms.FLOW_MANAGE)
-    if action_type != DEFAULT_ACTION:
-        registry.get(action_type)
-    org = actor.organisation
-    if global_flow and org.kind != Organisation.Kind.STAFF:
-        raise NotFound(object="organisation")
-    errors: list[FieldError] = []
-    if mode not in ApprovalFlow.Mode.values:
-        errors.append(FieldError("mode", "choice", _("Not a valid choice.")))
-    if expiry_hours < 1:
-        errors.append(FieldError("expiry_hours", "min_value", _("At least one hour.")))
-    if mode == ApprovalFlow.Mode.REVIEW and not levels:
-        errors.append(FieldError("levels", "required", _("A reviewed flow needs a level.")))
-    parsed: list[tuple[LevelInput, int | None, list[User]]] = []
-    for i, lv in enumerate(levels):
-        if lv.required_approvals < 1:
-            errors.append(
-                FieldError(f"levels.{i}.required_approvals", "min_value", _("At least one."))
-            )
-        threshold = None
-        if lv.min_amount not in (None, ""):
-            if not lv.currency:
-                errors.append(
-                    FieldError(
-                        f"levels.{i}.currency", "required", _("A threshold needs a currency.")
-                    )
-                )
-            else:
-                try:
-                    threshold = Money.from_decimal(
-                        Decimal(str(lv.min_amount)), lv.currency, field=f"levels.{i}.min_amount"
-                    ).minor
-                except ValidationFailed as exc:
-                    errors.extend(
-                        FieldError(
-                            e.field if e.field.startswith("levels") else f"levels.{i}.currency",
-                            e.rule,
-                            e.message,
-                        )
-                        for e in exc.errors
-                    )
-        users = list(User.objects.filter(public_id__in=lv.user_ids or [], organisation=org))
-        if len(users) != len(set(map(str, lv.user_ids or []))):
-            errors.append(FieldError(f"levels.{i}.user_ids", "exists", _("Unknown user.")))
-        if global_flow and users:
-            errors.append(
-                FieldError(
-                    f"levels.{i}.user_ids",
-                    "global_roles_only",
-                    _("A flow for every organisation names roles, not users."),
-                )
-            )
-        known = set(Role.objects.filter(organisation=org).values_list("code", flat=True))
-        unknown = [c for c in (lv.role_codes or []) if c not in known]
-        if unknown and not global_flow:
-            errors.append(FieldError(f"levels.{i}.role_codes", "exists", _("Unknown role.")))
-        parsed.append((lv, threshold, users))
-    if errors:
-        raise ValidationFailed(errors)
-    target_org = None if global_flow else org
-    flow = (
-        ApprovalFlow.objects.select_for_update()
-        .filter(organisation=target_org, action_type=action_type)
-        .first()
-    )
-    before = _flow_state(flow) if flow else None
-    if flow is None:
-        flow = ApprovalFlow(organisation=target_org, action_type=action_type)
-    flow.mode = mode
-    flow.expiry_hours = expiry_hours
-    flow.updated_at = now
-    flow.updated_by = actor
-    flow.save()
-    flow.levels.all().delete()
-    if mode == ApprovalFlow.Mode.REVIEW:
-        for position, (lv, threshold, users) in enumerate(parsed, start=1):
-            level = FlowLevel.objects.create(
-                flow=flow,
-                position=position,
-                name=lv.name[:100],
-                required_approvals=lv.required_approvals,
-                forbid_initiator=lv.forbid_initiator,
-                min_amount=threshold,
-                amount_currency=lv.currency if threshold is not None else "",
-                approver_role_codes=sorted(set(lv.role_codes or [])),
-            )
-            level.approver_users.set(users)
-    record(
-        actor=actor,
-        action="approval.flow_configure",
-        object_type="approval_flow",
-        object_id=flow.public_id,
-        object_repr=f"{action_type} ({'global' if global_flow else org.code})",
-        before=before,
-        after=_flow_state(flow),
-        now=now,
-    )
-    return flow
-
-
-@transaction.atomic(durable=True)
-def flow_delete(
-    *, actor: User, action_type: str, global_flow: bool = False, now: dt.datetime
-) -> None:
-    """Remove a flow: the action falls back to its default (see resolve_policy)."""
-    access.require(actor, perms.FLOW_MANAGE)
-    target_org = None if global_flow else actor.organisation
-    if global_flow and actor.organisation.kind != Organisation.Kind.STAFF:
-        raise NotFound(object="organisation")
-    flow = ApprovalFlow.objects.filter(organisation=target_org, action_type=action_type).first()
-    if flow is None:
-        raise NotFound(object="approval_flow")
-    before = _flow_state(flow)
-    flow.levels.all().delete()
-    flow.delete()
-    record(
-        actor=actor,
-        action="approval.flow_delete",
-        object_type="approval_flow",
-        object_id=flow.public_id,
-        object_repr=action_type,
-        before=before,
-        now=now,
-    )

@@ -21,7 +21,7 @@ from custodesk.core.errors import DomainError
 from custodesk.core.money import AMOUNT_DIGITS, AMOUNT_PLACES
 from custodesk.identity.models import Role, User
 
-from . import exports, presenters, registry, selectors, services
+from . import exports, flows, presenters, registry, selectors, services
 from .models import DEFAULT_ACTION, ApprovalRequest
 from .schemas import MAX_EXPIRY_HOURS, MAX_REQUIRED_APPROVALS
 
@@ -157,10 +157,14 @@ def batch(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, req: ApprovalRequest) -> dict[str, Any]:
     actor: User = request.user  # type: ignore[assignment]
     detail = presenters.request_detail(req, actor, clock.now())
+    candidates = [
+        (str(u.public_id), f"{u.full_name} ({u.username})")
+        for u in selectors.approver_candidates(actor=actor, req=req)
+    ]
     transfer = TransferForm()
-    transfer.fields["to_user"].choices = _colleagues(actor, [actor.pk, req.initiator_id])  # type: ignore[attr-defined]
+    transfer.fields["to_user"].choices = candidates  # type: ignore[attr-defined]
     cc = CcForm()
-    cc.fields["users"].choices = _colleagues(actor, [actor.pk])  # type: ignore[attr-defined]
+    cc.fields["users"].choices = candidates  # type: ignore[attr-defined]
     return {
         "req": detail,
         "approve_form": CommentForm(),
@@ -189,6 +193,12 @@ def decide(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
             d = services.approve(
                 actor=actor, request_id=public_id, comment=post.get("comment", ""), now=now
             )
+            if d.shown_once:
+                response = render(
+                    request, "approvals/shown_once.html", {"req": d.request, "shown": d.shown_once}
+                )
+                response["Cache-Control"] = "no-store"
+                return response
             msg = (
                 _("Approved and executed.")
                 if d.executed
@@ -336,7 +346,7 @@ def flow_edit(request: HttpRequest, action_type: str) -> HttpResponse:
         f.fields["user_ids"].choices = users  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         levels = [
-            services.LevelInput(
+            flows.LevelInput(
                 name=f.cleaned_data.get("name", ""),
                 required_approvals=f.cleaned_data.get("required_approvals") or 1,
                 forbid_initiator=f.cleaned_data.get("forbid_initiator", False),
@@ -351,18 +361,27 @@ def flow_edit(request: HttpRequest, action_type: str) -> HttpResponse:
             if _level_filled(f.cleaned_data) and not f.cleaned_data.get("DELETE")
         ]
         try:
-            services.flow_configure(
+            sub = services.submit(
                 actor=actor,
-                action_type=action_type,
-                mode=form.cleaned_data["mode"],
-                expiry_hours=form.cleaned_data["expiry_hours"],
-                levels=levels,
+                action_type=flows.FLOW_CONFIGURE,
+                payload=flows.flow_change_payload(
+                    action_type=action_type,
+                    mode=form.cleaned_data["mode"],
+                    expiry_hours=form.cleaned_data["expiry_hours"],
+                    levels=levels,
+                ),
                 now=clock.now(),
             )
         except DomainError as exc:
             to_form(form, exc)
         else:
-            messages.success(request, _("The approval flow has been saved."))
+            if sub.executed:
+                messages.success(request, _("The approval flow has been saved."))
+            else:
+                messages.info(
+                    request,
+                    _("The change to the approval flow waits for a second administrator."),
+                )
             return redirect("console:approval_flows")
     return render(
         request,

@@ -65,8 +65,11 @@ def seed(*, if_new: bool) -> bool:
         )
         # Dual-admin mode from now on: role grants wait for a second administrator.
         # Two pending requests fill admin2's inbox.
-        services.organisation_set_dual_admin(
-            actor=admin, organisation_id=admin.organisation.public_id, enabled=True, now=now
+        approvals.submit(
+            actor=admin,
+            action_type="identity.organisation_dual_admin",
+            payload={"organisation_id": str(admin.organisation.public_id), "enabled": True},
+            now=now,
         )
         operator = User.objects.get(username="operator")
         for code in ("compliance", "auditor"):

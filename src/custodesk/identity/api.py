@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import segno
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -16,16 +16,18 @@ from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth, auth_forced
 from custodesk.core.schema_types import Code, Day, OneOf, Pages, QueryBool, Text
 
-from . import selectors, services
+from . import governance, selectors, services
 from .approvals import ROLE_GRANT, ROLE_REVOKE
 from .models import LoginDevice, User, UserSession
 from .schemas import (
     CodeIn,
     CountOut,
+    DualAdminIn,
     GrantIn,
     GrantOut,
     LoginDeviceOut,
     MeOut,
+    OptionalReasonIn,
     PasswordChangeIn,
     PermissionOut,
     PermissionsIn,
@@ -35,7 +37,6 @@ from .schemas import (
     SessionOut,
     SignInIn,
     SignInOut,
-    TemporaryPasswordOut,
     TotpBeginOut,
     UserCreatedOut,
     UserCreateIn,
@@ -208,9 +209,45 @@ def lock_user(request: HttpRequest, user_id: UUID, payload: UserReasonIn) -> Use
     )
 
 
-@router.post("/users/{user_id}/unlock", response=UserOut, tags=["users"])
-def unlock_user(request: HttpRequest, user_id: UUID) -> User:
-    return services.user_unlock(actor=actor(request), user_id=user_id, now=clock.now())
+def _submit(
+    request: HttpRequest,
+    response: HttpResponse,
+    action_type: str,
+    payload: dict[str, Any],
+    *,
+    done: int = 200,
+    comment: str = "",
+) -> tuple[int, dict[str, Any]]:
+    """Submit a governance action: ``done`` when applied at once, 202 when it waits for a
+    second administrator (dual-admin mode)."""
+    sub = approval_services.submit(
+        actor=actor(request),
+        action_type=action_type,
+        payload=payload,
+        comment=comment,
+        now=clock.now(),
+    )
+    return (done if sub.executed else 202), submitted_body(sub, response)
+
+
+@router.post(
+    "/users/{user_id}/unlock", response={200: SubmittedOut, 202: SubmittedOut}, tags=["users"]
+)
+def unlock_user(
+    request: HttpRequest,
+    user_id: UUID,
+    response: HttpResponse,
+    payload: OptionalReasonIn | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Unlock a user (approvable: a second administrator in dual-admin mode)."""
+    reason = payload.reason if payload else ""
+    return _submit(
+        request,
+        response,
+        governance.USER_UNLOCK,
+        {"user_id": str(user_id), "reason": reason},
+        comment=reason,
+    )
 
 
 @router.post("/users/{user_id}/deactivate", response=UserOut, tags=["users"])
@@ -220,20 +257,34 @@ def deactivate_user(request: HttpRequest, user_id: UUID, payload: UserReasonIn) 
     )
 
 
-@router.post("/users/{user_id}/reset-password", response=TemporaryPasswordOut, tags=["users"])
-def reset_password(request: HttpRequest, user_id: UUID) -> dict[str, Any]:
-    user, temp = services.user_reset_password(
-        actor=actor(request), user_id=user_id, now=clock.now()
-    )
-    return {"user": user, "temporary_password": temp}
+@router.post(
+    "/users/{user_id}/reset-password",
+    response={200: SubmittedOut, 202: SubmittedOut},
+    tags=["users"],
+)
+def reset_password(
+    request: HttpRequest, user_id: UUID, response: HttpResponse
+) -> tuple[int, dict[str, Any]]:
+    """Reset a user's password (approvable).  The temporary password is never shown to
+    the administrator who asked in dual-admin mode: it is shown once, in ``shown_once``,
+    to the administrator whose approval executes the reset."""
+    return _submit(request, response, governance.USER_RESET_PASSWORD, {"user_id": str(user_id)})
 
 
-@router.delete("/users/{user_id}/totp", response={204: None}, tags=["users"])
-def remove_totp(request: HttpRequest, user_id: UUID, payload: UserReasonIn) -> tuple[int, None]:
-    services.totp_remove(
-        actor=actor(request), user_id=user_id, reason=payload.reason, now=clock.now()
+@router.delete(
+    "/users/{user_id}/totp", response={200: SubmittedOut, 202: SubmittedOut}, tags=["users"]
+)
+def remove_totp(
+    request: HttpRequest, user_id: UUID, payload: UserReasonIn, response: HttpResponse
+) -> tuple[int, dict[str, Any]]:
+    """Remove a user's authenticator (lost phone; approvable, reason required)."""
+    return _submit(
+        request,
+        response,
+        governance.TOTP_REMOVE,
+        {"user_id": str(user_id), "reason": payload.reason},
+        comment=payload.reason,
     )
-    return 204, None
 
 
 @router.get("/users/{user_id}/sessions", response=list[SessionOut], tags=["sessions"])
@@ -285,23 +336,59 @@ def list_roles(request: HttpRequest) -> Any:
     return selectors.role_list(actor=actor(request))
 
 
-@router.post("/roles", response={201: RoleOut}, tags=["roles"])
-def create_role(request: HttpRequest, payload: RoleCreateIn) -> tuple[int, Any]:
-    role = services.role_create(
-        actor=actor(request),
-        code=payload.code,
-        name=payload.name,
-        description=payload.description,
-        permissions=payload.permissions,
-        now=clock.now(),
+@router.post("/roles", response={201: SubmittedOut, 202: SubmittedOut}, tags=["roles"])
+def create_role(
+    request: HttpRequest, payload: RoleCreateIn, response: HttpResponse
+) -> tuple[int, dict[str, Any]]:
+    """Define a role (approvable); ``result.role_id`` once created."""
+    body = {
+        "code": payload.code,
+        "name": payload.name,
+        "description": payload.description,
+        "permissions": payload.permissions,
+    }
+    return _submit(request, response, governance.ROLE_CREATE, body, done=201)
+
+
+@router.put(
+    "/roles/{role_id}/permissions",
+    response={200: SubmittedOut, 202: SubmittedOut},
+    tags=["roles"],
+)
+def set_role_permissions(
+    request: HttpRequest, role_id: UUID, payload: PermissionsIn, response: HttpResponse
+) -> tuple[int, dict[str, Any]]:
+    """Replace a role's permissions (approvable; the built-in admin role is fixed)."""
+    return _submit(
+        request,
+        response,
+        governance.ROLE_SET_PERMISSIONS,
+        {"role_id": str(role_id), "permissions": payload.permissions},
     )
-    return 201, role
 
 
-@router.put("/roles/{role_id}/permissions", response=RoleOut, tags=["roles"])
-def set_role_permissions(request: HttpRequest, role_id: UUID, payload: PermissionsIn) -> Any:
-    return services.role_set_permissions(
-        actor=actor(request), role_id=role_id, permissions=payload.permissions, now=clock.now()
+@router.delete("/roles/{role_id}", response={200: SubmittedOut, 202: SubmittedOut}, tags=["roles"])
+def delete_role(
+    request: HttpRequest, role_id: UUID, response: HttpResponse
+) -> tuple[int, dict[str, Any]]:
+    """Remove (retire) a role nobody holds any more (approvable)."""
+    return _submit(request, response, governance.ROLE_DELETE, {"role_id": str(role_id)})
+
+
+@router.put(
+    "/organisations/{organisation_id}/dual-admin",
+    response={200: SubmittedOut, 202: SubmittedOut},
+    tags=["roles"],
+)
+def set_dual_admin(
+    request: HttpRequest, organisation_id: UUID, payload: DualAdminIn, response: HttpResponse
+) -> tuple[int, dict[str, Any]]:
+    """Switch dual-admin mode (approvable: switching it off needs the second administrator)."""
+    return _submit(
+        request,
+        response,
+        governance.DUAL_ADMIN,
+        {"organisation_id": str(organisation_id), "enabled": payload.enabled},
     )
 
 

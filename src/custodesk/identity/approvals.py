@@ -3,7 +3,9 @@
 In dual-admin mode (``Organisation.dual_admin``) a second administrator must
 approve; in single-admin mode the grant applies at once (still a recorded,
 auto-approved request with its audit rows).  A configured approval flow for
-the action type overrides both.
+the action type may add levels, but being a change to the controls (governance)
+it can never make a grant automatic or self-approved in dual-admin mode.
+The other governance actions are in ``governance.py``.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from uuid import UUID
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel
 
-from custodesk.approvals.registry import ActionType, DefaultLevel, Preview, register
+from custodesk.approvals.registry import ActionType, Preview, register, second_administrator
 
 from . import permissions as perms
 from . import services
-from .models import Organisation, Role, RoleGrant, User
+from .models import Role, RoleGrant, User
 
 ROLE_GRANT = "identity.role_grant"
 ROLE_REVOKE = "identity.role_revoke"
@@ -28,12 +30,6 @@ ROLE_REVOKE = "identity.role_revoke"
 class RoleChange(BaseModel):
     user_id: UUID
     role_id: UUID
-
-
-def _dual_admin(org: Organisation) -> list[DefaultLevel]:
-    return (
-        [DefaultLevel(role_codes=("admin",), name="second administrator")] if org.dual_admin else []
-    )
 
 
 def _names(payload: RoleChange) -> tuple[str, str]:
@@ -116,8 +112,9 @@ register(
         check=check_grant,
         execute=execute_grant,
         describe=describe_grant,
-        default_levels=_dual_admin,
+        default_levels=second_administrator,
         permission=perms.ROLE_GRANT,
+        governance=True,
     )
 )
 register(
@@ -128,7 +125,8 @@ register(
         check=check_revoke,
         execute=execute_revoke,
         describe=describe_revoke,
-        default_levels=_dual_admin,
+        default_levels=second_administrator,
         permission=perms.ROLE_GRANT,
+        governance=True,
     )
 )

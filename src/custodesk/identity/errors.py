@@ -80,3 +80,13 @@ class CannotActOnSelf(DomainError):
     code = "cannot_act_on_self"
     title = _("You cannot do this to your own user.")
     status = 403
+
+
+class RoleInUse(Conflict):
+    code = "role_in_use"
+    title = _("The role is still held by users; revoke it from them first.")
+
+
+class TotpNotEnrolled(Conflict):
+    code = "totp_not_enrolled"
+    title = _("The user has no authenticator to remove.")

@@ -157,6 +157,8 @@ class Role(models.Model):
     description = models.TextField(_("description"), blank=True)
     permissions = models.JSONField(_("permissions"), default=list)
     created_at = models.DateTimeField()
+    # a removed role is retired, not deleted: past grants keep pointing at it
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("role")

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from custodesk.core.schema_types import Code, Input, OneOf, Text
+from custodesk.core.schema_types import Code, Input, OneOf, StrictBool, Text
 
 from .models import LoginDevice, Organisation, User, UserSession
 
@@ -105,9 +105,8 @@ class OptionalReasonIn(Input):
     reason: Text = Field("", max_length=500)
 
 
-class TemporaryPasswordOut(Schema):
-    user: UserOut
-    temporary_password: str
+class DualAdminIn(Input):
+    enabled: StrictBool
 
 
 class RoleOut(Schema):

@@ -79,7 +79,9 @@ def user_grants(*, actor: User, user: User, include_revoked: bool = False) -> Qu
 
 def role_list(*, actor: User) -> QuerySet[Role]:
     access.require(actor, perms.ROLE_VIEW)
-    return Role.objects.filter(organisation_id=actor.organisation_id).order_by("code")
+    return Role.objects.filter(
+        organisation_id=actor.organisation_id, retired_at__isnull=True
+    ).order_by("code")
 
 
 def role_get(*, actor: User, public_id: Any) -> Role:

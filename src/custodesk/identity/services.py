@@ -433,36 +433,6 @@ def user_lock(*, actor: User | None, user_id: Any, reason: str, now: dt.datetime
 
 
 @transaction.atomic(durable=True)
-def user_unlock(*, actor: User | None, user_id: Any, reason: str = "", now: dt.datetime) -> User:
-    """Unlock a locked (or locked-out) user and clear its failure count."""
-    _require(actor, perms.USER_MANAGE)
-    user = _visible_user(actor, user_id, for_update=True)
-    locked_out = user.lockout_until is not None and user.lockout_until > now
-    if user.status != User.Status.LOCKED and not locked_out:
-        raise IllegalTransition(status=user.status)
-    before = _user_state(user) | {"lockout_until": user.lockout_until}
-    user.status = User.Status.ACTIVE
-    user.lock_reason = ""
-    user.failed_logins = 0
-    user.lockout_until = None
-    user.save(update_fields=["status", "lock_reason", "failed_logins", "lockout_until"])
-    record(
-        actor=actor,
-        action="user.unlock",
-        object_type="user",
-        object_id=user.public_id,
-        object_repr=user.username,
-        before=before,
-        after=_user_state(user),
-        reason=reason,
-        organisation_id=user.organisation_id,
-        organisation_code=user.organisation.code,
-        now=now,
-    )
-    return user
-
-
-@transaction.atomic(durable=True)
 def user_deactivate(*, actor: User, user_id: Any, reason: str, now: dt.datetime) -> User:
     """Deactivate a user for good: sessions end, sign-in is refused."""
     access.require(actor, perms.USER_MANAGE)
@@ -492,35 +462,6 @@ def user_deactivate(*, actor: User, user_id: Any, reason: str, now: dt.datetime)
         now=now,
     )
     return user
-
-
-@transaction.atomic(durable=True)
-def user_reset_password(*, actor: User | None, user_id: Any, now: dt.datetime) -> tuple[User, str]:
-    """Give a user a new temporary password (changed at next sign-in); ends its sessions.
-
-    ``actor`` None is the CLI run by an operator on the server.
-    """
-    _require(actor, perms.USER_MANAGE)
-    user = _visible_user(actor, user_id, for_update=True)
-    temp = generate_password()
-    user.set_password(temp)
-    user.must_change_password = True
-    user.failed_logins = 0
-    user.lockout_until = None
-    user.save(update_fields=["password", "must_change_password", "failed_logins", "lockout_until"])
-    _end_sessions(user, reason=UserSession.EndReason.PASSWORD_CHANGED, now=now, by=actor)
-    record(
-        actor=actor,
-        action="user.reset_password",
-        object_type="user",
-        object_id=user.public_id,
-        object_repr=user.username,
-        after={"must_change_password": True},
-        organisation_id=user.organisation_id,
-        organisation_code=user.organisation.code,
-        now=now,
-    )
-    return user, temp
 
 
 @transaction.atomic(durable=True)
@@ -844,30 +785,6 @@ def totp_confirm(*, user: User, code: str, now: dt.datetime) -> list[str]:
     return codes
 
 
-@transaction.atomic(durable=True)
-def totp_remove(*, actor: User, user_id: Any, reason: str, now: dt.datetime) -> None:
-    """Remove a user's authenticator (lost phone): an administrator's action, with reason."""
-    access.require(actor, perms.USER_MANAGE)
-    if not reason.strip():
-        raise ValidationFailed.single("reason", "required", _("Give a reason."))
-    user = _visible_user(actor, user_id, for_update=True)
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
-    record(
-        actor=actor,
-        action="totp.removed",
-        object_type="user",
-        object_id=user.public_id,
-        object_repr=user.username,
-        before={"totp": True},
-        after={"totp": False},
-        reason=reason,
-        organisation_id=user.organisation_id,
-        organisation_code=user.organisation.code,
-        now=now,
-    )
-
-
 # -- roles ---------------------------------------------------------------------
 def _check_permission_codes(codes: list[str], org: Organisation) -> list[str]:
     unknown = [c for c in codes if not access.is_declared(c)]
@@ -883,81 +800,6 @@ def _check_permission_codes(codes: list[str], org: Organisation) -> list[str]:
             _("Only roles of the staff organisation may hold: %s") % ", ".join(staff_only),
         )
     return sorted(set(codes))
-
-
-@transaction.atomic(durable=True)
-def role_create(
-    *,
-    actor: User,
-    code: str,
-    name: str,
-    description: str = "",
-    permissions: list[str],
-    organisation_id: Any | None = None,
-    now: dt.datetime,
-) -> Role:
-    """Define a role in the actor's organisation (or, for staff, in one it administers)."""
-    access.require(actor, perms.ROLE_MANAGE)
-    org = actor.organisation
-    if organisation_id is not None:
-        found = Organisation.objects.filter(public_id=organisation_id).first()
-        if found is None or not actor.sees_organisation(found.pk):
-            raise NotFound(object="organisation")
-        org = found
-    if not re.fullmatch(r"[a-z][a-z0-9_]{1,63}", code or ""):
-        raise ValidationFailed.single(
-            "code", "pattern", _("2–64 lower-case letters, digits or _, starting with a letter.")
-        )
-    if not name.strip():
-        raise ValidationFailed.single("name", "required", _("This field is required."))
-    codes = _check_permission_codes(permissions, org)
-    if Role.objects.filter(organisation=org, code=code).exists():
-        raise ValidationFailed.single("code", "unique", _("This code is already used."))
-    role = Role.objects.create(
-        organisation=org,
-        code=code,
-        name=name.strip(),
-        description=description,
-        permissions=codes,
-        created_at=now,
-    )
-    record(
-        actor=actor,
-        action="role.create",
-        object_type="role",
-        object_id=role.public_id,
-        object_repr=role.name,
-        after={"code": code, "name": role.name, "permissions": codes},
-        organisation_id=org.pk,
-        organisation_code=org.code,
-        now=now,
-    )
-    return role
-
-
-@transaction.atomic(durable=True)
-def role_set_permissions(
-    *, actor: User, role_id: Any, permissions: list[str], now: dt.datetime
-) -> Role:
-    access.require(actor, perms.ROLE_MANAGE)
-    role = _visible_role(actor, role_id)
-    role = Role.objects.select_for_update().get(pk=role.pk)
-    codes = _check_permission_codes(permissions, role.organisation)
-    before = role.permissions
-    role.permissions = codes
-    role.save(update_fields=["permissions"])
-    record(
-        actor=actor,
-        action="role.update",
-        object_type="role",
-        object_id=role.public_id,
-        object_repr=role.name,
-        before={"permissions": before},
-        after={"permissions": codes},
-        organisation_id=role.organisation_id,
-        now=now,
-    )
-    return role
 
 
 def _grant(
@@ -1004,6 +846,8 @@ def role_grant_check(*, actor: User, user_id: Any, role_id: Any) -> tuple[User, 
     access.require(actor, perms.ROLE_GRANT)
     user = _visible_user(actor, user_id)
     role = _visible_role(actor, role_id)
+    if role.retired_at is not None:
+        raise NotFound(object="role", field="role_id")
     if user.status == User.Status.INACTIVE:
         raise IllegalTransition(status=user.status, field="user")
     if RoleGrant.objects.filter(user=user, role=role, revoked_at__isnull=True).exists():
@@ -1072,33 +916,6 @@ def role_revoke_execute(
     )
     user.forget_permissions()
     return grant
-
-
-@transaction.atomic(durable=True)
-def organisation_set_dual_admin(
-    *, actor: User, organisation_id: Any, enabled: bool, now: dt.datetime
-) -> Organisation:
-    """Switch dual-admin mode (role grants need a second administrator)."""
-    access.require(actor, perms.ORGANISATION_MANAGE)
-    org = Organisation.objects.select_for_update().filter(public_id=organisation_id).first()
-    if org is None or not actor.sees_organisation(org.pk):
-        raise NotFound(object="organisation")
-    before = org.dual_admin
-    org.dual_admin = enabled
-    org.save(update_fields=["dual_admin"])
-    record(
-        actor=actor,
-        action="organisation.dual_admin",
-        object_type="organisation",
-        object_id=org.public_id,
-        object_repr=str(org),
-        before={"dual_admin": before},
-        after={"dual_admin": enabled},
-        organisation_id=org.pk,
-        organisation_code=org.code,
-        now=now,
-    )
-    return org
 
 
 @transaction.atomic(durable=True)

@@ -25,8 +25,8 @@ from custodesk.console.paging import clean_filters, paginate
 from custodesk.core import access, clock
 from custodesk.core.errors import DomainError
 
+from . import governance, selectors, services
 from . import permissions as perms
-from . import selectors, services
 from .approvals import ROLE_GRANT, ROLE_REVOKE
 from .middleware import SESSION_KEY
 from .models import LoginDevice, User, UserSession
@@ -347,9 +347,7 @@ _USER_ACTIONS: dict[str, dict[str, Any]] = {
     "unlock": {
         "title": gettext_lazy("Unlock user"),
         "form": OptionalReasonForm,
-        "run": lambda actor, uid, data, now: services.user_unlock(
-            actor=actor, user_id=uid, reason=data["reason"], now=now
-        ),
+        "submit": governance.USER_UNLOCK,
         "done": gettext_lazy("The user is unlocked."),
         "danger": False,
     },
@@ -365,9 +363,7 @@ _USER_ACTIONS: dict[str, dict[str, Any]] = {
     "remove-totp": {
         "title": gettext_lazy("Remove authenticator"),
         "form": ReasonForm,
-        "run": lambda actor, uid, data, now: services.totp_remove(
-            actor=actor, user_id=uid, reason=data["reason"], now=now
-        ),
+        "submit": governance.TOTP_REMOVE,
         "done": gettext_lazy("The authenticator has been removed."),
         "danger": True,
     },
@@ -383,40 +379,62 @@ _USER_ACTIONS: dict[str, dict[str, Any]] = {
 }
 
 
+def _shown_once(request: HttpRequest, subject: User, shown: dict[str, Any]) -> HttpResponse:
+    response = render(
+        request,
+        "identity/temporary_password.html",
+        {"subject": subject, "password": shown.get("temporary_password", "")},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @console_view
 def user_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
-    """Confirmation page (GET) and execution (POST) of a sensitive action on a user."""
+    """Confirmation page (GET) and execution (POST) of a sensitive action on a user.
+
+    Unlocking, resetting the password and removing the authenticator are changes to the
+    controls: they are submitted to the approval engine (a second administrator approves
+    in dual-admin mode).  A reset's temporary password is shown once to whoever executes
+    it — here only when it applied at once (single-admin mode).
+    """
     actor: User = request.user  # type: ignore[assignment]
     subject = selectors.user_get(actor=actor, public_id=public_id)
     if action == "reset-password":
-        if request.method == "POST":
-            try:
-                user, temp = services.user_reset_password(
-                    actor=actor, user_id=subject.public_id, now=clock.now()
-                )
-            except DomainError as exc:
-                to_messages(request, exc)
-                return redirect("console:user_detail", public_id=public_id)
-            return render(
-                request, "identity/temporary_password.html", {"subject": user, "password": temp}
-            )
         spec: dict[str, Any] = {
             "title": gettext_lazy("Reset password"),
             "form": forms.Form,
+            "submit": governance.USER_RESET_PASSWORD,
+            "done": gettext_lazy("The password has been reset."),
             "danger": True,
         }
     elif action in _USER_ACTIONS:
         spec = _USER_ACTIONS[action]
     else:
         return redirect("console:user_detail", public_id=public_id)
-    form = spec["form"](request.POST or None)
+    form = spec["form"](request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            spec["run"](actor, subject.public_id, form.cleaned_data, clock.now())
+            if "submit" in spec:
+                reason = form.cleaned_data.get("reason", "")
+                sub = approval_services.submit(
+                    actor=actor,
+                    action_type=spec["submit"],
+                    payload={"user_id": str(subject.public_id), "reason": reason},
+                    comment=reason,
+                    now=clock.now(),
+                )
+            else:
+                spec["run"](actor, subject.public_id, form.cleaned_data, clock.now())
         except DomainError as exc:
             to_form(form, exc)
         else:
-            messages.success(request, str(spec["done"]))
+            if "submit" in spec:
+                if sub.shown_once:
+                    return _shown_once(request, subject, sub.shown_once)
+                _submitted_message(request, sub, str(spec["done"]))
+            else:
+                messages.success(request, str(spec["done"]))
             return redirect("console:user_detail", public_id=public_id)
     return render(
         request,

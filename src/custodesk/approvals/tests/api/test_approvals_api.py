@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from custodesk.identity import services as identity
+from custodesk.testing.governance import set_dual_admin
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def dual_staff(admin, make_user, clock):
     make_user("admin2", roles=["admin"])
     make_user("bob")
-    make_user("carol")
-    identity.organisation_set_dual_admin(
+    make_user("carol", roles=["admin"])
+    set_dual_admin(
         actor=admin, organisation_id=admin.organisation.public_id, enabled=True, now=clock.now()
     )
 
@@ -83,6 +83,12 @@ def test_duplicate_transfer_cc_withdraw_and_batch(api_client, dual_staff):
     b = api_client()
     b.sign_in("admin2")
     rid = first["request"]["id"]
+    refused = b.post(f"/approvals/requests/{rid}/transfer", json={"to_user_id": users["bob"]})
+    assert refused.status_code == 409
+    assert (refused.json()["code"], refused.json()["reason"]) == (
+        "cannot_transfer",
+        "not_an_approver",
+    )
     moved = b.post(f"/approvals/requests/{rid}/transfer", json={"to_user_id": users["carol"]})
     assert moved.status_code == 200
     assert b.post(f"/approvals/requests/{rid}/approve", json={}).json()["code"] == "not_an_approver"
@@ -90,18 +96,17 @@ def test_duplicate_transfer_cc_withdraw_and_batch(api_client, dual_staff):
     c.sign_in("carol")
     assert [r["id"] for r in c.get("/approvals/requests").json()["items"]] == [rid]
 
-    second = a.post(f"/users/{users['carol']}/roles", json={"role_id": roles["auditor"]}).json()
-    cc = a.post(
+    second = a.post(f"/users/{users['bob']}/roles", json={"role_id": roles["approver"]}).json()
+    not_cc = a.post(
         f"/approvals/requests/{second['request']['id']}/cc", json={"user_ids": [users["bob"]]}
     )
-    assert cc.status_code == 200
-    bob = api_client()
-    bob.sign_in("bob")
-    cc_box = bob.get("/approvals/requests", params={"box": "cc"}).json()["items"]
-    assert [r["id"] for r in cc_box] == [second["request"]["id"]]
-    assert (
-        bob.get(f"/approvals/requests/{second['request']['id']}").json()["can"]["approve"] is False
+    assert not_cc.status_code == 409 and not_cc.json()["code"] == "cannot_cc"
+    cc = a.post(
+        f"/approvals/requests/{second['request']['id']}/cc", json={"user_ids": [users["carol"]]}
     )
+    assert cc.status_code == 200
+    cc_box = c.get("/approvals/requests", params={"box": "cc"}).json()["items"]
+    assert [r["id"] for r in cc_box] == [second["request"]["id"]]
 
     third = a.post(f"/users/{users['carol']}/roles", json={"role_id": roles["approver"]}).json()
     withdrawn = a.post(f"/approvals/requests/{third['request']['id']}/withdraw", json={})
@@ -146,9 +151,12 @@ def test_flow_configuration_over_http(api_client, admin):
         },
     )
     assert ok.status_code == 200
-    body = ok.json()
+    assert ok.json()["executed"] is True  # single-admin mode: applied at once, recorded
+    assert ok.json()["request"]["action_type"] == "approvals.flow_configure"
+    body = {f["action_type"]: f for f in a.get("/approvals/flows").json()}["identity.role_grant"]
     assert body["scope"] == "organisation" and body["level_count"] == 2
     assert [lv["required_approvals"] for lv in body["levels"]] == [1, 2]
     unknown = a.put("/approvals/flows/no.such.action", json={"mode": "auto"})
     assert unknown.status_code == 404
-    assert a.delete("/approvals/flows/identity.role_grant").status_code == 204
+    removed = a.delete("/approvals/flows/identity.role_grant")
+    assert removed.status_code == 200 and removed.json()["executed"] is True

@@ -2,9 +2,11 @@
 
 import pytest
 
-from custodesk.approvals import selectors, services
+from custodesk.approvals import flows, selectors, services
 from custodesk.approvals.errors import (
     AlreadyDecided,
+    CannotCc,
+    CannotTransfer,
     DuplicatePendingRequest,
     InitiatorCannotApprove,
     NotAnApprover,
@@ -14,19 +16,20 @@ from custodesk.approvals.errors import (
 )
 from custodesk.approvals.models import ApprovalRequest, RequestAction
 from custodesk.audit.models import AuditEntry
-from custodesk.core.errors import ValidationFailed
+from custodesk.core.errors import NotFound, ValidationFailed
 from custodesk.identity import services as identity
 from custodesk.identity.models import Role, RoleGrant, User
 from custodesk.testing.actions import PAYMENT
+from custodesk.testing.governance import configure_flow, delete_flow, set_dual_admin
 
 pytestmark = pytest.mark.django_db
 
-LevelInput = services.LevelInput
+LevelInput = flows.LevelInput
 
 
 @pytest.fixture
 def dual(admin, clock):
-    identity.organisation_set_dual_admin(
+    set_dual_admin(
         actor=admin, organisation_id=admin.organisation.public_id, enabled=True, now=clock.now()
     )
     admin.organisation.refresh_from_db()
@@ -156,7 +159,7 @@ def test_withdrawn_and_expired_requests_cannot_be_approved(admin, admin2, make_u
 # -- flows: levels, N approvals, tiers -----------------------------------------------
 def test_two_level_flow_and_distinct_approvers(admin, admin2, make_user, clock):
     carol = make_user("carol", roles=["approver"])
-    services.flow_configure(
+    configure_flow(
         actor=admin,
         action_type=PAYMENT,
         mode="review",
@@ -180,7 +183,7 @@ def test_two_level_flow_and_distinct_approvers(admin, admin2, make_user, clock):
 
 def test_a_level_needing_two_distinct_approvals(admin, admin2, make_user, clock):
     carol = make_user("carol", roles=["admin"])
-    services.flow_configure(
+    configure_flow(
         actor=admin,
         action_type=PAYMENT,
         mode="review",
@@ -199,7 +202,7 @@ def test_a_level_needing_two_distinct_approvals(admin, admin2, make_user, clock)
 )
 def test_amount_tiers_threshold_is_inclusive(admin, clock, amount, levels):
     """One level below HKD 1,000,000; at the threshold and above, a second level."""
-    services.flow_configure(
+    configure_flow(
         actor=admin,
         action_type=PAYMENT,
         mode="review",
@@ -215,11 +218,9 @@ def test_amount_tiers_threshold_is_inclusive(admin, clock, amount, levels):
 
 
 def test_auto_flow_and_default_flow(admin, clock):
-    services.flow_configure(
-        actor=admin, action_type=PAYMENT, mode="auto", levels=[], now=clock.now()
-    )
+    configure_flow(actor=admin, action_type=PAYMENT, mode="auto", levels=[], now=clock.now())
     assert pay(admin, "A-1", "1.00", clock).executed
-    services.flow_delete(actor=admin, action_type=PAYMENT, now=clock.now())
+    delete_flow(actor=admin, action_type=PAYMENT, now=clock.now())
     # no flow for the action → the default flow "*" → here none → administrators
     req = pay(admin, "A-2", "1.00", clock).request
     assert req.status == "pending" and req.level_count == 1
@@ -227,7 +228,7 @@ def test_auto_flow_and_default_flow(admin, clock):
 
 def test_flow_configuration_is_validated(admin, clock):
     with pytest.raises(ValidationFailed) as exc:
-        services.flow_configure(
+        configure_flow(
             actor=admin,
             action_type=PAYMENT,
             mode="review",
@@ -242,8 +243,15 @@ def test_flow_configuration_is_validated(admin, clock):
 
 
 # -- transfer, CC, inboxes, batch ---------------------------------------------------
-def test_transfer_hands_the_decision_to_another_approver(admin, admin2, make_user, dual, clock):
-    carol = make_user("carol")  # no role: only the transfer makes her an approver
+@pytest.fixture
+def carol(make_user):
+    """A third administrator (created before dual-admin mode is switched on)."""
+    return make_user("carol", roles=["admin"])
+
+
+def test_transfer_hands_the_decision_to_another_approver(
+    admin, admin2, carol, make_user, dual, clock
+):
     bob = make_user("bob")
     req = grant(admin, bob, "auditor", clock).request
     services.transfer(
@@ -256,17 +264,50 @@ def test_transfer_hands_the_decision_to_another_approver(admin, admin2, make_use
     assert services.approve(actor=carol, request_id=req.public_id, now=clock.now()).executed
 
 
-def test_cc_shows_the_request_but_gives_no_decision(admin, admin2, make_user, dual, clock):
-    dave = make_user("dave")
+@pytest.fixture
+def dave_operator(make_user):
+    return make_user("dave", roles=["operator"])
+
+
+def test_transfer_only_to_someone_who_could_approve_the_level(
+    admin, admin2, dave_operator, make_user, dual, clock
+):
+    """The bypass: a level handed to a user without the permission it needs, whose
+    approval then executed the grant.  Refused, and nothing changes."""
+    nobody = make_user("nobody")  # no role: cannot approve a role grant
     bob = make_user("bob")
     req = grant(admin, bob, "auditor", clock).request
-    services.cc(actor=admin, request_id=req.public_id, user_ids=[dave.public_id], now=clock.now())
-    assert list(selectors.inbox(actor=dave, box="cc", now=clock.now())) == [req]
-    assert list(selectors.inbox(actor=dave, box="pending", now=clock.now())) == []
-    with pytest.raises(NotAnApprover):
+    for target in (nobody, dave_operator):
+        with pytest.raises(CannotTransfer) as exc:
+            services.transfer(
+                actor=admin2, request_id=req.public_id, to_user_id=target.public_id, now=clock.now()
+            )
+        assert exc.value.data["reason"] == "not_an_approver"
+    assert not RequestAction.objects.filter(request=req, kind="transfer").exists()
+    assert req in selectors.pending_for(admin2, now=clock.now())
+    with pytest.raises(NotFound):  # not an approver, so not even shown the request
+        services.approve(actor=nobody, request_id=req.public_id, now=clock.now())
+    assert not holds(bob, "auditor")
+
+
+def test_cc_only_to_users_who_could_approve(admin, admin2, carol, make_user, dual, clock):
+    dave = make_user("dave")
+    erin = carol
+    bob = make_user("bob")
+    req = grant(admin, bob, "auditor", clock).request
+    with pytest.raises(CannotCc) as exc:
+        services.cc(
+            actor=admin,
+            request_id=req.public_id,
+            user_ids=[dave.public_id, erin.public_id],
+            now=clock.now(),
+        )
+    assert exc.value.data["users"] == ["dave"]
+    assert list(selectors.inbox(actor=erin, box="cc", now=clock.now())) == []
+    services.cc(actor=admin, request_id=req.public_id, user_ids=[erin.public_id], now=clock.now())
+    assert list(selectors.inbox(actor=erin, box="cc", now=clock.now())) == [req]
+    with pytest.raises(NotFound):
         services.approve(actor=dave, request_id=req.public_id, now=clock.now())
-    with pytest.raises(NotAnApprover):
-        services.reject(actor=dave, request_id=req.public_id, reason="no", now=clock.now())
 
 
 def test_four_inboxes(admin, admin2, make_user, dual, clock):

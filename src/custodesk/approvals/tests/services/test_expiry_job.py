@@ -3,22 +3,23 @@ import io
 import pytest
 from django.core.management import call_command
 
-from custodesk.approvals import services
+from custodesk.approvals import flows, services
 from custodesk.approvals.models import ApprovalRequest
 from custodesk.approvals.tasks import expire_requests
 from custodesk.testing.actions import PAYMENT
+from custodesk.testing.governance import configure_flow
 
 pytestmark = pytest.mark.django_db
 
 
 def test_expiry_by_command_and_task(admin, make_user, clock):
     make_user("admin2", roles=["admin"])
-    services.flow_configure(
+    configure_flow(
         actor=admin,
         action_type=PAYMENT,
         mode="review",
         expiry_hours=2,
-        levels=[services.LevelInput(role_codes=["admin"])],
+        levels=[flows.LevelInput(role_codes=["admin"])],
         now=clock.now(),
     )
     first = services.submit(

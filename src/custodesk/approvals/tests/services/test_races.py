@@ -9,8 +9,8 @@ from custodesk.approvals import services
 from custodesk.approvals.models import ApprovalRequest
 from custodesk.audit.models import AuditEntry
 from custodesk.core.errors import DomainError
-from custodesk.identity import services as identity
 from custodesk.identity.models import Role, RoleGrant
+from custodesk.testing.governance import set_dual_admin
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
 
@@ -47,7 +47,7 @@ def _race(*calls):
 def setup(admin, make_user, clock):
     admin2 = make_user("admin2", roles=["admin"])
     admin3 = make_user("admin3", roles=["admin"])
-    identity.organisation_set_dual_admin(
+    set_dual_admin(
         actor=admin, organisation_id=admin.organisation.public_id, enabled=True, now=clock.now()
     )
     return admin2, admin3

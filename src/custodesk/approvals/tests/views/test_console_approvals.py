@@ -2,9 +2,9 @@ import pytest
 
 from custodesk.approvals import services
 from custodesk.approvals.models import ApprovalFlow, ApprovalRequest
-from custodesk.identity import services as identity
 from custodesk.identity.models import Role, RoleGrant
 from custodesk.testing.fixtures import PASSWORD
+from custodesk.testing.governance import set_dual_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def pending(admin, make_user, clock):
     make_user("admin2", roles=["admin"])
     users = [make_user(n) for n in ("bob", "carol", "dave")]
-    identity.organisation_set_dual_admin(
+    set_dual_admin(
         actor=admin, organisation_id=admin.organisation.public_id, enabled=True, now=clock.now()
     )
     role = Role.objects.get(code="auditor")

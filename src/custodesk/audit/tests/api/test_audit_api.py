@@ -5,6 +5,7 @@ import pytest
 from openpyxl import load_workbook
 
 from custodesk.testing.fixtures import grant_role
+from custodesk.testing.governance import create_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,9 +50,8 @@ def test_auditor_reads_but_cannot_export(api_client, make_user):
 
 
 def test_member_users_see_only_their_organisation(api_client, admin, make_user, member_org, clock):
-    from custodesk.identity import services
 
-    role = services.role_create(
+    role = create_role(
         actor=admin,
         code="member_audit",
         name="x",
@@ -61,7 +61,7 @@ def test_member_users_see_only_their_organisation(api_client, admin, make_user, 
     # the role belongs to the staff organisation; a member org defines its own
     assert role.organisation_id == admin.organisation_id
     member = make_user("memberclerk", organisation=member_org)
-    services.role_create(
+    create_role(
         actor=admin,
         code="viewer",
         name="Viewer",

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from custodesk.core import clock
 from custodesk.core.cli import run
-from custodesk.identity import services
+from custodesk.identity import governance, services
 from custodesk.identity.models import Organisation, Role, User
 
 
@@ -82,9 +82,9 @@ class Command(BaseCommand):
             self.stdout.write(f"User {user.username} locked.")
         elif action == "unlock":
             user = self._user(opts["username"])
-            run(services.user_unlock, actor=None, user_id=user.public_id, now=now)
+            run(governance.user_unlock_cli, user_id=user.public_id, now=now)
             self.stdout.write(f"User {user.username} unlocked.")
         elif action == "reset-password":
             user = self._user(opts["username"])
-            _, temp = run(services.user_reset_password, actor=None, user_id=user.public_id, now=now)
+            _, temp = run(governance.user_reset_password_cli, user_id=user.public_id, now=now)
             self.stdout.write(f"Temporary password for {user.username}: {temp}")

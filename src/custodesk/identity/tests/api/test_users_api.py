@@ -70,10 +70,14 @@ def test_lock_unlock_reset_and_login_devices(api_client, admin, make_user):
     locked = api.post(f"/users/{dave['id']}/lock", json={"reason": "investigation"})
     assert locked.json()["status"] == "locked"
     assert api_client().sign_in("dave").json()["code"] == "user_locked"
-    assert api.post(f"/users/{dave['id']}/unlock").json()["status"] == "active"
-    reset = api.post(f"/users/{dave['id']}/reset-password").json()
-    assert reset["user"]["must_change_password"] is True
-    assert api_client().sign_in("dave", reset["temporary_password"]).status_code == 200
+    unlocked = api.post(f"/users/{dave['id']}/unlock")
+    assert unlocked.status_code == 200 and unlocked.json()["result"]["status"] == "active"
+    reset = api.post(f"/users/{dave['id']}/reset-password")
+    # single-admin mode: applied at once; the password is shown once, never stored
+    assert reset.status_code == 200 and reset.headers["cache-control"] == "no-store"
+    temp = reset.json()["shown_once"]["temporary_password"]
+    assert reset.json()["result"] == {"user": "dave", "must_change_password": True}
+    assert api_client().sign_in("dave", temp).status_code == 200
 
     devices = api.get("/login-devices", params={"username": "dave"}).json()
     assert [d["result"] for d in devices["items"]] == ["success", "locked"]

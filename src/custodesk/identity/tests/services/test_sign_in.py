@@ -4,8 +4,10 @@ import pytest
 
 from custodesk.audit.models import AuditEntry
 from custodesk.identity import services
+from custodesk.identity.governance import USER_UNLOCK
 from custodesk.identity.models import LoginDevice, User, UserSession
 from custodesk.testing.fixtures import PASSWORD, totp_code
+from custodesk.testing.governance import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +82,7 @@ def test_locked_and_deactivated_users_cannot_sign_in(admin, make_user, clock):
         actor=admin, user_id=alice.public_id, reason="left the desk", now=clock.now()
     )
     assert attempt("alice", clock=clock).error.code == "user_locked"
-    services.user_unlock(actor=admin, user_id=alice.public_id, now=clock.now())
+    submit(admin, USER_UNLOCK, {"user_id": str(alice.public_id)}, now=clock.now())
     assert attempt("alice", clock=clock).ok
     services.user_deactivate(actor=admin, user_id=alice.public_id, reason="left", now=clock.now())
     assert attempt("alice", clock=clock).error.code == "user_inactive"

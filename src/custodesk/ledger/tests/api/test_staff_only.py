@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from custodesk.core.errors import ValidationFailed
-from custodesk.identity import services as identity
 from custodesk.identity.models import Role
 from custodesk.testing.fixtures import PASSWORD, grant_role
+from custodesk.testing.governance import create_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +23,7 @@ LEDGER = ["ledger.account.view", "ledger.transfer.create"]
 
 def test_a_member_organisations_role_cannot_be_given_ledger_permissions(admin, member_org, clock):
     with pytest.raises(ValidationFailed) as caught:
-        identity.role_create(
+        create_role(
             actor=admin,
             code="treasury",
             name="Treasury",
@@ -39,7 +39,7 @@ def test_a_member_organisations_role_cannot_be_given_ledger_permissions(admin, m
 
 @pytest.fixture
 def member_with_old_ledger_role(admin, make_user, member_org, clock):
-    role = identity.role_create(
+    role = create_role(
         actor=admin,
         code="treasury",
         name="Treasury",

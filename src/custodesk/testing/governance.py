@@ -1,0 +1,101 @@
+"""Test helpers for changes to the controls, which go through the approval engine.
+
+Each submits the governance action as an interface would; in dual-admin mode the
+request waits, and ``approver`` (a second administrator) approves it at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from custodesk.approvals import flows, services
+from custodesk.identity import governance
+
+
+def submit(
+    actor: Any,
+    action_type: str,
+    payload: dict[str, Any],
+    *,
+    now: dt.datetime,
+    approver: Any = None,
+) -> services.Submitted:
+    sub = services.submit(actor=actor, action_type=action_type, payload=payload, now=now)
+    if not sub.executed and approver is not None:
+        decision = services.approve(actor=approver, request_id=sub.request.public_id, now=now)
+        assert decision.executed, "the approver's decision did not execute the change"
+        return services.Submitted(decision.request, True, decision.result, decision.shown_once)
+    return sub
+
+
+def configure_flow(
+    *,
+    actor: Any,
+    action_type: str,
+    mode: str = "review",
+    levels: list[flows.LevelInput] | None = None,
+    expiry_hours: int = flows.DEFAULT_EXPIRY_HOURS,
+    global_flow: bool = False,
+    now: dt.datetime,
+    approver: Any = None,
+) -> services.Submitted:
+    payload = flows.flow_change_payload(
+        action_type=action_type,
+        mode=mode,
+        expiry_hours=expiry_hours,
+        levels=levels or [],
+        global_flow=global_flow,
+    )
+    return submit(actor, flows.FLOW_CONFIGURE, payload, now=now, approver=approver)
+
+
+def delete_flow(
+    *,
+    actor: Any,
+    action_type: str,
+    global_flow: bool = False,
+    now: dt.datetime,
+    approver: Any = None,
+) -> services.Submitted:
+    payload = {"action_type": action_type, "global_flow": global_flow}
+    return submit(actor, flows.FLOW_DELETE, payload, now=now, approver=approver)
+
+
+def set_dual_admin(
+    *,
+    actor: Any,
+    organisation_id: Any,
+    enabled: bool,
+    now: dt.datetime,
+    approver: Any = None,
+) -> services.Submitted:
+    payload = {"organisation_id": str(organisation_id), "enabled": enabled}
+    return submit(actor, governance.DUAL_ADMIN, payload, now=now, approver=approver)
+
+
+def create_role(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    permissions: list[str],
+    description: str = "",
+    organisation_id: Any = None,
+    now: dt.datetime,
+    approver: Any = None,
+) -> Any:
+    """Define a role and return it (the change must apply: single-admin or approved)."""
+    from custodesk.identity.models import Role
+
+    payload: dict[str, Any] = {
+        "code": code,
+        "name": name,
+        "description": description,
+        "permissions": permissions,
+    }
+    if organisation_id is not None:
+        payload["organisation_id"] = str(organisation_id)
+    sub = submit(actor, governance.ROLE_CREATE, payload, now=now, approver=approver)
+    assert sub.executed and sub.result is not None, "the role was not created"
+    return Role.objects.get(public_id=sub.result["role_id"])
