@@ -50,6 +50,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	CUSTODESK_TESTING=1 $(BIN)/mypy
+	$(BIN)/lint-imports
 	CUSTODESK_TESTING=1 $(BIN)/custodesk makemigrations --check --dry-run
 
 format: $(STAMP)

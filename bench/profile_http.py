@@ -35,7 +35,7 @@ STEPS = (
     ("  express lane: the ledger's handler", "custodesk/ledger/express.py", "create_transfer"),
     ("  Django's handler (declined, or the lane off)", "django/core/handlers/wsgi.py", "__call__"),
     ("django-ninja operation (auth, parse, view, response)", "ninja/operation.py", "run"),
-    ("bearer auth: session + user lookup", "custodesk/core/apiauth.py", "authenticate"),
+    ("bearer auth: session + user lookup", "custodesk/identity/apiauth.py", "authenticate"),
     ("account code → id (per-process cache misses)", "custodesk/ledger/api.py", "_spec"),
     ("permission check (access.require)", "custodesk/core/access.py", "require"),
     (

@@ -13,6 +13,7 @@ from custodesk.core.schema_types import Code, Day, OneOf, Pages, QueryBool, Text
 
 from . import exports, flows, presenters, registry, selectors, services
 from .models import ApprovalRequest
+from .presenters import submitted_body
 from .schemas import (
     ActionTypeOut,
     ApprovalBatchIn,
@@ -40,18 +41,6 @@ class InboxFilters(Schema):
     q: Text | None = Field(None, max_length=200)
     date_from: Day | None = None
     date_to: Day | None = None
-
-
-def submitted_body(sub: services.Submitted, response: HttpResponse | None = None) -> dict[str, Any]:
-    """The answer to a submission; what the action shows once is never cached."""
-    if sub.shown_once and response is not None:
-        response["Cache-Control"] = "no-store"
-    return {
-        "executed": sub.executed,
-        "request": presenters.request_row(sub.request),
-        "result": sub.result,
-        "shown_once": sub.shown_once,
-    }
 
 
 @router.get("/action-types", response=list[ActionTypeOut])

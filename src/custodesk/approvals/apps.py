@@ -6,6 +6,3 @@ class ApprovalsConfig(AppConfig):
     name = "custodesk.approvals"
     label = "approvals"
     verbose_name = _("Approvals")
-
-    def ready(self) -> None:
-        from . import flows, permissions  # noqa: F401

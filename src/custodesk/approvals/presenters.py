@@ -5,16 +5,31 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.http import HttpResponse
+
 from custodesk.core.money import Money
 
 from . import selectors
 from .models import ApprovalFlow, ApprovalRequest
+from .services import Submitted
 
 
 def amount_text(req: ApprovalRequest) -> str | None:
     if req.amount is None or not req.currency:
         return None
     return str(Money(req.amount, req.currency).to_decimal())
+
+
+def submitted_body(sub: Submitted, response: HttpResponse | None = None) -> dict[str, Any]:
+    """The answer to a submission; what the action shows once is never cached."""
+    if sub.shown_once and response is not None:
+        response["Cache-Control"] = "no-store"
+    return {
+        "executed": sub.executed,
+        "request": request_row(sub.request),
+        "result": sub.result,
+        "shown_once": sub.shown_once,
+    }
 
 
 def request_row(req: ApprovalRequest) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.functional import Promise
 from pydantic import BaseModel
 
+from custodesk.core.errors import NotFound
 from custodesk.core.money import Money
 
 if TYPE_CHECKING:
@@ -114,8 +115,6 @@ def register(action: ActionType) -> ActionType:
 
 
 def get(code: str) -> ActionType:
-    from custodesk.core.errors import NotFound
-
     try:
         return _registry[code]
     except KeyError:

@@ -7,13 +7,23 @@ from typing import Any
 
 import django_filters as filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from custodesk.core import access
 from custodesk.core.errors import NotFound, ValidationFailed
 from custodesk.identity.models import RoleGrant, User
 
+from . import permissions as perms
 from . import registry
-from .models import ApprovalFlow, ApprovalRequest, RequestAction, RequestAssignee, RequestLevel
-from .policy import can_view, could_approve, resolve_policy
+from .models import (
+    DEFAULT_ACTION,
+    ApprovalFlow,
+    ApprovalRequest,
+    RequestAction,
+    RequestAssignee,
+    RequestLevel,
+)
+from .policy import can_view, could_approve, is_eligible, resolve_policy
 
 BOXES = ("pending", "done", "initiated", "cc", "all")
 
@@ -103,10 +113,6 @@ def inbox(
             )
         )
     elif box == "all":
-        from custodesk.core import access
-
-        from . import permissions as perms
-
         access.require(actor, perms.REQUEST_VIEW_ALL)
         qs = ApprovalRequest.objects.filter(organisation_id=actor.organisation_id)
     else:
@@ -159,8 +165,6 @@ def levels_with_approvers(req: ApprovalRequest) -> list[dict[str, Any]]:
 
 def allowed_actions(actor: User, req: ApprovalRequest, *, now: dt.datetime) -> dict[str, bool]:
     """What the console may offer this user on this request."""
-    from .services import is_eligible
-
     pending = req.status == ApprovalRequest.Status.PENDING and req.expires_at > now
     decide = False
     if pending:
@@ -184,13 +188,6 @@ def allowed_actions(actor: User, req: ApprovalRequest, *, now: dt.datetime) -> d
 def flows(*, actor: User) -> list[dict[str, Any]]:
     """The default flow ("*") and every registered action type, with what applies to the
     actor's organisation (its own flow, the global one, or the action's default)."""
-    from django.utils.translation import gettext as _
-
-    from custodesk.core import access
-
-    from . import permissions as perms
-    from .models import DEFAULT_ACTION
-
     access.require(actor, perms.FLOW_MANAGE)
     org = actor.organisation
     out = []
@@ -222,9 +219,6 @@ def flows(*, actor: User) -> list[dict[str, Any]]:
 
 
 def flow_get(*, actor: User, action_type: str) -> ApprovalFlow | None:
-    from custodesk.core import access
-
-    from . import permissions as perms
 
     access.require(actor, perms.FLOW_MANAGE)
     return (

@@ -6,6 +6,3 @@ class AuditConfig(AppConfig):
     name = "custodesk.audit"
     label = "audit"
     verbose_name = _("Operation records")
-
-    def ready(self) -> None:
-        from . import permissions  # noqa: F401

@@ -6,7 +6,7 @@ import django_filters as filters
 from django.db.models import QuerySet
 
 from custodesk.core import access
-from custodesk.identity.models import Organisation, User
+from custodesk.core.errors import NotFound
 
 from . import permissions as perms
 from .models import AuditEntry
@@ -30,18 +30,18 @@ class AuditFilter(filters.FilterSet):
         fields = ["action"]
 
 
-def audit_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[AuditEntry]:
+def audit_list(
+    *, actor: access.Principal, filters: dict[str, Any] | None = None
+) -> QuerySet[AuditEntry]:
     """Operation records the actor may see: staff see all, others their organisation's."""
     access.require(actor, perms.VIEW)
     qs = AuditEntry.objects.all()
-    if actor.organisation.kind != Organisation.Kind.STAFF:
+    if not actor.is_staff_member():
         qs = qs.filter(organisation_id=actor.organisation_id)
     return AuditFilter(filters or {}, queryset=qs).qs.order_by("-seq")
 
 
-def audit_get(*, actor: User, public_id: Any) -> AuditEntry:
-    from custodesk.core.errors import NotFound
-
+def audit_get(*, actor: access.Principal, public_id: Any) -> AuditEntry:
     entry = audit_list(actor=actor).filter(public_id=public_id).first()
     if entry is None:
         raise NotFound(object="audit_entry")

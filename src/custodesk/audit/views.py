@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from custodesk.console.decorators import console_view
 from custodesk.console.paging import clean_filters, paginate
-from custodesk.identity.models import User
+from custodesk.core import access
 
 from . import exports, selectors
 from . import permissions as perms
@@ -24,13 +24,11 @@ AUDIT_FILTERS = [
 
 @console_view
 def audit_list(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+    actor: access.Principal = request.user  # type: ignore[assignment]
     filters = clean_filters(request, AUDIT_FILTERS)
     entries = selectors.audit_list(actor=actor, filters=filters)
     fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"}:
-        from custodesk.core import access
-
         access.require(actor, perms.EXPORT)
         return exports.response(entries[:100_000].iterator(), fmt)
     page, size = paginate(request, entries)

@@ -20,7 +20,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from custodesk.core import context
+from custodesk.core import context, modules
 from custodesk.core.errors import DomainError
 
 logger = logging.getLogger("custodesk.api")
@@ -188,16 +188,9 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _mount() -> None:
-    from custodesk.approvals.api import router as approvals_router
-    from custodesk.audit.api import router as audit_router
-    from custodesk.identity.api import router as identity_router
-    from custodesk.ledger.api import router as ledger_router
-
-    # URL patterns are tried in this order: the ledger (the busiest API) first
-    api.add_router("/ledger", ledger_router)
-    api.add_router("", identity_router)
-    api.add_router("/audit", audit_router)
-    api.add_router("/approvals", approvals_router)
+    """Each installed module's router (``api=`` in its ``module.py``), in its order."""
+    for prefix, router in modules.api_routers():
+        api.add_router(prefix, router)
 
 
 _mount()

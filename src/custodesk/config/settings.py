@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,13 @@ INSTALLED_APPS = [
     "custodesk.ledger",
     "custodesk.console",
 ]
+# The test settings install a module that lives under tests/ (tests/sample_module): it
+# shows that a module registers itself by being installed (core.modules, CONTRIBUTING.md).
+SAMPLE_MODULE_ROOT = PACKAGE_DIR.parent.parent
+if TESTING and (SAMPLE_MODULE_ROOT / "tests" / "sample_module" / "module.py").is_file():
+    if str(SAMPLE_MODULE_ROOT) not in sys.path:
+        sys.path.append(str(SAMPLE_MODULE_ROOT))
+    INSTALLED_APPS.append("tests.sample_module")
 
 # ConsoleOnly wrappers (custodesk.core.middleware) run their middleware for everything
 # but /api/: bearer-token JSON requests need no cookie session, CSRF token, messages,
@@ -265,13 +273,7 @@ TASKS = {
     }
 }
 
-# Periodic jobs (custodesk.core.schedule, run by `custodesk worker`): task -> seconds.
-CUSTODESK_SCHEDULE = {
-    "custodesk.ledger.tasks.expire_holds_and_freezes": 15,  # holds time out, freezes lift
-    "custodesk.ledger.tasks.seal_transfers": 60,
-    "custodesk.approvals.tasks.expire_requests": 60,
-    "custodesk.core.tasks.prune_task_results": 24 * 3600,
-}
+# Periodic jobs: each module declares its own (schedule= in its module.py).
 
 # -- e-mail -------------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST") or "127.0.0.1"

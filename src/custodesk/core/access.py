@@ -30,6 +30,8 @@ class Principal(Protocol):
 
     def sees_organisation(self, organisation_id: int) -> bool: ...
 
+    def is_staff_member(self) -> bool: ...
+
 
 @dataclass(frozen=True)
 class PermissionDef:

@@ -1,4 +1,11 @@
-"""Bearer-token authentication for the API (tokens are sessions; see identity)."""
+"""Bearer-token authentication for every module's API.
+
+The kernel knows no users: the module that issues API tokens declares how a token
+resolves (``api_auth=`` in its ``module.py``; identity's ``apiauth.authenticate``).
+Every module's API says ``auth=core.apiauth.auth`` and reads the caller with
+:func:`actor`, so no module's API depends on identity's internals (and the operation
+records, below identity, keep their API).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from custodesk.core import clock
+from . import modules
 
 
 class BearerAuth(HttpBearer):
@@ -24,23 +31,9 @@ class BearerAuth(HttpBearer):
         self.allow_password_change = allow_password_change
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from custodesk.identity.errors import PasswordChangeRequired, SessionEnded
-        from custodesk.identity.models import User
-        from custodesk.identity.selectors import session_by_token
-
-        session = session_by_token(token=token)
-        if session is None:
-            return None
-        if not session.is_live(clock.now()):
-            raise SessionEnded(reason=session.end_reason or "expired")
-        user = session.user
-        if user.status != User.Status.ACTIVE:
-            raise SessionEnded(reason=user.status)
-        if user.must_change_password and not self.allow_password_change:
-            raise PasswordChangeRequired()
-        request.user = user
-        request.custodesk_session = session  # type: ignore[attr-defined]
-        return session
+        return modules.api_authenticator()(
+            request, token, allow_password_change=self.allow_password_change
+        )
 
 
 auth = BearerAuth()

@@ -6,7 +6,7 @@ from django.db import models
 
 
 class ScheduledJob(models.Model):
-    """When one periodic job (``settings.CUSTODESK_SCHEDULE``) is next due.
+    """When one periodic job (a module's ``schedule``, core.modules) is next due.
 
     A worker claims a run with one conditional UPDATE on ``next_run_at``, so any number
     of workers enqueue each run once (:mod:`custodesk.core.schedule`).

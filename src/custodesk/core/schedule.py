@@ -2,10 +2,11 @@
 
 django-tasks runs jobs that are enqueued; it has no schedule of its own, and no
 scheduler for it was available to us (architecture.md).  This is the small one we
-need: ``settings.CUSTODESK_SCHEDULE`` maps a task's import path to its interval in
-seconds; :func:`tick` enqueues every job that is due; :class:`Scheduler` is the thread
-in ``custodesk worker`` that calls it every few seconds.  Several workers may run: a
-run is claimed with one conditional UPDATE of :class:`~custodesk.core.models.ScheduledJob`
+need: each module declares its periodic jobs in its ``module.py`` (``schedule=``, a
+task's import path -> its interval in seconds, collected by :func:`modules.schedule`);
+:func:`tick` enqueues every job that is due; :class:`Scheduler` is the thread in
+``custodesk worker`` that calls it every few seconds.  Several workers may run: a run
+is claimed with one conditional UPDATE of :class:`~custodesk.core.models.ScheduledJob`
 (inside the transaction that enqueues it), so each run is enqueued once.  The jobs
 themselves are safe to run twice anyway (conditional updates, locks).
 """
@@ -16,11 +17,10 @@ import datetime as dt
 import logging
 import threading
 
-from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils.module_loading import import_string
 
-from . import clock
+from . import clock, modules
 from .models import ScheduledJob
 
 logger = logging.getLogger("custodesk.schedule")
@@ -30,7 +30,7 @@ def tick(*, now: dt.datetime) -> list[str]:
     """Enqueue each periodic job due at ``now``; the import paths enqueued by this call."""
     enqueued: list[str] = []
     next_runs = dict(ScheduledJob.objects.values_list("task", "next_run_at"))
-    for path, every in settings.CUSTODESK_SCHEDULE.items():
+    for path, every in modules.schedule().items():
         if path not in next_runs:
             ScheduledJob.objects.get_or_create(task=path, defaults={"next_run_at": now})
         elif next_runs[path] > now:

@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from custodesk.approvals import services as approval_services
-from custodesk.approvals.api import submitted_body
+from custodesk.approvals.presenters import submitted_body
 from custodesk.approvals.schemas import SubmittedOut
 from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth, auth_forced

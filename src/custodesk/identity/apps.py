@@ -10,7 +10,6 @@ class IdentityConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import approvals, governance, permissions  # noqa: F401
         from .models import Organisation, Role, RoleGrant, User, UserSession
         from .services import forget_cached_sessions
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
 import threading
 import time
@@ -15,9 +16,33 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from custodesk.core import access, sql
+from custodesk.core.errors import NotFound
 
 from . import permissions as perms
 from .models import LoginDevice, Organisation, Role, RoleGrant, User, UserSession
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a bearer token (its SHA-256)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def visible_user(actor: User | None, public_id: Any, *, for_update: bool = False) -> User:
+    """A user the actor may see (``None``: the server operator at the CLI), else NotFound."""
+    qs = User.objects.select_related("organisation")
+    if for_update:
+        qs = qs.select_for_update()
+    user = qs.filter(public_id=public_id).first()
+    if user is None or (actor is not None and not actor.sees_organisation(user.organisation_id)):
+        raise NotFound(object="user")
+    return user
+
+
+def visible_role(actor: User, public_id: Any) -> Role:
+    role = Role.objects.select_related("organisation").filter(public_id=public_id).first()
+    if role is None or not actor.sees_organisation(role.organisation_id):
+        raise NotFound(object="role")
+    return role
 
 
 def visible_organisations(actor: User) -> QuerySet[Organisation]:
@@ -63,11 +88,9 @@ def user_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet
 
 
 def user_get(*, actor: User, public_id: Any) -> User:
-    from .services import _visible_user
-
     if str(public_id) != str(actor.public_id):
         access.require(actor, perms.USER_VIEW)
-    return _visible_user(actor, public_id)
+    return visible_user(actor, public_id)
 
 
 def user_grants(*, actor: User, user: User, include_revoked: bool = False) -> QuerySet[RoleGrant]:
@@ -85,10 +108,8 @@ def role_list(*, actor: User) -> QuerySet[Role]:
 
 
 def role_get(*, actor: User, public_id: Any) -> Role:
-    from .services import _visible_role
-
     access.require(actor, perms.ROLE_VIEW)
-    return _visible_role(actor, public_id)
+    return visible_role(actor, public_id)
 
 
 class LoginDeviceFilter(filters.FilterSet):
@@ -149,8 +170,6 @@ def session_by_token(*, token: str) -> UserSession | None:
     ttl = settings.CUSTODESK_API_SESSION_CACHE_SECONDS
     if ttl <= 0 or not token:
         return _session_by_token(token)
-    from .services import token_digest
-
     key = token_digest(token)
     now = time.monotonic()
     hit = _session_cache.get(key)
@@ -199,8 +218,6 @@ def _session_by_token(token: str) -> UserSession | None:
     models, so a new field is picked up; the permission codes fill the same per-request
     cache :meth:`User.permission_codes` fills.
     """
-    from .services import token_digest
-
     if not token:
         return None
     row = sql.fetch(

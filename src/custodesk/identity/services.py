@@ -7,7 +7,6 @@ and ``now``, checks permissions, and writes its operation record.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 import string
@@ -24,7 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from custodesk.audit.services import record
-from custodesk.core import access, context
+from custodesk.core import access, context, modules
 from custodesk.core.errors import FieldError, IllegalTransition, NotFound, ValidationFailed
 
 from . import permissions as perms
@@ -44,6 +43,10 @@ from .errors import (
     WrongCurrentPassword,
 )
 from .models import LoginDevice, Organisation, Role, RoleGrant, User, UserSession
+from .selectors import forget_cached_sessions as _forget_cached_sessions
+from .selectors import token_digest
+from .selectors import visible_role as _visible_role
+from .selectors import visible_user as _visible_user
 
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9.@_-]{2,149}$")
 TOKEN_PREFIX = "cdk_"  # noqa: S105 - a prefix, not a secret
@@ -66,23 +69,6 @@ def _require(actor: User | None, permission: str) -> None:
     """``actor`` None is the server operator at the CLI (``custodesk user ...``)."""
     if actor is not None:
         access.require(actor, permission)
-
-
-def _visible_user(actor: User | None, public_id: Any, *, for_update: bool = False) -> User:
-    qs = User.objects.select_related("organisation")
-    if for_update:
-        qs = qs.select_for_update()
-    user = qs.filter(public_id=public_id).first()
-    if user is None or (actor is not None and not actor.sees_organisation(user.organisation_id)):
-        raise NotFound(object="user")
-    return user
-
-
-def _visible_role(actor: User, public_id: Any) -> Role:
-    role = Role.objects.select_related("organisation").filter(public_id=public_id).first()
-    if role is None or not actor.sees_organisation(role.organisation_id):
-        raise NotFound(object="role")
-    return role
 
 
 def generate_password(length: int = 14) -> str:
@@ -117,14 +103,8 @@ def _end_sessions(
 def forget_cached_sessions(*args: Any, **kwargs: Any) -> None:
     """This process forgets its cached API sessions now and when the transaction commits
     (a request in between could cache the old rows again).  Also a signal receiver."""
-    from .selectors import forget_cached_sessions as forget
-
-    forget()
-    transaction.on_commit(forget)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    _forget_cached_sessions()
+    transaction.on_commit(_forget_cached_sessions)
 
 
 # -- organisations and users ---------------------------------------------------
@@ -322,47 +302,12 @@ def bootstrap_admin(
     return user, temp
 
 
-BUILTIN_ROLES: dict[str, tuple[Any, list[str]]] = {
-    "admin": (_("Administrator"), ["*"]),
-    "operator": (
-        _("Operator (maker)"),
-        [perms.USER_VIEW, perms.ROLE_VIEW],
-    ),
-    "approver": (
-        _("Approver (checker)"),
-        [perms.USER_VIEW, perms.ROLE_VIEW],
-    ),
-    "compliance": (
-        _("Compliance officer"),
-        [
-            perms.USER_VIEW,
-            perms.ROLE_VIEW,
-            perms.LOGIN_DEVICE_VIEW,
-            "audit.entry.view",
-            "audit.entry.export",
-            "audit.chain.verify",
-            "ledger.account.view",
-            "ledger.verify",
-        ],
-    ),
-    "auditor": (
-        _("Auditor (read only)"),
-        [
-            perms.USER_VIEW,
-            perms.ROLE_VIEW,
-            perms.LOGIN_DEVICE_VIEW,
-            "audit.entry.view",
-            "ledger.account.view",
-        ],
-    ),
-}
-
-
 def _ensure_builtin_roles(org: Organisation, *, now: dt.datetime) -> dict[str, Role]:
-    """The built-in roles of a staff organisation; "*" expands to every permission."""
+    """The built-in roles of a staff organisation, as the installed modules declare them
+    (``roles=`` in each ``module.py``); "*" expands to every permission."""
     everything = [p.code for p in access.all_permissions()]
     out: dict[str, Role] = {}
-    for code, (label, codes) in BUILTIN_ROLES.items():
+    for code, (label, codes) in modules.builtin_roles().items():
         wanted = everything if codes == ["*"] else sorted(codes)
         role = Role.objects.filter(organisation=org, code=code).first()
         if role is None:

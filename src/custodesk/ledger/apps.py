@@ -6,6 +6,3 @@ class LedgerConfig(AppConfig):
     name = "custodesk.ledger"
     label = "ledger"
     verbose_name = _("Ledger")
-
-    def ready(self) -> None:
-        from . import permissions  # noqa: F401

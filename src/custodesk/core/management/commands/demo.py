@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from custodesk.core import demo
@@ -22,4 +21,4 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data created."))
         else:
             self.stdout.write("Database already has users; demo data not seeded again.")
-        self.stdout.write(demo.logins_text(settings))
+        self.stdout.write(demo.notes())

@@ -11,7 +11,7 @@ from custodesk.core.schedule import Scheduler
 class Command(BaseCommand):
     help = (
         "Run the background task worker (django-tasks database backend) and the schedule "
-        "of the periodic jobs (settings.CUSTODESK_SCHEDULE)."
+        "of the periodic jobs (each module's schedule= in its module.py)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

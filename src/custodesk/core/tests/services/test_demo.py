@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from custodesk.core import demo
+from custodesk.identity.demo import DEMO_USERS
 from custodesk.identity.models import User
 from custodesk.ledger import services
 from custodesk.ledger.models import AccountFreeze, LedgerAccount, LedgerTransfer, RefusedTransfer
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_seeds_a_living_sound_ledger_once():
     assert demo.seed(if_new=True) is True
-    assert {u for u, _name, _role in demo.DEMO_USERS} <= set(
+    assert {u for u, _name, _role in DEMO_USERS} <= set(
         User.objects.values_list("username", flat=True)
     )
     assert set(LedgerAccount.objects.values_list("currency", flat=True)) == {"CNY", "HKD", "USD"}
@@ -35,3 +36,4 @@ def test_the_demo_seeds_a_living_sound_ledger_once():
     assert AccountFreeze.objects.filter(released_at__isnull=False).count() == 1
     assert services.verify() == []
     assert demo.seed(if_new=True) is False  # a second `make run` keeps the database
+    assert "Demo logins (password for all: " in demo.notes()  # identity's step's notes

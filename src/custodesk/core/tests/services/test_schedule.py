@@ -12,14 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django_tasks_db.models import DBTaskResult
 
-from custodesk.core import schedule
+from custodesk.core import modules, schedule
 from custodesk.core.models import ScheduledJob
 from custodesk.testing.fixtures import process_env
 
-EVERY = settings.CUSTODESK_SCHEDULE
+EVERY = modules.schedule()
 
 
 def enqueued_tasks() -> list[str]:
