@@ -15,7 +15,6 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Header, Query, Router, Schema
-from ninja.pagination import paginate
 
 from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth
@@ -27,14 +26,13 @@ from custodesk.core.schema_types import (
     Code,
     Day,
     OneOf,
-    Pages,
     QueryBool,
     Text,
     Zoned,
     download,
 )
 
-from . import engine, exports, selectors, services
+from . import engine, exports, presenters, selectors, services
 from . import errors as E
 from . import permissions as perms
 from .models import AccountFreeze, LedgerAccount, LedgerTransfer
@@ -42,6 +40,7 @@ from .schemas import (
     AccountIn,
     AccountKind,
     AccountOut,
+    AccountPage,
     BalanceOut,
     BatchIn,
     BatchItemOut,
@@ -76,6 +75,8 @@ def _dec(minor: int | None, currency: str) -> str | None:
 
 
 def _account(ref: str) -> LedgerAccount:
+    """An account by code or public id, for booking (the caller holds the staff-only
+    transfer permission; reads go through the scoped :func:`_visible`)."""
     pid = parse_public_id(ref)
     a = (
         LedgerAccount.objects.filter(public_id=pid).first()
@@ -85,6 +86,14 @@ def _account(ref: str) -> LedgerAccount:
     if a is None:
         raise E.AccountNotFound(account=ref)
     return a
+
+
+def _visible(user: Any, ref: str) -> LedgerAccount:
+    """An account by code or public id among those ``user`` may see."""
+    pid = parse_public_id(ref)
+    if pid:
+        return selectors.account_get(actor=user, public_id=pid)
+    return selectors.account_get(actor=user, code=ref)
 
 
 _ids_lock = threading.Lock()
@@ -125,24 +134,12 @@ def _view(request: HttpRequest) -> Any:
 
 
 def account_out(a: LedgerAccount) -> dict[str, Any]:
-    b = selectors.balance(a)
-    c = a.currency
-    return {
-        "id": a.public_id, "code": a.code, "name": a.name, "kind": a.kind, "currency": c,
-        "status": a.status, "owner_type": a.owner_type, "owner_id": a.owner_id,
-        "debits_must_not_exceed_credits": a.debits_must_not_exceed_credits,
-        "credits_must_not_exceed_debits": a.credits_must_not_exceed_debits, "hot": a.hot,
-        "balance": _dec(b.balance, c), "available": _dec(b.available, c),
-        "debits_posted": _dec(b.debits_posted, c), "credits_posted": _dec(b.credits_posted, c),
-        "debits_pending": _dec(b.debits_pending, c),
-        "credits_pending": _dec(b.credits_pending, c), "frozen_amount": _dec(a.frozen_amount, c),
-        "debit_frozen": a.debit_blocks > 0, "credit_frozen": a.credit_blocks > 0,
-        "created_at": a.created_at,
-    }  # fmt: skip
+    return presenters.account_api(a, selectors.balance(a))
 
 
 def transfer_out(t: dict[str, Any]) -> dict[str, Any]:
-    return {**t, "amount": _dec(t["amount"], t["currency"])}
+    """A booking's result (or a :func:`presenters.transfer_row`) with a decimal amount."""
+    return presenters.transfer_api(t)
 
 
 def freeze_out(f: AccountFreeze) -> dict[str, Any]:
@@ -207,15 +204,8 @@ def _book(request: HttpRequest, spec: services.TransferSpec) -> services.Outcome
     )
 
 
-def _pending_id(transfer_id: UUID) -> int:
-    pk = (
-        LedgerTransfer.objects.filter(public_id=transfer_id, flag="pending")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if pk is None:
-        raise E.PendingNotFound(transfer=str(transfer_id))
-    return pk
+def _hold(request: HttpRequest, transfer_id: UUID) -> LedgerTransfer:
+    return selectors.hold_get(actor=actor(request), public_id=transfer_id)
 
 
 # -- accounts ----------------------------------------------------------------------
@@ -225,6 +215,10 @@ class AccountFilters(Schema):
     currency: Currency | None = None
     status: Annotated[str, OneOf(LedgerAccount.Status)] | None = None
     owner_id: Code | None = Field(None, max_length=64)
+    after: Code | None = Field(
+        None, max_length=64, description="the previous page's `next_after` (a code)"
+    )
+    limit: int = Field(50, ge=1, le=1000)
 
 
 @router.post("/accounts", response={201: AccountOut})
@@ -233,30 +227,31 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Any:
     return 201, account_out(a)
 
 
-@router.get("/accounts", response=list[AccountOut])
-@paginate(Pages, page_size=50)
+@router.get("/accounts", response=AccountPage)
 def list_accounts(request: HttpRequest, filters: Query[AccountFilters]) -> Any:
-    _view(request)
-    return [account_out(a) for a in selectors.accounts(filters=filters.dict(exclude_none=True))]
+    """By account number; keyset pagination: pass ``after`` = the previous page's
+    ``next_after``.  Balances are computed for the page's accounts only."""
+    user = _view(request)
+    f = filters.dict(exclude_none=True, exclude={"after", "limit"})
+    page = selectors.accounts(actor=user, filters=f, after=filters.after, limit=filters.limit)
+    return {
+        "items": [presenters.account_api(a, b) for a, b in page.items],
+        "next_after": page.next_after,
+    }
 
 
 @router.get("/accounts/{ref}", response=AccountOut)
 def get_account(request: HttpRequest, ref: str) -> Any:
-    _view(request)
-    return account_out(_account(ref))
+    return account_out(_visible(_view(request), ref))
 
 
 @router.get("/accounts/{ref}/balance", response=BalanceOut)
 def get_balance(request: HttpRequest, ref: str, as_of: Zoned | None = None) -> Any:
     """Balance now, or as of a past moment (ISO 8601 with offset)."""
-    _view(request)
-    a = _account(ref)
-    b = selectors.balance(a, as_of=as_of)
-    d = b.as_dict()
-    for k in ("balance", "available", "debits_posted", "credits_posted", "debits_pending",
-              "credits_pending", "frozen_amount"):  # fmt: skip
-        d[k] = _dec(d[k], a.currency)
-    return d
+    a = _visible(_view(request), ref)
+    return presenters.api_amounts(
+        selectors.balance(a, as_of=as_of).as_dict(), presenters.ACCOUNT_AMOUNTS
+    )
 
 
 @router.get(
@@ -273,8 +268,7 @@ def get_statement(
 ) -> Any:
     """Statement by business date: opening balance, each posted transfer, closing.
     ``format=csv`` downloads it."""
-    _view(request)
-    a = _account(ref)
+    a = _visible(_view(request), ref)
     st = selectors.statement(a, date_from=date_from, date_to=date_to)
     c = a.currency
     lines = [
@@ -309,8 +303,7 @@ def freeze(request: HttpRequest, ref: str, payload: FreezeIn) -> Any:
 
 @router.get("/accounts/{ref}/freezes", response=list[FreezeOut])
 def list_freezes(request: HttpRequest, ref: str, active: QueryBool = True) -> Any:
-    _view(request)
-    a = _account(ref)
+    a = _visible(_view(request), ref)
     qs = selectors.active_freezes(a) if active else a.freezes.order_by("-placed_at")
     return [freeze_out(f) for f in qs.select_related("account")]
 
@@ -455,7 +448,7 @@ class TransferFilters(Schema):
 @router.get("/transfers", response=TransferPage)
 def list_transfers(request: HttpRequest, filters: Query[TransferFilters]) -> Any:
     """Newest first; keyset pagination: pass ``after`` = the previous page's ``next_after``."""
-    _view(request)
+    user = _view(request)
     f = filters.dict(exclude_none=True)
     currency = f.get("currency") or "HKD"
     for k in ("amount_min", "amount_max"):
@@ -470,23 +463,16 @@ def list_transfers(request: HttpRequest, filters: Query[TransferFilters]) -> Any
         )
         if after_id is None:
             raise NotFound(object="transfer", field="after")
-    rows = selectors.transfers(filters=f, after_id=after_id, limit=filters.limit)
-    items = [transfer_out(services.transfer_dict(t)) for t in rows]
+    rows = selectors.transfers(actor=user, filters=f, after_id=after_id, limit=filters.limit)
+    items = [presenters.transfer_api(presenters.transfer_row(t)) for t in rows]
     full = len(rows) == max(1, min(filters.limit, 1000))
     return {"items": items, "next_after": rows[-1].public_id if rows and full else None}
 
 
 @router.get("/transfers/{transfer_id}", response=TransferOut)
 def get_transfer(request: HttpRequest, transfer_id: UUID) -> Any:
-    _view(request)
-    t = (
-        LedgerTransfer.objects.select_related("debit_account", "credit_account", "pending")
-        .filter(public_id=transfer_id)
-        .first()
-    )
-    if t is None:
-        raise NotFound(object="transfer")
-    return transfer_out(services.transfer_dict(t))
+    t = selectors.transfer_get(actor=_view(request), public_id=transfer_id)
+    return presenters.transfer_api(presenters.transfer_row(t))
 
 
 @router.post("/transfers/{transfer_id}/post", response={200: TransferOut, 201: TransferOut})
@@ -498,15 +484,14 @@ def post_pending(
     key: KeyHeader = None,
 ) -> Any:
     """Post a hold, in full or a smaller amount (the rest is released)."""
-    pid = _pending_id(transfer_id)
-    p = LedgerTransfer.objects.get(pk=pid)
+    p = _hold(request, transfer_id)
     amount = (
         Money.from_decimal(payload.amount, p.currency, field="amount").minor
         if payload.amount is not None
         else None
     )
     spec = services.TransferSpec(
-        flag="post_pending", pending_id=pid, amount=amount, kind="post_pending",
+        flag="post_pending", pending_id=p.pk, amount=amount, kind="post_pending",
         idempotency_key=key or payload.idempotency_key,
     )  # fmt: skip
     return _answer(_book(request, spec), response)
@@ -521,7 +506,7 @@ def void_pending(
     key: KeyHeader = None,
 ) -> Any:
     spec = services.TransferSpec(
-        flag="void_pending", pending_id=_pending_id(transfer_id), kind="void_pending",
+        flag="void_pending", pending_id=_hold(request, transfer_id).pk, kind="void_pending",
         idempotency_key=key or payload.idempotency_key,
     )  # fmt: skip
     return _answer(_book(request, spec), response)
@@ -541,14 +526,14 @@ class RefusedFilters(Schema):
 def refused(request: HttpRequest, filters: Query[RefusedFilters]) -> Any:
     """Refused attempts, newest first: who asked for what, and why it was refused.
     Keyset pagination: pass ``after`` = the previous page's ``next_after``."""
-    _view(request)
+    user = _view(request)
     f: dict[str, Any] = filters.dict(exclude_none=True)
     if filters.account:
-        f["account_id"] = _account(filters.account).pk
+        f["account_id"] = _visible(user, filters.account).pk
     if filters.requested_by:
         f["requested_by"] = _user_id(filters.requested_by)
     limit = max(1, min(filters.limit, 1000))
-    rows = selectors.refused(filters=f, limit=limit, after_id=filters.after)
+    rows = selectors.refused(actor=user, filters=f, limit=limit, after_id=filters.after)
     items = [
         {
             **r,

@@ -865,11 +865,16 @@ def book(
     """
     if len(specs) > MAX_BATCH:
         raise E.BatchTooLarge(size=len(specs))
+    # Inside the caller's transaction a retry would keep the caller's locks while waiting
+    # again for the same lock (a deadlock against them repeats each time): the error goes
+    # to the caller, whose transaction is the unit to retry.
+    attempts = 1 if connections[DEFAULT_DB_ALIAS].in_atomic_block else MAX_RETRIES
     if len(specs) == 1 and _is_postgres():
         fast = _with_retries(
             lambda: _book_one_pg(
                 specs[0], requested_by=requested_by, business_date=business_date, now=now
-            )
+            ),
+            attempts,
         )
         if fast is not None:
             return [fast]
@@ -877,7 +882,8 @@ def book(
     return _with_retries(
         lambda: _book_once(
             specs, requested_by=requested_by, business_date=business_date, now=now, load=load
-        )
+        ),
+        attempts,
     )
 
 
@@ -1000,12 +1006,12 @@ def _execute_prepared(params: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def _with_retries(fn: Callable[[], T]) -> T:
-    for attempt in range(MAX_RETRIES):
+def _with_retries(fn: Callable[[], T], attempts: int = MAX_RETRIES) -> T:
+    for attempt in range(attempts):
         try:
             return fn()
         except (OperationalError, IntegrityError) as exc:
-            if not _retryable(exc) or attempt == MAX_RETRIES - 1:
+            if not _retryable(exc) or attempt == attempts - 1:
                 raise
             time.sleep(random.uniform(0, 0.002 * (2**attempt)))
     raise AssertionError("unreachable")

@@ -42,7 +42,7 @@ class AccountIn(Input):
     hot: StrictBool = False
 
 
-class AccountOut(Schema):
+class AccountOut(BaseModel):  # plain pydantic, built from dicts (see the transfers below)
     id: UUID
     code: str
     name: str
@@ -64,6 +64,11 @@ class AccountOut(Schema):
     debit_frozen: bool
     credit_frozen: bool
     created_at: dt.datetime
+
+
+class AccountPage(BaseModel):
+    items: list[AccountOut]
+    next_after: str | None = Field(description="pass as `after` for the next page (a code)")
 
 
 class BalanceOut(Schema):

@@ -1,24 +1,65 @@
-"""Ledger reads: balances (now and as of a past moment), statements, transfer lists."""
+"""Ledger reads: balances (now and as of a past moment), statements, account and transfer
+lists — each scoped to what the actor may see.
+
+**Scope.** Staff (users of the staff organisation) see every account; any other user
+sees the accounts owned by its own organisation (``LedgerAccount.organisation_id``, the
+organisation of the owner reference) and the transfers, holds, freezes and refused
+attempts that touch them.  What lies outside is *not found*, never 403.  The selectors
+check no permission: the ledger's own API and console require the staff-only
+``ledger.*`` permissions before calling them, and other modules (custody, broker) check
+their own before showing a member its accounts (through :mod:`custodesk.ledger.facade`).
+
+Filters are plain dicts of already-validated values (the API's ninja schemas and the
+console's forms validate them); lists that grow without end are keyset-paginated.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from custodesk.core.errors import ValidationFailed
+from custodesk.core.errors import NotFound, ValidationFailed
 
 from . import errors as E
-from .models import AccountFreeze, LedgerAccount, LedgerTransfer, RefusedTransfer
+from .models import AccountFreeze, AccountShard, LedgerAccount, LedgerTransfer, RefusedTransfer
 from .services import counters
 
+if TYPE_CHECKING:
+    from custodesk.identity.models import User
+
 POSTED_FLAGS = ("posted", "post_pending")
+MAX_PAGE = 1000
+
+
+# -- scope -------------------------------------------------------------------------------
+def scope_organisation(actor: User) -> int | None:
+    """The organisation whose accounts ``actor`` sees, or None when it sees every account
+    (staff)."""
+    return None if actor.is_staff_member() else int(actor.organisation_id)
+
+
+def visible_accounts(actor: User) -> QuerySet[LedgerAccount]:
+    """The accounts ``actor`` may see: staff all, anyone else its organisation's."""
+    org = scope_organisation(actor)
+    qs = LedgerAccount.objects.all()
+    return qs if org is None else qs.filter(organisation_id=org)
+
+
+def _touching(actor: User, debit: str, credit: str) -> Q:
+    """Rows whose ``debit``/``credit`` account the actor may see (all for staff)."""
+    org = scope_organisation(actor)
+    if org is None:
+        return Q()
+    ids = LedgerAccount.objects.filter(organisation_id=org).values("pk")
+    return Q(**{f"{debit}__in": ids}) | Q(**{f"{credit}__in": ids})
 
 
 @dataclass(frozen=True)
@@ -56,11 +97,21 @@ class Balance:
         }
 
 
-def account_get(*, public_id: Any = None, code: str | None = None) -> LedgerAccount:
-    qs = LedgerAccount.objects.all()
-    a = qs.filter(public_id=public_id).first() if public_id else qs.filter(code=code).first()
+def account_get(
+    *, actor: User, public_id: Any = None, code: str | None = None, pk: int | None = None
+) -> LedgerAccount:
+    """One account by public id, code or internal id; ``AccountNotFound`` when there is
+    none the actor may see."""
+    qs = visible_accounts(actor)
+    if public_id:
+        qs = qs.filter(public_id=public_id)
+    elif pk is not None:
+        qs = qs.filter(pk=pk)
+    else:
+        qs = qs.filter(code=code)
+    a = qs.first()
     if a is None:
-        raise E.AccountNotFound()
+        raise E.AccountNotFound(account=str(public_id or code or pk))
     return a
 
 
@@ -96,6 +147,39 @@ def balance(a: LedgerAccount, *, as_of: dt.datetime | None = None) -> Balance:
         _frozen_at(a, as_of),
         as_of,
     )
+
+
+def balances(accounts: Sequence[LedgerAccount]) -> dict[int, Balance]:
+    """Balances now of several accounts (a page of a list): from the counters in the rows
+    in hand, plus one query for the shards of the hot accounts among them."""
+    hot = [a.pk for a in accounts if a.hot]
+    shards: dict[int, tuple[int, int, int, int]] = {}
+    if hot:
+        for row in (
+            AccountShard.objects.filter(account_id__in=hot)
+            .values("account_id")
+            .annotate(
+                dp=Sum("debits_posted"),
+                cp=Sum("credits_posted"),
+                dpe=Sum("debits_pending"),
+                cpe=Sum("credits_pending"),
+            )
+        ):
+            shards[row["account_id"]] = (row["dp"], row["cp"], row["dpe"], row["cpe"])
+    out = {}
+    for a in accounts:
+        sdp, scp, sdpe, scpe = shards.get(a.pk, (0, 0, 0, 0))
+        out[a.pk] = Balance(
+            a.code,
+            a.currency,
+            a.debits_posted + int(sdp),
+            a.credits_posted + int(scp),
+            a.debits_pending + int(sdpe),
+            a.credits_pending + int(scpe),
+            a.frozen_amount,
+            None,
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -149,11 +233,18 @@ def statement(a: LedgerAccount, *, date_from: dt.date, date_to: dt.date) -> Stat
 
 
 def transfers(
-    *, filters: dict[str, Any] | None = None, after_id: int | None = None, limit: int = 100
+    *,
+    actor: User,
+    filters: dict[str, Any] | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
 ) -> list[LedgerTransfer]:
-    """Newest first, keyset-paginated on the id (``after_id``: the last id of the previous page)."""
+    """Transfers touching an account the actor sees, newest first, keyset-paginated on the
+    id (``after_id``: the last id of the previous page)."""
     f = filters or {}
-    qs = LedgerTransfer.objects.select_related("debit_account", "credit_account", "pending")
+    qs = LedgerTransfer.objects.select_related("debit_account", "credit_account", "pending").filter(
+        _touching(actor, "debit_account_id", "credit_account_id")
+    )
     if f.get("account"):
         qs = qs.filter(Q(debit_account__code=f["account"]) | Q(credit_account__code=f["account"]))
     if f.get("kind"):
@@ -187,17 +278,48 @@ def transfers(
             qs = qs.filter(metadata__has_key=key)
     if after_id is not None:
         qs = qs.filter(pk__lt=after_id)
-    return list(qs.order_by("-id")[: max(1, min(limit, 1000))])
+    return list(qs.order_by("-id")[: max(1, min(limit, MAX_PAGE))])
+
+
+def transfer_get(*, actor: User, public_id: Any) -> LedgerTransfer:
+    """One transfer the actor may see (``NotFound`` otherwise)."""
+    t = (
+        LedgerTransfer.objects.select_related("debit_account", "credit_account", "pending")
+        .filter(_touching(actor, "debit_account_id", "credit_account_id"))
+        .filter(public_id=public_id)
+        .first()
+    )
+    if t is None:
+        raise NotFound(object="transfer")
+    return t
+
+
+def hold_get(*, actor: User, public_id: Any) -> LedgerTransfer:
+    """A hold (a pending transfer, resolved or not) the actor may see
+    (``PendingNotFound`` otherwise)."""
+    t = (
+        LedgerTransfer.objects.filter(public_id=public_id, flag=LedgerTransfer.Flag.PENDING)
+        .filter(_touching(actor, "debit_account_id", "credit_account_id"))
+        .first()
+    )
+    if t is None:
+        raise E.PendingNotFound(transfer=str(public_id))
+    return t
 
 
 def refused(
-    *, filters: dict[str, Any] | None = None, limit: int = 100, after_id: int | None = None
+    *,
+    actor: User,
+    filters: dict[str, Any] | None = None,
+    limit: int = 100,
+    after_id: int | None = None,
 ) -> list[RefusedTransfer]:
-    """Refused attempts, newest first; keyset: ``after_id`` = the last id of the previous
-    page.  Filters: ``code``, ``account_id`` (either side), ``requested_by`` (a user id),
-    ``date_from``/``date_to`` (the local day they were refused)."""
+    """Refused attempts naming an account the actor sees, newest first; keyset:
+    ``after_id`` = the last id of the previous page.  Filters: ``code``, ``account_id``
+    (either side), ``requested_by`` (a user id), ``date_from``/``date_to`` (the local day
+    they were refused)."""
     f = filters or {}
-    qs = RefusedTransfer.objects.all()
+    qs = RefusedTransfer.objects.filter(_touching(actor, "debit_account_id", "credit_account_id"))
     if f.get("code"):
         qs = qs.filter(code=f["code"])
     if f.get("account_id"):
@@ -210,7 +332,7 @@ def refused(
         qs = qs.filter(created_at__lt=_day_start(f["date_to"] + dt.timedelta(days=1)))
     if after_id is not None:
         qs = qs.filter(pk__lt=after_id)
-    return list(qs.order_by("-id")[: max(1, min(limit, 1000))])
+    return list(qs.order_by("-id")[: max(1, min(limit, MAX_PAGE))])
 
 
 def refused_rows(rows: list[RefusedTransfer]) -> list[dict[str, Any]]:
@@ -259,26 +381,57 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
 
 
-def accounts(*, filters: dict[str, Any] | None = None) -> QuerySet[LedgerAccount]:
+@dataclass(frozen=True)
+class AccountPage:
+    """A page of accounts by account number, each with its balance now; ``next_after``:
+    the code to pass as ``after`` for the next page (None: this is the last one)."""
+
+    items: list[tuple[LedgerAccount, Balance]]
+    next_after: str | None
+
+
+def accounts(
+    *,
+    actor: User,
+    filters: dict[str, Any] | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> AccountPage:
+    """Accounts the actor sees, by account number, keyset-paginated on it (``after``: the
+    last code of the previous page).  The page is cut first and balances are computed
+    for its rows only, so the cost does not grow with the number of accounts.  Filters:
+    ``kind``, ``currency``, ``status``, ``owner_id`` (exact), ``q`` (in code or name)."""
     f = filters or {}
-    qs = LedgerAccount.objects.all()
+    qs = visible_accounts(actor)
     for field in ("kind", "currency", "status", "owner_id"):
         if f.get(field):
             qs = qs.filter(**{field: f[field]})
     if f.get("q"):
         qs = qs.filter(Q(code__icontains=f["q"]) | Q(name__icontains=f["q"]))
-    return qs.order_by("code")
+    if after:
+        qs = qs.filter(code__gt=after)
+    size = max(1, min(limit, MAX_PAGE))
+    rows = list(qs.order_by("code")[: size + 1])
+    page = rows[:size]
+    found = balances(page)
+    return AccountPage(
+        items=[(a, found[a.pk]) for a in page],
+        next_after=page[-1].code if len(rows) > size else None,
+    )
 
 
 def active_freezes(a: LedgerAccount) -> QuerySet[AccountFreeze]:
     return AccountFreeze.objects.filter(account=a, released_at__isnull=True).order_by("-placed_at")
 
 
-def freezes(*, filters: dict[str, Any]) -> QuerySet[AccountFreeze]:
-    """Freezes across accounts.  ``status``: active (default; soonest expiry first, those
-    without one last), released (latest release first) or all (latest placed first);
-    ``kind``; ``account`` (a code)."""
+def freezes(*, actor: User, filters: dict[str, Any]) -> QuerySet[AccountFreeze]:
+    """Freezes on accounts the actor sees.  ``status``: active (default; soonest expiry
+    first, those without one last), released (latest release first) or all (latest
+    placed first); ``kind``; ``account`` (a code)."""
     qs = AccountFreeze.objects.select_related("account")
+    org = scope_organisation(actor)
+    if org is not None:
+        qs = qs.filter(account__organisation_id=org)
     status = filters.get("status") or "active"
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
@@ -293,9 +446,12 @@ def freezes(*, filters: dict[str, Any]) -> QuerySet[AccountFreeze]:
     return qs.order_by("-placed_at", "-id")
 
 
-def pending_holds(*, account: LedgerAccount | None = None) -> QuerySet[LedgerTransfer]:
-    qs = LedgerTransfer.objects.filter(flag="pending", pending_state="pending").select_related(
-        "debit_account", "credit_account"
+def pending_holds(*, actor: User, account: LedgerAccount | None = None) -> QuerySet[LedgerTransfer]:
+    """Holds still open on accounts the actor sees (one account's, if given), by expiry."""
+    qs = (
+        LedgerTransfer.objects.filter(flag="pending", pending_state="pending")
+        .filter(_touching(actor, "debit_account_id", "credit_account_id"))
+        .select_related("debit_account", "credit_account")
     )
     if account is not None:
         qs = qs.filter(Q(debit_account=account) | Q(credit_account=account))

@@ -90,7 +90,7 @@ def account_open(
 ) -> LedgerAccount:
     """Open a ledger account (``actor`` None: a business module opening one for its use case)."""
     _require(actor, perms.ACCOUNT_MANAGE)
-    return _account_open(
+    return account_open_within(
         actor=actor,
         code=code,
         kind=kind,
@@ -106,8 +106,9 @@ def account_open(
     )
 
 
-def _account_open(**kw: Any) -> LedgerAccount:
-    """Helper for services that open accounts inside their own transaction."""
+def account_open_within(**kw: Any) -> LedgerAccount:
+    """:func:`account_open` inside the caller's transaction, checking no ledger permission:
+    the calling use case (``custodesk.ledger.facade``) authorised it; audited as ``actor``."""
     actor, now = kw.pop("actor"), kw.pop("now")
     errors = []
     if not kw["code"] or len(kw["code"]) > 64:
@@ -210,6 +211,31 @@ def freeze_place(
 ) -> AccountFreeze:
     """Place a freeze; freezes stack (each is released on its own)."""
     _require(actor, perms.FREEZE)
+    return freeze_place_within(
+        actor=actor,
+        account_id=account_id,
+        kind=kind,
+        reason_code=reason_code,
+        amount=amount,
+        legal_reference=legal_reference,
+        expires_at=expires_at,
+        now=now,
+    )
+
+
+def freeze_place_within(
+    *,
+    actor: Any,
+    account_id: int,
+    kind: str,
+    reason_code: str,
+    amount: int | None = None,
+    legal_reference: str = "",
+    expires_at: dt.datetime | None = None,
+    now: dt.datetime,
+) -> AccountFreeze:
+    """:func:`freeze_place` inside the caller's transaction, checking no ledger permission
+    (the calling use case authorised it); audited as ``actor``."""
     errors = []
     if kind not in AccountFreeze.Kind.values:
         errors.append(FieldError("kind", "choice", _("Not a valid choice.")))
@@ -294,6 +320,14 @@ def _release(f: AccountFreeze, *, actor: Any, reason: str, now: dt.datetime) -> 
 @transaction.atomic(durable=True)
 def freeze_release(*, actor: Any, freeze_id: Any, reason: str, now: dt.datetime) -> AccountFreeze:
     _require(actor, perms.FREEZE)
+    return freeze_release_within(actor=actor, freeze_id=freeze_id, reason=reason, now=now)
+
+
+def freeze_release_within(
+    *, actor: Any, freeze_id: Any, reason: str, now: dt.datetime
+) -> AccountFreeze:
+    """:func:`freeze_release` inside the caller's transaction, checking no ledger
+    permission (the calling use case authorised it); audited as ``actor``."""
     if not reason.strip():
         raise ValidationFailed.single("reason", "required", _("Give a reason."))
     f = AccountFreeze.objects.select_for_update().filter(public_id=freeze_id).first()
@@ -361,8 +395,10 @@ def book(
 ) -> list[Outcome]:
     """Book transfers in one transaction; a result per item, in input order.
 
-    Business modules call this (or :func:`book_one`) inside or outside their own
-    transaction; refused items are recorded as refused attempts.
+    Outside a transaction the call is its own (retried on deadlocks and key races);
+    inside the caller's it is a savepoint of it, never retried (the caller's transaction
+    is the unit to retry: see :mod:`custodesk.ledger.facade`).  Refused items are
+    recorded as refused attempts (in the caller's transaction, if there is one).
     """
     return engine.book(
         specs,

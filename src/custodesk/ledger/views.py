@@ -27,7 +27,7 @@ from custodesk.identity.models import User
 from custodesk.identity.selectors import usernames
 
 from . import errors as E
-from . import exports, selectors, services
+from . import exports, presenters, selectors, services
 from . import permissions as perms
 from .forms import (
     AccountFilterForm,
@@ -45,6 +45,7 @@ STATEMENT_DAYS = 30  # default range: the last 30 business dates up to today's
 STATEMENT_SHOWN = 1000  # lines on the page; the downloads carry the whole range
 HOLDS_SHOWN = 200  # pending holds on an account page
 TRANSFER_PAGE = 50
+ACCOUNT_PAGE = 50
 REFUSED_SHOWN = 100  # a page of refused attempts
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -58,48 +59,7 @@ def _viewer(request: HttpRequest) -> User:
 
 # -- presentation (plain data for the templates) ---------------------------------------
 def _account_row(a: LedgerAccount) -> dict[str, Any]:
-    b = selectors.balance(a)
-    return {
-        "code": a.code,
-        "name": a.name,
-        "kind": a.kind,
-        "kind_label": a.get_kind_display(),
-        "currency": a.currency,
-        "status": a.status,
-        "status_label": a.get_status_display(),
-        "balance": b.balance,
-        "available": b.available,
-        "debits_pending": b.debits_pending,
-        "credits_pending": b.credits_pending,
-        "frozen_amount": b.frozen_amount,
-        "debit_frozen": a.debit_blocks > 0,
-        "credit_frozen": a.credit_blocks > 0,
-        "hot": a.hot,
-        "debits_must_not_exceed_credits": a.debits_must_not_exceed_credits,
-        "credits_must_not_exceed_debits": a.credits_must_not_exceed_debits,
-        "created_at": a.created_at,
-        "closed_at": a.closed_at,
-    }
-
-
-def _transfer_row(t: LedgerTransfer, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "id": t.public_id,
-        "created_at": t.created_at,
-        "business_date": t.business_date,
-        "debit_account": t.debit_account.code,
-        "credit_account": t.credit_account.code,
-        "amount": t.amount,
-        "currency": t.currency,
-        "kind": t.kind,
-        "flag": t.flag,
-        "flag_label": t.get_flag_display(),
-        "pending_state": t.pending_state,
-        "pending_state_label": t.get_pending_state_display() if t.pending_state else "",
-        "timeout_at": t.timeout_at,
-        "overdue": t.timeout_at is not None and t.timeout_at <= now,
-        "metadata": t.metadata,
-    }
+    return presenters.account_row(a, selectors.balance(a))
 
 
 def _freeze_rows(freezes: Any, now: dt.datetime) -> list[dict[str, Any]]:
@@ -140,16 +100,19 @@ ACCOUNT_FILTERS = ["q", "kind", "currency", "status"]
 
 @console_view
 def account_list(request: HttpRequest) -> HttpResponse:
-    _viewer(request)
+    """Accounts by number, a keyset page at a time (``?after=`` the last code shown):
+    balances are computed for the page only, however many accounts there are."""
+    actor = _viewer(request)
     filters = clean_filters(request, ACCOUNT_FILTERS)
-    page, size = paginate(request, selectors.accounts(filters=filters))
+    after = request.GET.get("after", "").strip() or None
+    page = selectors.accounts(actor=actor, filters=filters, after=after, limit=ACCOUNT_PAGE)
     return render(
         request,
         "ledger/account_list.html",
         {
-            "page": page,
-            "page_size": size,
-            "rows": [_account_row(a) for a in page],
+            "rows": presenters.account_rows(page.items),
+            "next_after": page.next_after,
+            "paged": after is not None,
             "filters": filters,
             "form": AccountFilterForm(),
         },
@@ -170,7 +133,7 @@ def _statement_range(request: HttpRequest) -> tuple[StatementForm, dt.date, dt.d
 @console_view
 def account_detail(request: HttpRequest, code: str) -> HttpResponse:
     actor = _viewer(request)
-    account = selectors.account_get(code=code)
+    account = selectors.account_get(actor=actor, code=code)
     range_form, date_from, date_to = _statement_range(request)
     statement = None
     try:
@@ -182,7 +145,10 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
         return exports.statement_download(account, statement, fmt)
     now = clock.now()
     can_freeze = actor.has_permission(perms.FREEZE)
-    holds = [_transfer_row(t, now) for t in selectors.pending_holds(account=account)]
+    holds = [
+        presenters.transfer_row(t, now=now)
+        for t in selectors.pending_holds(actor=actor, account=account)[: HOLDS_SHOWN + 1]
+    ]
     context = {
         "account": _account_row(account),
         "freezes": _freeze_rows(selectors.active_freezes(account).select_related("account"), now),
@@ -210,7 +176,7 @@ def freeze_place(request: HttpRequest, code: str) -> HttpResponse:
     """The freeze form: on the account page (GET here shows it alone) and its errors."""
     actor = _viewer(request)
     access.require(actor, perms.FREEZE)
-    account = selectors.account_get(code=code)
+    account = selectors.account_get(actor=actor, code=code)
     form = FreezeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -243,7 +209,7 @@ def freeze_release(request: HttpRequest, code: str, freeze_id: str) -> HttpRespo
     """Unfreeze: confirmation page with a reason (GET), release (POST)."""
     actor = _viewer(request)
     access.require(actor, perms.FREEZE)
-    account = selectors.account_get(code=code)
+    account = selectors.account_get(actor=actor, code=code)
     freeze = selectors.active_freezes(account).filter(public_id=freeze_id).first()
     if freeze is None:
         messages.info(request, _("This freeze is no longer active."))
@@ -296,7 +262,7 @@ def account_close(request: HttpRequest, code: str) -> HttpResponse:
     with nothing pending or frozen can be closed (the service says so otherwise)."""
     actor = _viewer(request)
     access.require(actor, perms.ACCOUNT_MANAGE)
-    account = selectors.account_get(code=code)
+    account = selectors.account_get(actor=actor, code=code)
     return _confirm_with_reason(
         request,
         account,
@@ -329,7 +295,7 @@ def _transfer_filters(form: TransferFilterForm) -> dict[str, Any]:
 
 @console_view
 def transfer_list(request: HttpRequest) -> HttpResponse:
-    _viewer(request)
+    actor = _viewer(request)
     form = TransferFilterForm(request.GET)
     filters = _transfer_filters(form)
     after = request.GET.get("after", "").strip()
@@ -343,7 +309,9 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
         )
         if after_id is None:
             messages.warning(request, _("Unknown page marker: showing the newest transfers."))
-    rows = selectors.transfers(filters=filters, after_id=after_id, limit=TRANSFER_PAGE + 1)
+    rows = selectors.transfers(
+        actor=actor, filters=filters, after_id=after_id, limit=TRANSFER_PAGE + 1
+    )
     more = len(rows) > TRANSFER_PAGE
     rows = rows[:TRANSFER_PAGE]
     now = clock.now()
@@ -351,7 +319,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
         request,
         "ledger/transfer_list.html",
         {
-            "rows": [_transfer_row(t, now) for t in rows],
+            "rows": [presenters.transfer_row(t, now=now) for t in rows],
             "next_after": rows[-1].public_id if more else None,
             "paged": after_id is not None,
             "form": form,
@@ -368,11 +336,11 @@ FREEZE_FILTERS = ["status", "kind", "account"]
 def freeze_list(request: HttpRequest) -> HttpResponse:
     """Freezes across accounts: the active ones soonest expiry first (what lifts next),
     or the released ones with who released them and why."""
-    _viewer(request)
+    actor = _viewer(request)
     form = FreezeFilterForm(request.GET)
     form.is_valid()
     filters = {k: v for k, v in form.cleaned_data.items() if v}
-    page, size = paginate(request, selectors.freezes(filters=filters))
+    page, size = paginate(request, selectors.freezes(actor=actor, filters=filters))
     return render(
         request,
         "ledger/freeze_list.html",
@@ -390,17 +358,17 @@ def freeze_list(request: HttpRequest) -> HttpResponse:
 # -- holds and refused attempts -----------------------------------------------------------
 @console_view
 def hold_list(request: HttpRequest) -> HttpResponse:
-    _viewer(request)
+    actor = _viewer(request)
     form = HoldFilterForm(request.GET)
     form.is_valid()
     code = form.cleaned_data.get("account")
     holds: Any = LedgerTransfer.objects.none()
     try:
-        account = selectors.account_get(code=code) if code else None
+        account = selectors.account_get(actor=actor, code=code) if code else None
     except E.AccountNotFound as exc:
         form.add_error("account", str(exc.title))
     else:
-        holds = selectors.pending_holds(account=account)
+        holds = selectors.pending_holds(actor=actor, account=account)
     page, size = paginate(request, holds)
     now = clock.now()
     return render(
@@ -409,7 +377,7 @@ def hold_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "page_size": size,
-            "rows": [_transfer_row(t, now) for t in page],
+            "rows": [presenters.transfer_row(t, now=now) for t in page],
             "form": form,
             "filters": clean_filters(request, ["account"]),
         },
@@ -428,7 +396,7 @@ def _refusal_titles() -> dict[str, Any]:
 @console_view
 def refused_list(request: HttpRequest) -> HttpResponse:
     """Refused attempts, newest first (keyset pages): when, who asked, what for, why."""
-    _viewer(request)
+    actor = _viewer(request)
     form = RefusedFilterForm(request.GET)
     form.is_valid()
     filters: dict[str, Any] = {
@@ -437,7 +405,7 @@ def refused_list(request: HttpRequest) -> HttpResponse:
     account = form.cleaned_data.get("account")
     if account:
         try:
-            filters["account_id"] = selectors.account_get(code=account).pk
+            filters["account_id"] = selectors.account_get(actor=actor, code=account).pk
         except E.AccountNotFound as exc:
             form.add_error("account", str(exc.title))
     who = form.cleaned_data.get("requested_by")
@@ -450,7 +418,9 @@ def refused_list(request: HttpRequest) -> HttpResponse:
     after_id = int(after) if after.isascii() and after.isdigit() and len(after) < 19 else None
     rows: list[Any] = []
     if not form.errors:
-        rows = selectors.refused(filters=filters, limit=REFUSED_SHOWN + 1, after_id=after_id)
+        rows = selectors.refused(
+            actor=actor, filters=filters, limit=REFUSED_SHOWN + 1, after_id=after_id
+        )
     more = len(rows) > REFUSED_SHOWN
     rows = rows[:REFUSED_SHOWN]
     titles = _refusal_titles()

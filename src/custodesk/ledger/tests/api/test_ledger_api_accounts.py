@@ -54,6 +54,36 @@ def test_open_list_and_get_accounts(api):
     assert api.get("/ledger/accounts/NOPE").status_code == 404
 
 
+def test_accounts_list_pages_by_account_number_and_keeps_to_its_limit(api):
+    for code in ("M-003", "M-004"):
+        r = api.post("/ledger/accounts", json={"code": code, "kind": "member_sub", **HKD})
+        assert r.status_code == 201, r.text
+    move(api, "SUM-HK", "M-003", "10.00")
+    pages, after = [], None
+    while True:
+        params = {"limit": 2, **({"after": after} if after else {})}
+        page = api.get("/ledger/accounts", params=params).json()
+        pages.append([a["code"] for a in page["items"]])
+        after = page["next_after"]
+        if after is None:
+            break
+    assert pages == [["M-001", "M-002"], ["M-003", "M-004"], ["SUM-HK"]]
+    listed = api.get("/ledger/accounts", params={"after": "M-002", "limit": 3}).json()["items"]
+    # the list and the account's own answer come from one presenter
+    for item in listed:
+        assert item == api.get(f"/ledger/accounts/{item['code']}").json()
+    assert [(a["code"], a["balance"]) for a in listed] == [
+        ("M-003", "10.00"),
+        ("M-004", "0.00"),
+        ("SUM-HK", "-10.00"),  # a hot account: its shards counted for the page
+    ]
+    default = api.get("/ledger/accounts").json()
+    assert len(default["items"]) == 5 and default["next_after"] is None
+    for bad in (0, 1001):
+        r = api.get("/ledger/accounts", params={"limit": bad})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"].endswith("limit")
+
+
 def test_balance_as_of_a_past_moment_and_a_transfer_by_id(api, clock):
     first = move(api, "SUM-HK", "M-001", "100.00")
     before_second = clock.now()

@@ -99,6 +99,27 @@ def test_accounts_list_tags_frozen_accounts(client, ledger, clock):
     assert "debit frozen" in page and "credit frozen" not in page
 
 
+def test_accounts_list_pages_by_account_number(client, ledger, monkeypatch):
+    """A keyset page at a time (balances for the page only): Next carries the last
+    account number shown and the filters; the last page has no Next."""
+    from custodesk.ledger import views
+
+    monkeypatch.setattr(views, "ACCOUNT_PAGE", 2)
+    sign_in(client)
+    first = client.get(ACCOUNTS).content.decode()
+    assert first.count("data-account=") == 2
+    assert 'data-account="M-ALICE"' in first and 'data-account="M-BOB"' in first
+    assert 'data-testid="next"' in first and "after=M-BOB" in first
+    assert 'data-testid="first"' not in first
+    second = client.get(ACCOUNTS, {"after": "M-BOB"}).content.decode()
+    assert 'data-account="M-CAROL-USD"' in second and 'data-account="SUM-HKD"' in second
+    assert 'data-testid="next"' not in second and 'data-testid="first"' in second
+    hkd = client.get(ACCOUNTS, {"currency": "HKD", "after": "M-ALICE"}).content.decode()
+    assert hkd.count("data-account=") == 2 and "M-CAROL-USD" not in hkd
+    past_the_end = client.get(ACCOUNTS, {"after": "ZZZ"}).content.decode()
+    assert "No more ledger accounts." in past_the_end
+
+
 # -- account page and statement ----------------------------------------------------------
 def test_account_page_shows_balances_holds_and_statement_with_running_balance(
     client, history, clock
