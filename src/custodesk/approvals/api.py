@@ -3,7 +3,7 @@
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -119,7 +119,7 @@ def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> Any:
 @router.get("/requests/export", response={200: None}, openapi_extra=download())
 def export(
     request: HttpRequest, filters: Query[InboxFilters], format: Literal["csv", "xlsx"] = "csv"
-) -> HttpResponse:
+) -> StreamingHttpResponse:
     data = filters.dict(exclude_none=True)
     box = data.pop("box")
     qs = selectors.inbox(actor=actor(request), box=box, filters=data, now=clock.now())

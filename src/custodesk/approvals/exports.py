@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from custodesk.core.exports import tabular_response
@@ -46,5 +46,5 @@ def _row(r: ApprovalRequest) -> list[str]:
     ]
 
 
-def response(rows: Iterable[ApprovalRequest], fmt: str, name: str) -> HttpResponse:
+def response(rows: Iterable[ApprovalRequest], fmt: str, name: str) -> StreamingHttpResponse:
     return tabular_response(COLUMNS, (_row(r) for r in rows), fmt, name, sheet="approvals")

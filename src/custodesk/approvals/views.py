@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -81,7 +82,7 @@ def pending_badge(user: Any) -> dict[str, Any] | None:
 
 
 @console_view
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: HttpRequest) -> HttpResponseBase:
     actor: User = request.user  # type: ignore[assignment]
     box = request.GET.get("box", "pending")
     if box not in dict(BOXES):

@@ -1,7 +1,7 @@
 from typing import Any, Literal
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router
 from ninja.pagination import paginate
 
@@ -12,7 +12,7 @@ from custodesk.core.schema_types import Pages, download
 from . import exports, selectors
 from . import permissions as perms
 from .schemas import AuditEntryOut, AuditFilters, ChainReportOut
-from .services import verify_chain
+from .services import verify as verify_chain_and_anchors
 
 router = Router(auth=auth, tags=["audit"])
 
@@ -29,7 +29,7 @@ def list_entries(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
 @router.get("/export", response={200: None}, openapi_extra=download())
 def export_entries(
     request: HttpRequest, filters: Query[AuditFilters], format: Literal["csv", "xlsx"] = "csv"
-) -> HttpResponse:
+) -> StreamingHttpResponse:
     """The filtered operation records as CSV (`format=csv`) or XLSX (`format=xlsx`)."""
     user = actor(request)
     access.require(user, perms.EXPORT)
@@ -39,9 +39,10 @@ def export_entries(
 
 @router.post("/verify", response=ChainReportOut)
 def verify(request: HttpRequest) -> dict[str, Any]:
-    """Recompute the hash chain; lists every problem (first one first)."""
+    """Recompute the hash chain and check it against the anchors kept outside the
+    database; lists every problem (first one first)."""
     access.require(actor(request), perms.VERIFY)
-    problems = [str(p) for p in verify_chain()]
+    problems = [str(p) for p in verify_chain_and_anchors()]
     return {"intact": not problems, "problems": problems}
 
 

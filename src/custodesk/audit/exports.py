@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from custodesk.core.exports import tabular_response
@@ -53,7 +53,7 @@ def _row(e: AuditEntry) -> list[str | int]:
     ]
 
 
-def response(entries: Iterable[AuditEntry], fmt: str) -> HttpResponse:
+def response(entries: Iterable[AuditEntry], fmt: str) -> StreamingHttpResponse:
     return tabular_response(
         COLUMNS, (_row(e) for e in entries), fmt, "operation-records", sheet="operation records"
     )

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
-from custodesk.core import context
+from custodesk.core import anchors, context
 
 from .models import AuditChainHead, AuditEntry
 
@@ -137,7 +137,10 @@ class ChainProblem:
     problem: str
 
     def __str__(self) -> str:
-        where = f"row seq={self.seq} id={self.public_id}" if self.seq else "chain head"
+        if self.seq and self.public_id:
+            where = f"row seq={self.seq} id={self.public_id}"
+        else:
+            where = f"row seq={self.seq}" if self.seq else "chain head"
         return f"{where}: {self.problem}"
 
 
@@ -171,3 +174,52 @@ def verify_chain(batch: int = 2000) -> Iterator[ChainProblem]:
         yield ChainProblem(
             None, "", f"head says seq {head.last_seq}, chain ends at {last_seq} (rows removed)"
         )
+
+
+# -- anchors: the chain's head outside the database (custodesk.core.anchors) ----------
+ANCHOR_LOG = "audit"
+
+
+def anchor_head(*, now: dt.datetime) -> anchors.Anchor | None:
+    """Append the chain head (sequence, hash) to the anchor log, signed; None when the
+    chain is empty or its head has not moved since the last anchor."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None or head.last_seq == 0:
+        return None
+    return anchors.append(
+        ANCHOR_LOG, fields={"seq": head.last_seq, "hash": head.last_hash}, now=now
+    )
+
+
+def verify_anchors(batch: int = 1000) -> Iterator[ChainProblem | anchors.LogProblem]:
+    """Problems of the anchor log itself, then every anchor the chain contradicts: the
+    anchored row gone (rows removed) or with another hash (rows rewritten at or before
+    it — each row's hash covers the one before)."""
+    reading = anchors.read(ANCHOR_LOG)
+    yield from reading.problems
+    for start in range(0, len(reading.anchors), batch):
+        chunk = reading.anchors[start : start + batch]
+        rows = {
+            seq: (h, str(pid))
+            for seq, h, pid in AuditEntry.objects.filter(
+                seq__in=[a.fields["seq"] for a in chunk]
+            ).values_list("seq", "hash", "public_id")
+        }
+        for a in chunk:
+            seq, anchored = a.fields["seq"], a.fields["hash"]
+            if seq not in rows:
+                yield ChainProblem(
+                    seq, "", f"row removed: {a} records the chain up to here (hash {anchored})"
+                )
+            elif rows[seq][0] != anchored:
+                yield ChainProblem(
+                    seq,
+                    rows[seq][1],
+                    f"rows rewritten at or before this one: hash {rows[seq][0]}, "
+                    f"but {a} recorded {anchored}",
+                )
+
+
+def verify() -> list[ChainProblem | anchors.LogProblem]:
+    """The chain recomputed (:func:`verify_chain`), then checked against its anchors."""
+    return [*verify_chain(), *verify_anchors()]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from custodesk.console.decorators import console_view
@@ -23,7 +24,7 @@ AUDIT_FILTERS = [
 
 
 @console_view
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: HttpRequest) -> HttpResponseBase:
     actor: access.Principal = request.user  # type: ignore[assignment]
     filters = clean_filters(request, AUDIT_FILTERS)
     entries = selectors.audit_list(actor=actor, filters=filters)

@@ -111,6 +111,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja's templates and static files: the API docs (Swagger UI) are served
+    # from here, not from a CDN (they work offline, under the CSP)
+    "ninja",
     "custodesk.core",
     "custodesk.audit",
     "custodesk.identity",
@@ -274,6 +277,16 @@ TASKS = {
 }
 
 # Periodic jobs: each module declares its own (schedule= in its module.py).
+
+# -- anchors: the audit chain's head and the latest ledger seal, outside the database --
+# Append-only signed logs (one per chain) in this directory; the HMAC key is
+# CUSTODESK_ANCHOR_KEY, else a key file made on first use (mode 0600).  Keep neither
+# in the database, nor where its administrators can write (docs/security.md).
+CUSTODESK_ANCHOR_DIR = Path(env("ANCHOR_DIR") or VAR_DIR / "anchors")
+CUSTODESK_ANCHOR_KEY = env("ANCHOR_KEY") or ""
+CUSTODESK_ANCHOR_KEY_FILE = Path(env("ANCHOR_KEY_FILE") or VAR_DIR / "anchor_key")
+# how often the worker anchors them (audit and ledger module.py, schedule=)
+CUSTODESK_ANCHOR_SECONDS = env_int("ANCHOR_SECONDS", 300)
 
 # -- e-mail -------------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST") or "127.0.0.1"

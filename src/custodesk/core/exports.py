@@ -1,34 +1,143 @@
-"""CSV and XLSX downloads of tabular data (X-EXPORT), one implementation for every list.
+"""CSV and XLSX downloads of tabular data (X-EXPORT), the one writer for every list.
 
-CSV is UTF-8 with a BOM so spreadsheet programs open Chinese text correctly; XLSX is
-written with openpyxl's write-only workbook (constant memory for large exports).
+Safe to open, whatever text is stored (docs/security.md, "Exports"):
+
+- **No formula injection** (OWASP, CSV injection): a *text* cell that begins with ``=``,
+  ``+``, ``-``, ``@``, tab or carriage return is written as text — in CSV with a single
+  quote in front (``'=1+2``), in XLSX as a string cell marked "quote prefix" (the text
+  itself unchanged, never a formula).  Numbers are not text: a negative amount stays a
+  number in both formats.
+- **Never fails on stored text**: characters an XLSX cell cannot hold (control characters
+  other than tab, line feed and carriage return, NUL included) are replaced by U+FFFD in
+  both formats; XLSX text is cut at Excel's 32,767 characters per cell, and its line
+  ends are line feeds (XML reads a carriage return as one anyway).
+- **Constant memory**: CSV is streamed as the rows are read; XLSX is written by
+  openpyxl's write-only workbook into a temporary file, which is then streamed back.
+
+CSV is UTF-8 with a BOM so spreadsheet programs open Chinese text correctly.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+import decimal
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any
 
-from django.http import HttpResponse
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
 
+# What makes a spreadsheet program read a cell as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+REPLACEMENT = "\ufffd"
+XLSX_MAX_TEXT = 32_767  # characters in one cell (Excel's limit)
+CSV_CHUNK_ROWS = 500
+
 # (column index, value) -> an Excel number format, or None
 CellFormat = Callable[[int, Any], str | None]
 
+_NUMBERS = (bool, int, float, decimal.Decimal)
+_NOT_TEXT = (*_NUMBERS, dt.date, dt.time)  # dt.datetime is a dt.date
 
-def _csv_value(v: Any) -> Any:
-    if v is None:
+
+def clean_text(text: str) -> str:
+    """``text`` with every character an XLSX cell cannot hold replaced by U+FFFD."""
+    return ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, text)
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet program would take this text for a formula."""
+    return text.startswith(FORMULA_START)
+
+
+def csv_value(value: Any) -> Any:
+    """One CSV field: text cleaned and neutralised; numbers as they are."""
+    if value is None:
         return ""
-    if isinstance(v, dt.date | dt.datetime):
-        return v.isoformat()
-    return v
+    if isinstance(value, _NUMBERS):
+        return value
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    text = clean_text(str(value))
+    return "'" + text if formula_like(text) else text
+
+
+def _xlsx_cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None) -> WriteOnlyCell:
+    quote = False
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = timezone.localtime(value).replace(tzinfo=None)  # Excel has no time zones
+    elif value is not None and not isinstance(value, _NOT_TEXT):
+        value = clean_text(str(value))
+        quote = formula_like(value)
+        # XML reads a carriage return as a line feed: write what will be read
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if len(value) > XLSX_MAX_TEXT:
+            value = value[: XLSX_MAX_TEXT - 1] + "…"
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would make "=..." a formula
+        if quote:
+            cell.quotePrefix = True  # stays text when the cell is edited
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+class _Line:
+    """A file-like object whose ``write`` hands the line back (csv.writer → generator)."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _csv_chunks(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+    writer = csv.writer(_Line())
+    yield ("\ufeff" + writer.writerow([csv_value(c) for c in columns])).encode("utf-8")
+    chunk: list[str] = []
+    for row in rows:
+        chunk.append(writer.writerow([csv_value(v) for v in row]))
+        if len(chunk) >= CSV_CHUNK_ROWS:
+            yield "".join(chunk).encode("utf-8")
+            chunk.clear()
+    if chunk:
+        yield "".join(chunk).encode("utf-8")
+
+
+def _xlsx_file(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    sheet: str,
+    cell_format: CellFormat | None,
+) -> IO[bytes]:
+    """The workbook in an anonymous temporary file (deleted when closed), at its start."""
+    # closed (and so deleted) by the FileResponse that streams it, or below on failure
+    out = tempfile.TemporaryFile(prefix="custodesk-export-", suffix=".xlsx")  # noqa: SIM115
+    try:
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(sheet)
+        ws.append([_xlsx_cell(ws, c, None) for c in columns])
+        for row in rows:
+            ws.append(
+                [
+                    _xlsx_cell(ws, value, cell_format(i, value) if cell_format else None)
+                    for i, value in enumerate(row)
+                ]
+            )
+        wb.save(out)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return out
 
 
 def tabular_response(
@@ -39,36 +148,21 @@ def tabular_response(
     *,
     sheet: str = "data",
     cell_format: CellFormat | None = None,
-) -> HttpResponse:
-    """An attachment response: ``fmt`` "xlsx", anything else CSV; ``filename`` without suffix."""
+) -> StreamingHttpResponse:
+    """An attachment response: ``fmt`` "xlsx", anything else CSV; ``filename`` without suffix.
+
+    ``rows`` is read once, lazily: for CSV while the answer is sent (pass an iterator,
+    e.g. ``queryset.iterator()``, to keep memory constant), for XLSX before it is.
+    """
     if fmt == "xlsx":
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(sheet)
-        ws.append(list(columns))
-        for row in rows:
-            if cell_format is None:
-                ws.append(list(row))
-                continue
-            cells = []
-            for i, value in enumerate(row):
-                cell = WriteOnlyCell(ws, value=value)
-                number_format = cell_format(i, value)
-                if number_format:
-                    cell.number_format = number_format
-                cells.append(cell)
-            ws.append(cells)
-        buf = io.BytesIO()
-        wb.save(buf)
-        response = HttpResponse(buf.getvalue(), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-        return response
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
-    response = HttpResponse(
-        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+        return FileResponse(
+            _xlsx_file(columns, rows, sheet, cell_format),
+            content_type=XLSX,
+            as_attachment=True,
+            filename=f"{filename}.xlsx",
+        )
+    response = StreamingHttpResponse(
+        _csv_chunks(columns, rows), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response

@@ -32,7 +32,7 @@ from custodesk.core.schema_types import (
     download,
 )
 
-from . import engine, exports, presenters, selectors, services
+from . import anchors, engine, exports, presenters, selectors, services
 from . import errors as E
 from . import permissions as perms
 from .models import AccountFreeze, LedgerAccount, LedgerTransfer
@@ -558,5 +558,5 @@ def _user_id(username: str) -> int:
 @router.post("/verify", response=VerifyOut)
 def verify(request: HttpRequest) -> Any:
     access.require(actor(request), perms.VERIFY)
-    violations = [str(v) for v in services.verify()]
+    violations = [str(v) for v in anchors.verify_with_anchors()]
     return {"ok": not violations, "violations": violations}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from custodesk.core.exports import tabular_response
@@ -58,7 +58,9 @@ def _filename(account: LedgerAccount, st: selectors.Statement, fmt: str) -> str:
     return f"statement-{code}-{st.date_from:%Y%m%d}-{st.date_to:%Y%m%d}.{fmt}"
 
 
-def statement_download(account: LedgerAccount, st: selectors.Statement, fmt: str) -> HttpResponse:
+def statement_download(
+    account: LedgerAccount, st: selectors.Statement, fmt: str
+) -> StreamingHttpResponse:
     places = minor_units(st.currency)
     money_format = "#,##0" + ("." + "0" * places if places else "")
 

@@ -1,5 +1,6 @@
 """The ledger as a module (custodesk.core.modules)."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from custodesk.core.modules import ApiRouter, BuiltinRole, DemoStep, MenuItem, MenuSection, Module
@@ -21,6 +22,8 @@ MODULE = Module(
     schedule={
         "custodesk.ledger.tasks.expire_holds_and_freezes": 15,  # holds time out, freezes lift
         "custodesk.ledger.tasks.seal_transfers": 60,
+        # the latest seal written outside the database (custodesk.core.anchors)
+        "custodesk.ledger.tasks.anchor_seals": settings.CUSTODESK_ANCHOR_SECONDS,
     },
     permissions="custodesk.ledger.permissions",
     roles=(

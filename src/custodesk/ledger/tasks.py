@@ -8,7 +8,7 @@ from django_tasks import task
 
 from custodesk.core import clock
 
-from . import errors, services
+from . import anchors, errors, services
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +29,11 @@ def expire_holds_and_freezes() -> dict[str, int]:
     holds = services.expire_pending(now=clock.now(), business_date=clock.business_date())
     freezes = services.release_expired_freezes(now=clock.now())
     return {"holds": holds, "freezes": freezes}
+
+
+@task()
+def anchor_seals() -> int:
+    """Write the latest seal to the anchor log outside the database; its id (0: nothing
+    new to anchor)."""
+    anchor = anchors.anchor_latest_seal(now=clock.now())
+    return 0 if anchor is None else int(anchor.fields["seal"])

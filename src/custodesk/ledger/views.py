@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -131,7 +132,7 @@ def _statement_range(request: HttpRequest) -> tuple[StatementForm, dt.date, dt.d
 
 
 @console_view
-def account_detail(request: HttpRequest, code: str) -> HttpResponse:
+def account_detail(request: HttpRequest, code: str) -> HttpResponseBase:
     actor = _viewer(request)
     account = selectors.account_get(actor=actor, code=code)
     range_form, date_from, date_to = _statement_range(request)

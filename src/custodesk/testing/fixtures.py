@@ -7,6 +7,7 @@ Registered from the root ``conftest.py``.  Every test gets a :class:`FixedClock`
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import zoneinfo
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -46,6 +47,20 @@ def _ledger_caches() -> Iterator[None]:
     yield
     engine.clear_caches()
     forget_cached_sessions()
+
+
+@pytest.fixture(autouse=True)
+def anchor_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Each test its own anchor logs (custodesk.core.anchors): anchors written by one test
+    would contradict the next test's database.  The directory is made on first write."""
+    from django.test import override_settings
+
+    path = tmp_path_factory.getbasetemp() / "anchors" / str(next(_ANCHOR_DIRS))
+    with override_settings(CUSTODESK_ANCHOR_DIR=path):
+        yield path
+
+
+_ANCHOR_DIRS = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)

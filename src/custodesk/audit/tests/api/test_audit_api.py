@@ -83,3 +83,20 @@ def test_member_users_see_only_their_organisation(api_client, admin, make_user, 
         if e["organisation"] == "STAFF"
     ]
     assert api.get(f"/audit/{staff_ids[0]}").status_code == 404
+
+
+def test_verify_checks_the_anchors_outside_the_database(api_client, admin, clock):
+    from custodesk.audit.services import anchor_head
+    from custodesk.core.anchors import log_path
+
+    api = api_client()
+    api.sign_in("admin")
+    assert anchor_head(now=clock.now()) is not None
+    assert api.post("/audit/verify").json() == {"intact": True, "problems": []}
+    path = log_path("audit")
+    path.write_text(path.read_text().replace('"seq":', '"seq":9'))
+    report = api.post("/audit/verify").json()
+    assert report["intact"] is False
+    assert report["problems"] == [
+        f"anchor log {path} line 1: bad signature (line changed, or signed with another key)"
+    ]

@@ -140,7 +140,7 @@ def test_grant_from_the_user_page_and_find_it_in_the_audit_log(client, admin, ma
     assert "<html" not in drawer.content.decode()  # a partial for the drawer
     csv = client.get("/console/audit/", {"action": "role.grant", "export": "csv"})
     assert csv["Content-Type"].startswith("text/csv")
-    assert "bob ← approver" in csv.content.decode("utf-8-sig")
+    assert "bob ← approver" in csv.getvalue().decode("utf-8-sig")
 
 
 def test_user_list_filters_and_empty_state(client, admin, make_user):

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from custodesk.core import clock
 from custodesk.core.cli import run
-from custodesk.ledger import services
+from custodesk.ledger import anchors, services
 
 
 class Command(BaseCommand):
@@ -17,9 +17,10 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser(
             "verify",
-            help="Σ debits = Σ credits per currency, counters = transfers, flags, seals; "
-            "exit 1 naming each violation",
+            help="Σ debits = Σ credits per currency, counters = transfers, flags, seals, "
+            "seals against their anchors outside the database; exit 1 naming each violation",
         )
+        sub.add_parser("anchor", help="append the latest seal to the anchor log now")
         seal = sub.add_parser("seal", help="chain new transfers into a hash checkpoint")
         seal.add_argument(
             "--min-age", type=int, default=0, help="leave transfers younger than this (seconds)"
@@ -35,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         action = opts["action"]
         if action == "verify":
-            violations = services.verify()
+            violations = anchors.verify_with_anchors()
             if not violations:
                 self.stdout.write(self.style.SUCCESS("ledger invariants hold"))
                 return
@@ -55,6 +56,13 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"sealed transfers {s.from_id + 1}..{s.to_id} ({s.count}) {s.digest}"
                 )
+            return
+        if action == "anchor":
+            anchor = anchors.anchor_latest_seal(now=clock.now())
+            if anchor is None:
+                self.stdout.write("nothing new to anchor")
+            else:
+                self.stdout.write(f"anchored seal {anchor.fields['seal']}: {anchor}")
             return
         if action == "expire":
             holds = run(

@@ -174,7 +174,7 @@ def test_statement_csv_holds_exactly_the_range(client, history):
     )
     assert response["Content-Type"].startswith("text/csv")
     assert "statement-M-ALICE-20261121-20261122.csv" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert rows[0][:7] == [
         "business_date", "time", "kind", "counterparty", "debit", "credit", "balance",
     ]  # fmt: skip
@@ -194,7 +194,7 @@ def test_statement_xlsx_holds_exactly_the_range(client, history):
         ALICE, {"date_from": "2026-11-22", "date_to": "2026-11-23", "export": "xlsx"}
     )
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert rows[0][:7] == [
         "business_date", "time", "kind", "counterparty", "debit", "credit", "balance",
