@@ -3,12 +3,11 @@
     python bench/profile_http.py --requests 300
 
 Drives ``POST /api/v1/ledger/transfers`` through ``custodesk.config.wsgi.application``
-(what the server calls: the express lane in front of Django) against the benchmark
-database, random pairs among the 10,000 member accounts.  Reports CPU per request
-(``time.process_time``), the SQL statements per request, and the inclusive time of
-the request's main steps from cProfile.
+(what the server calls: Django's WSGI handler) against the benchmark database, random
+pairs among the 10,000 member accounts.  Reports CPU per request (``time.process_time``),
+the SQL statements per request, and the inclusive time of the request's main steps from
+cProfile.
 The HTTP benchmark (bench_http.py) reports the server's CPU per request too.
-``CUSTODESK_EXPRESS_LANE=0`` profiles the ordinary path (Django, middleware, ninja).
 """
 
 from __future__ import annotations
@@ -31,19 +30,17 @@ import common
 PATH = "/api/v1/ledger/transfers"
 STEPS = (
     # (label, filename fragment, function name) — inclusive (cumulative) time
-    ("whole request (the WSGI application)", "custodesk/core/express.py", "__call__"),
-    ("  express lane: the ledger's handler", "custodesk/ledger/express.py", "create_transfer"),
-    ("  Django's handler (declined, or the lane off)", "django/core/handlers/wsgi.py", "__call__"),
+    ("whole request (Django's WSGI handler)", "django/core/handlers/wsgi.py", "__call__"),
     ("django-ninja operation (auth, parse, view, response)", "ninja/operation.py", "run"),
     ("bearer auth: session + user lookup", "custodesk/identity/apiauth.py", "authenticate"),
     ("account code → id (per-process cache misses)", "custodesk/ledger/api.py", "_spec"),
     ("permission check (access.require)", "custodesk/core/access.py", "require"),
-    (
-        "one-round-trip booking (services.book_one_express)",
-        "custodesk/ledger/services.py",
-        "book_one_express",
-    ),
     ("services.book_one (the service path)", "custodesk/ledger/services.py", "book_one"),
+    (
+        "  of which the one-round-trip booking (ledger_book_one)",
+        "custodesk/ledger/engine/fast_path.py",
+        "book_one",
+    ),
     ("  of which load_transfers (re-read)", "custodesk/ledger/services.py", "load_transfers"),
 )
 

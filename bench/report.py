@@ -70,12 +70,18 @@ def machine() -> dict[str, str]:
 def code_digest() -> str:
     return ", ".join(
         f"{name} {_digest(ROOT / 'src/custodesk/ledger' / name)}"
-        for name in ("engine.py", "services.py", "api.py")
+        for name in ("engine", "services.py", "api.py")
     )
 
 
 def _digest(path: Path) -> str:
+    """sha256/12 of a file, or of a package's .py and .sql files (by relative path)."""
     try:
+        if path.is_dir():
+            h = hashlib.sha256()
+            for f in sorted(p for p in path.rglob("*") if p.suffix in (".py", ".sql")):
+                h.update(str(f.relative_to(path)).encode() + b"\0" + f.read_bytes())
+            return h.hexdigest()[:12]
         return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     except OSError:
         return "-"
@@ -285,7 +291,8 @@ def main() -> None:
             "\n| phase | wall ms | of which SQL round trip | Python (wall) | worker CPU ms |"
             "\n|---|---:|---:|---:|---:|"
         )
-        order = ["hot_flags", "hot_set", "idempotency", "lock", "insert", "update", "result"]
+        order = ["hot_flags", "hot_set", "one_round_trip", "idempotency", "lock", "insert"]
+        order += ["update", "result"]
         order += ["load", "commit", "rest"]
         for k, v in sorted(prof["phases"].items(), key=lambda kv: order.index(kv[0])):
             print(

@@ -108,10 +108,8 @@ def test_its_permission_and_default_role_are_declared(admin):
 @pytest.mark.django_db
 def test_its_demo_step_runs_after_identity_s():
     notes.SEEDED.clear()
-    assert [s.seed for s in modules.demo_steps()] == [
-        "custodesk.identity.demo.seed",
-        "custodesk.ledger.demo.seed",
-        "tests.sample_module.demo.seed",
-    ]
+    steps = [s.seed for s in modules.demo_steps()]  # other modules' steps come and go
+    assert steps[0] == "custodesk.identity.demo.seed"
+    assert "tests.sample_module.demo.seed" in steps[1:]
     assert demo.seed(if_new=True) is True
     assert len(notes.SEEDED) == 1 and notes.SEEDED[0].startswith("seeded by admin at ")

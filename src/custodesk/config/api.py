@@ -97,7 +97,10 @@ def problem_response(body: dict[str, Any], status: int) -> HttpResponse:
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return problem_response(exc.problem(), exc.status)
+    response = problem_response(exc.problem(), exc.status)
+    for name, value in getattr(exc, "headers", {}).items():
+        response[name] = value
+    return response
 
 
 _PREFIXES = {"body", "query", "path", "form", "header", "cookie", "payload", "data", "filters"}

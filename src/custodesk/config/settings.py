@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "custodesk.identity",
     "custodesk.approvals",
     "custodesk.ledger",
+    "custodesk.notify",
     "custodesk.console",
 ]
 # The test settings install a module that lives under tests/ (tests/sample_module): it
@@ -205,9 +206,6 @@ CUSTODESK_SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 CUSTODESK_TOTP_ISSUER = env("TOTP_ISSUER") or "Custodesk"
 CUSTODESK_TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
 CUSTODESK_DEVICE_COOKIE = "custodesk_device"
-# The API's express lane (custodesk.core.express): the busiest route's plain successes
-# answered without Django's full request cycle; 0 sends every request the ordinary way.
-CUSTODESK_EXPRESS_LANE = env_bool("EXPRESS_LANE", True)
 OTP_TOTP_ISSUER = CUSTODESK_TOTP_ISSUER
 # django-otp's own per-device throttling reads the wall clock; brute force is
 # stopped by the account lockout above (clock-injected, 5 failures → 15 min).
@@ -294,6 +292,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_USER") or ""
 EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS (port 465); TLS = STARTTLS
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM") or "custodesk@localhost"
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
@@ -301,6 +300,19 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.filebased.EmailBackend"
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# -- the outbox (custodesk.notify): senders per channel, retries ------------------
+CUSTODESK_NOTIFY_SENDERS = {
+    "email": env("NOTIFY_EMAIL_SENDER") or "custodesk.notify.senders.DjangoEmailSender",
+    "sms": env("NOTIFY_SMS_SENDER") or "custodesk.notify.senders.FileSmsSender",
+    "webhook": env("NOTIFY_WEBHOOK_SENDER") or "custodesk.notify.senders.HttpWebhookSender",
+}
+CUSTODESK_NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 15)
+# a worker's claim on a message; must outlast one send (the timeout) with room to spare
+CUSTODESK_NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
+CUSTODESK_NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 12)
+CUSTODESK_NOTIFY_BACKOFF_SECONDS = env_int("NOTIFY_BACKOFF_SECONDS", 30)
+CUSTODESK_NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
 
 # -- logging ------------------------------------------------------------------
 LOGGING = {

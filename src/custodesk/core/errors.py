@@ -37,6 +37,8 @@ class DomainError(Exception):
     def __init__(self, detail: str | Promise | None = None, **data: Any) -> None:
         self.detail = detail
         self.data = data
+        # response headers the API sends with the problem (e.g. Idempotency-Replayed)
+        self.headers: dict[str, str] = {}
         super().__init__(str(detail or self.title))
 
     def problem(self) -> dict[str, Any]:

@@ -51,8 +51,7 @@ class RequestContextMiddleware:
 
 
 def request_context(request: HttpRequest) -> tuple[context.RequestContext, bool]:
-    """The request's context, and whether its device id is new (shared with the express
-    lane, :mod:`custodesk.core.express`)."""
+    """The request's context, and whether its device id is new."""
     meta = request.META
     rid = meta.get("HTTP_X_REQUEST_ID", "")
     if not _REQUEST_ID.match(rid):
@@ -75,6 +74,18 @@ def request_context(request: HttpRequest) -> tuple[context.RequestContext, bool]
 
 
 API_PREFIX = "/api/"
+
+# What an API request runs of ``settings.MIDDLEWARE``: every other entry is a
+# :class:`ConsoleOnly` wrapper that hands API requests straight on.  A test fails when an
+# entry is added that is neither, so the API's chain stays this short on purpose.
+API_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, security headers
+    "custodesk.core.middleware.RequestContextMiddleware",  # request id, audit context
+    "django.middleware.locale.LocaleMiddleware",  # the answer's language
+    "custodesk.core.middleware.Common",  # API: the Host check and Content-Length only
+    "custodesk.core.middleware.Authentication",  # API: anonymous until the bearer token
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+)
 
 
 class ConsoleOnly:
@@ -126,15 +137,40 @@ class Sessions(ConsoleOnly):
 class Common(ConsoleOnly):
     """The API keeps two things of CommonMiddleware: the ``Host`` header is checked
     against ``ALLOWED_HOSTS`` (``DisallowedHost``: 400), and whole answers carry
-    ``Content-Length``, so the server need not chunk them (keep-alive with any server)."""
+    ``Content-Length``, so the server need not chunk them (keep-alive with any server).
+    And an answer given without reading the request's body (a 401 before the JSON is
+    parsed) reads the rest of it first, so that the connection can carry the next request."""
 
     wrapped = "django.middleware.common.CommonMiddleware"
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith(API_PREFIX):
             request.get_host()  # raises DisallowedHost for a host not in ALLOWED_HOSTS
-            return with_content_length(self.get_response(request))
+            return with_content_length(finish_reading(request, self.get_response(request)))
         return self.inner(request)
+
+
+def finish_reading(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Read and drop what the view left unread of the request's body.
+
+    uWSGI's HTTP/1.1 socket reads the next request from where the application stopped
+    reading: a body left behind is taken for the next request line, and the connection
+    is reset.  Up to ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is drained; beyond that the answer
+    says ``Connection: close`` instead.
+    """
+    stream = getattr(request, "_stream", None)  # Django's LimitedStream over wsgi.input
+    left = getattr(stream, "limit", 0) - getattr(stream, "_pos", 0)
+    if stream is None or left <= 0:
+        return response
+    if left > (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440):
+        response["Connection"] = "close"
+        return response
+    try:
+        while stream.read(65_536):
+            pass
+    except OSError:  # the client went away: nothing to keep alive
+        response["Connection"] = "close"
+    return response
 
 
 def with_content_length(response: HttpResponse) -> HttpResponse:

@@ -2,10 +2,9 @@
 
 Django builds much of itself lazily: the URLconf (and with it the whole django-ninja
 API, its pydantic models and the modules they import) on the first request that is
-routed, the express lane's handlers on the first request they take, each language's
-message catalogue on the first request in that language.  Each costs a worker's first
-callers a few hundred milliseconds (measured: the first transfer request of a new
-process took 0.3 s, the next ones 2 ms).  :func:`warm_up` pays it when the worker
+routed, each language's message catalogue on the first request in that language.  Each
+costs a worker's first callers a few hundred milliseconds (measured: the first transfer
+request of a new process took 0.3 s, the next ones 2 ms).  :func:`warm_up` pays it when the worker
 starts, then freezes what it loaded out of the garbage collector's way.  It touches
 no database: connections are per thread and opened on first use.
 """
@@ -13,18 +12,14 @@ no database: connections are per thread and opened on first use.
 from __future__ import annotations
 
 import gc
-from typing import Any
 
 from django.conf import settings
 from django.urls import get_resolver
 from django.utils import translation
 
 
-def warm_up(application: Any) -> None:
+def warm_up() -> None:
     get_resolver().url_patterns  # noqa: B018 - imports the URLconf, builds the API
-    lane = getattr(application, "warm_up", None)
-    if lane is not None:
-        lane()  # the express lane's handlers and middleware hooks
     current = translation.get_language()
     for code, _name in settings.LANGUAGES:
         translation.activate(code)  # loads the language's catalogue once per process

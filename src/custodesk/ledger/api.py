@@ -158,8 +158,6 @@ def _spec(t: TransferIn, key: str | None, *, by_code: bool = False) -> services.
     refs = (t.debit_account, t.credit_account)
     ids: list[int | None] = [None, None]
     codes: list[str | None] = [None, None]
-    if key is not None and len(key) > 128:  # the header's bound (the express lane reads it raw)
-        raise ValidationFailed.single("Idempotency-Key", "string_too_long", _("At most 128."))
     keyed = bool(key or t.idempotency_key)  # a key's digest is over ids: resolve them here
     if (
         not by_code
@@ -187,11 +185,15 @@ def _spec(t: TransferIn, key: str | None, *, by_code: bool = False) -> services.
 
 
 def _answer(out: services.Outcome, response: HttpResponse, created: int = 201) -> Any:
-    """201 (or 200) with the transfer; a refusal raises its problem; replays say so."""
+    """201 (or 200) with the transfer; a refusal raises its problem; replays (of a
+    booking or of a refusal) say so in ``Idempotency-Replayed``."""
+    if not out.ok:
+        refusal = services.refusal_error(out)
+        if out.replayed:
+            refusal.headers["Idempotency-Replayed"] = "true"
+        raise refusal
     if out.replayed:
         response["Idempotency-Replayed"] = "true"
-    if not out.ok:
-        raise services.refusal_error(out)
     assert out.transfer is not None
     return (200 if out.replayed else created), transfer_out(out.transfer)
 
@@ -441,13 +443,17 @@ class TransferFilters(Schema):
     amount_max: Amount | None = None
     metadata_key: Code | None = Field(None, max_length=64)
     metadata_value: Text | None = Field(None, max_length=200)
+    idempotency_key: IdempotencyKey | None = None
     after: UUID | None = None
     limit: int = Field(100, ge=1, le=1000)
 
 
 @router.get("/transfers", response=TransferPage)
 def list_transfers(request: HttpRequest, filters: Query[TransferFilters]) -> Any:
-    """Newest first; keyset pagination: pass ``after`` = the previous page's ``next_after``."""
+    """Newest first; keyset pagination: pass ``after`` = the previous page's ``next_after``.
+    ``idempotency_key`` finds the transfer booked under a key (after a timeout, say);
+    ``metadata_key`` (with ``metadata_value``) finds transfers by metadata (indexed on
+    PostgreSQL)."""
     user = _view(request)
     f = filters.dict(exclude_none=True)
     currency = f.get("currency") or "HKD"

@@ -235,6 +235,13 @@ class RefusedTransfer(models.Model):
     credit_account_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     requested_by = models.BigIntegerField(null=True, blank=True)
     request_digest = models.CharField(max_length=64, blank=True)
+    # A retry (the same idempotency key, the same request) is answered with the first
+    # refusal, replayed, and recorded as an attempt of its own pointing at that one
+    # (its idempotency_key stays empty: the key names the first attempt).
+    replay_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replays",
+        db_index=False,
+    )  # fmt: skip
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -210,6 +210,9 @@ class RefusedOut(Schema):
     flag: str
     kind: str
     idempotency_key: str | None
+    replay_of: int | None = Field(
+        None, description="a retry with the same key: the refused attempt whose answer it got"
+    )
     request: dict[str, Any]
 
 

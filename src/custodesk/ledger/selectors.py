@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -272,10 +273,9 @@ def transfers(
                 "pattern",
                 _("Letters, digits, dots, dashes and single underscores only."),
             )
-        if f.get("metadata_value") is not None:
-            qs = qs.filter(**{f"metadata__{key}": f["metadata_value"]})
-        else:
-            qs = qs.filter(metadata__has_key=key)
+        qs = _with_metadata(qs, key, f.get("metadata_value"))
+    if f.get("idempotency_key"):  # the partial unique index on the key serves it
+        qs = qs.filter(idempotency_key=f["idempotency_key"])
     if after_id is not None:
         qs = qs.filter(pk__lt=after_id)
     return list(qs.order_by("-id")[: max(1, min(limit, MAX_PAGE))])
@@ -361,11 +361,28 @@ def refused_rows(rows: list[RefusedTransfer]) -> list[dict[str, Any]]:
                 "currency": asked.get("currency") or "",
                 "flag": asked.get("flag") or "",
                 "kind": asked.get("kind") or "",
-                "idempotency_key": r.idempotency_key,
+                "idempotency_key": r.idempotency_key or asked.get("idempotency_key"),
+                "replay_of": r.replay_of_id,
                 "request": asked,
             }
         )
     return out
+
+
+def _with_metadata(
+    qs: QuerySet[LedgerTransfer], key: str, value: str | None
+) -> QuerySet[LedgerTransfer]:
+    """Transfers whose metadata has ``key`` (equal to ``value``, if given).  On PostgreSQL
+    asked as containment / key existence among non-empty metadata, which the partial GIN
+    index ``ledger_transfer_metadata`` (migration 0008) serves; SQLite reads the table."""
+    if connection.vendor == "postgresql":
+        qs = qs.exclude(metadata={})  # the index's predicate
+        if value is not None:
+            return qs.filter(metadata__contains={key: value})
+        return qs.filter(metadata__has_key=key)
+    if value is not None:
+        return qs.filter(**{f"metadata__{key}": value})
+    return qs.filter(metadata__has_key=key)
 
 
 def _stored_request(raw: Any) -> dict[str, Any]:

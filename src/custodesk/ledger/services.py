@@ -415,16 +415,6 @@ def book_one(
     return book([spec], requested_by=requested_by, now=now, business_date=business_date)[0]
 
 
-def book_one_express(
-    spec: TransferSpec, *, requested_by: Any = None, now: dt.datetime, business_date: dt.date
-) -> Outcome | None:
-    """Book ``spec`` only if it is a plain success on the one-round-trip path; None (and
-    nothing changed or recorded) otherwise, and then the caller uses :func:`book_one`."""
-    return engine.book_one_express(
-        spec, requested_by=_actor_id(requested_by), business_date=business_date, now=now
-    )
-
-
 def book_or_raise(
     spec: TransferSpec, *, requested_by: Any = None, now: dt.datetime, business_date: dt.date
 ) -> Outcome:

@@ -232,29 +232,6 @@ def member_org(admin: Any, clock: FixedClock) -> Any:
     )
 
 
-@pytest.fixture(scope="session")
-def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """pytest-django's live server, serving what production serves: Django behind the
-    API's express lane (``custodesk.config.wsgi``), not a bare ``WSGIHandler``."""
-    import os
-
-    from pytest_django.live_server_helper import LiveServer
-
-    from custodesk.core import express
-
-    addr = (
-        request.config.getvalue("liveserver")
-        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
-        or "localhost"
-    )
-    server = LiveServer(addr, start=False)
-    serve_static = server.thread.static_handler
-    server.thread.static_handler = lambda app: express.wrap(serve_static(app))  # type: ignore[assignment]
-    server.start()
-    yield server
-    server.stop()
-
-
 class Api:
     """A real HTTP client against the live server's /api/v1."""
 

@@ -8,7 +8,10 @@ security headers.
 import json
 
 import pytest
+from django.conf import settings
+from django.utils.module_loading import import_string
 
+from custodesk.core.middleware import API_MIDDLEWARE, ConsoleOnly
 from custodesk.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +62,13 @@ def test_api_requests_must_name_an_allowed_host(client):
     assert good.status_code == 401  # reaches the API
     bad = client.get("/api/v1/me", HTTP_HOST="evil.example")
     assert bad.status_code == 400
+
+
+def test_the_api_runs_a_short_middleware_chain_on_purpose():
+    """Each middleware is either one the API runs (listed, with the reason, in
+    ``API_MIDDLEWARE``) or console-only; a new one must say which."""
+    for name in settings.MIDDLEWARE:
+        assert name in API_MIDDLEWARE or issubclass(import_string(name), ConsoleOnly), (
+            f"{name}: add it to API_MIDDLEWARE or wrap it in a ConsoleOnly subclass"
+        )
+    assert set(API_MIDDLEWARE) <= set(settings.MIDDLEWARE)

@@ -1,9 +1,9 @@
 """A server worker builds at its start what its first callers would otherwise wait for.
 
 Loaded in a clean interpreter, as a uWSGI worker loads it (``--lazy-apps``): after
-``custodesk.config.wsgi`` is imported, the URLconf and the API behind it, the express
-lane's handlers and every language's catalogue are already there, frozen out of the
-garbage collector's way, and no database connection was opened for it.
+``custodesk.config.wsgi`` is imported, the middleware chain, the URLconf and the API
+behind it and every language's catalogue are already there, frozen out of the garbage
+collector's way, and no database connection was opened for it.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import custodesk.config.wsgi as w
 from django.utils.translation import trans_real
 print(json.dumps({
     "modules": [m for m in ("custodesk.config.urls", "custodesk.config.api",
-                            "custodesk.ledger.api", "custodesk.ledger.express")
+                            "custodesk.ledger.api", "custodesk.ledger.schemas")
                 if m in sys.modules],
-    "handlers_loaded": all(callable(h) for h in w.application.routes.values()),
+    "middleware_loaded": w.application._middleware_chain is not None,
     "catalogues": sorted(trans_real._translations),
     "connections_opened": [a for a in connections if connections[a].connection is not None],
     "frozen": __import__("gc").get_freeze_count(),
@@ -32,7 +32,7 @@ print(json.dumps({
 """
 
 
-def test_the_wsgi_module_builds_the_api_and_lane_before_any_request(tmp_path: Path):
+def test_the_wsgi_module_builds_the_api_before_any_request(tmp_path: Path):
     env = process_env(tmp_path, "warm-up-test", DJANGO_SETTINGS_MODULE="custodesk.config.settings")
     out = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
@@ -42,9 +42,9 @@ def test_the_wsgi_module_builds_the_api_and_lane_before_any_request(tmp_path: Pa
         "custodesk.config.urls",
         "custodesk.config.api",
         "custodesk.ledger.api",
-        "custodesk.ledger.express",
+        "custodesk.ledger.schemas",
     ]
-    assert loaded["handlers_loaded"] is True
+    assert loaded["middleware_loaded"] is True
     assert {"zh-hant", "zh-hans", "en"} <= set(loaded["catalogues"])
     assert loaded["connections_opened"] == []
     # what the worker loaded is out of the cyclic collector's way (no full-collection

@@ -225,13 +225,16 @@ def test_api_transfers_book_in_one_round_trip_on_postgresql(api, monkeypatch):
     from django.db import connection
 
     from custodesk.ledger import engine
+    from custodesk.ledger.engine import general as general_path
 
     if connection.vendor != "postgresql":
         pytest.skip("ledger_book_one is PostgreSQL's fast path")
     general: list[int] = []
-    real = engine._book_once
+    real = general_path.book_once
     monkeypatch.setattr(
-        engine, "_book_once", lambda specs, **kw: general.append(len(specs)) or real(specs, **kw)
+        general_path,
+        "book_once",
+        lambda specs, **kw: general.append(len(specs)) or real(specs, **kw),
     )
     engine.clear_caches()  # the API's account cache too: codes travel to the function
     body = {"debit_account": "SUM-HK", "credit_account": "M-001", "amount": "5.00",

@@ -3,7 +3,7 @@
 Its permissions are declared ``staff_only``: a role of a member or market organisation
 cannot be given them, and a user outside the staff organisation does not hold them even
 if a role's stored list names them (data from before the rule, say) — neither over the
-API (both the express lane and the ordinary view) nor in the console.  The staff's
+API nor in the console.  The staff's
 auditor sees the ledger, refused attempts included.
 """
 
@@ -72,7 +72,7 @@ def test_a_member_user_is_refused_over_the_api(api_client, admin, member_with_ol
     booked = member.post(
         "/ledger/transfers",
         json={"debit_account": "SRC", "credit_account": "DST", "amount": "1.00", "currency": "HKD"},
-    )  # the express lane's route: it declines, the view refuses
+    )
     assert booked.status_code == 403 and booked.json()["code"] == "permission_denied"
     assert staff.get("/ledger/transfers").json()["items"] == []
 

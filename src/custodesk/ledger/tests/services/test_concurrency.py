@@ -20,6 +20,8 @@ import pytest
 from django.db import connection, transaction
 
 from custodesk.ledger import engine, services
+from custodesk.ledger.engine import general
+from custodesk.ledger.engine import retries as retrying
 from custodesk.ledger.models import LedgerAccount, LedgerTransfer, RefusedTransfer
 from custodesk.ledger.services import TransferSpec
 
@@ -146,14 +148,14 @@ def test_random_transfers_from_eight_threads_keep_the_ledger_sound(
         return {"codes": codes, "anomalies": anomalies, "booked": booked, "refused": refused}
 
     retries: Counter[str] = Counter()  # deadlocks etc. the engine absorbed (information)
-    retryable = engine._retryable
+    retryable = retrying.is_retryable
 
     def counting(exc: Exception) -> bool:
         verdict = retryable(exc)
         retries[f"{type(exc).__name__}{'' if verdict else ' (not retried)'}"] += 1
         return verdict
 
-    monkeypatch.setattr(engine, "_retryable", counting)
+    monkeypatch.setattr(retrying, "is_retryable", counting)
     started = time.monotonic()
     results = run_threads(THREADS, work)
     elapsed = time.monotonic() - started
@@ -204,13 +206,13 @@ def test_twenty_threads_booking_one_key_book_it_once(postgres_only, clock, monke
     )
     spec = TransferSpec(source.pk, member.pk, 12_345, "HKD", idempotency_key="dep-2026-0001")
     retries: Counter[str] = Counter()
-    retryable = engine._retryable
+    retryable = retrying.is_retryable
 
     def counting(exc: Exception) -> bool:
         retries[type(exc).__name__] += 1
         return retryable(exc)
 
-    monkeypatch.setattr(engine, "_retryable", counting)
+    monkeypatch.setattr(retrying, "is_retryable", counting)
 
     outcomes = run_threads(20, lambda _: book(clock, spec)[0])
     print(f"\nkey races retried: {dict(retries)}")
@@ -278,6 +280,16 @@ def test_a_refused_transfers_key_replays_the_refusal(clock):
     assert new.ok
 
     assert RefusedTransfer.objects.filter(idempotency_key="pay-1").count() == 1
+    # the retry is recorded as an attempt of its own, pointing at the first (the key, and
+    # so the answer, stays the first's); the conflicting request is not an attempt
+    first_attempt = RefusedTransfer.objects.get(idempotency_key="pay-1")
+    [retry] = RefusedTransfer.objects.filter(replay_of=first_attempt)
+    assert (retry.code, retry.idempotency_key, retry.request_digest) == (
+        "exceeds_credits",
+        None,
+        pay.digest(),
+    )
+    assert RefusedTransfer.objects.count() == 2
     assert not LedgerTransfer.objects.filter(idempotency_key="pay-1").exists()
     assert services.counters(LedgerAccount.objects.get(pk=alice.pk)) == (300, 1_000, 0, 0)
     assert services.verify() == []
@@ -295,7 +307,7 @@ def test_a_key_refused_while_its_twin_waited_is_not_booked_later(postgres_only, 
     pay = TransferSpec(alice.pk, bob.pk, 300, "HKD", idempotency_key="pay-1")
 
     looked_up, go = threading.Event(), threading.Event()
-    lookup = engine._existing_by_key
+    lookup = general.recorded_keys
 
     def slow_lookup(keys: list[str]) -> Any:
         found = lookup(keys)
@@ -304,7 +316,7 @@ def test_a_key_refused_while_its_twin_waited_is_not_booked_later(postgres_only, 
             assert go.wait(timeout=10)  # ... and is held here, before taking its locks
         return found
 
-    monkeypatch.setattr(engine, "_existing_by_key", slow_lookup)
+    monkeypatch.setattr(general, "recorded_keys", slow_lookup)
     result: list[Any] = []
     twin = threading.Thread(
         target=lambda: (result.append(book(clock, pay)[0]), connection.close()), name="twin"
@@ -356,7 +368,7 @@ def test_the_one_round_trip_booking_looks_at_the_key_again_under_its_locks(postg
             holder.execute("SELECT pg_stat_clear_snapshot()")  # stats are per transaction
             waiting = holder.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE %s",
+                "AND query LIKE %s AND datname = current_database()",  # the server is shared
                 ["%ledger_book_one%"],
             ).fetchone()
             if waiting and waiting[0]:
@@ -390,14 +402,14 @@ def test_a_deadlock_is_retried_and_never_reaches_the_caller(postgres_only, clock
     b = open_account(clock, "ACC-B")
     assert a.pk < b.pk  # the engine locks A first
     retried: Counter[str] = Counter()
-    retryable = engine._retryable
+    retryable = retrying.is_retryable
 
     def counting(exc: Exception) -> bool:
         sqlstate = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
         retried[str(sqlstate)] += 1
         return retryable(exc)
 
-    monkeypatch.setattr(engine, "_retryable", counting)
+    monkeypatch.setattr(retrying, "is_retryable", counting)
     holding_b = threading.Event()
     errors: list[str] = []
 
@@ -408,7 +420,10 @@ def test_a_deadlock_is_retried_and_never_reaches_the_caller(postgres_only, clock
                 holding_b.set()
                 deadline = time.monotonic() + 10
                 while time.monotonic() < deadline:  # until the transfer waits for B
-                    cur.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                    cur.execute(  # this database's waiters only: the server is shared
+                        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a "
+                        "ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()"
+                    )
                     if cur.fetchone()[0]:
                         break
                     time.sleep(0.01)

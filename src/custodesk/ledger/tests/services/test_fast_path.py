@@ -21,6 +21,8 @@ from django.db import connection, transaction
 
 from custodesk.ledger import engine, services
 from custodesk.ledger import errors as E
+from custodesk.ledger.engine import fast_path
+from custodesk.ledger.engine import general as general_path
 from custodesk.ledger.models import LedgerAccount
 from custodesk.ledger.services import TransferSpec
 
@@ -147,7 +149,7 @@ def universe(clock):
 def _compare(clock, spec: TransferSpec, fast_spec: TransferSpec | None = None) -> str:
     """``fast_spec``: what the fast path is given instead (the same accounts by code)."""
     fast, fast_state = _try(
-        lambda: engine._book_one_pg(
+        lambda: fast_path.book_one(
             fast_spec or spec,
             requested_by=None,
             business_date=clock.business_date(),
@@ -155,7 +157,7 @@ def _compare(clock, spec: TransferSpec, fast_spec: TransferSpec | None = None) -
         )
     )
     general, general_state = _try(
-        lambda: engine._book_once(
+        lambda: general_path.book_once(
             [spec], requested_by=None, business_date=clock.business_date(), now=clock.now(),
             load=services.load_transfers,
         )[0]
@@ -219,7 +221,7 @@ def test_a_recorded_key_and_a_refusal_go_the_general_way(postgres_only, universe
     assert first.ok and not first.replayed
     assert again.ok and again.replayed and again.transfer == first.transfer
     assert (
-        engine._book_one_pg(
+        fast_path.book_one(
             spec, requested_by=None, business_date=clock.business_date(), now=clock.now()
         )
         is None
@@ -264,7 +266,7 @@ def test_an_unknown_account_code_books_nothing_and_says_which(postgres_only, uni
     _ids, _holds = universe
     spec = TransferSpec(amount=5, currency="HKD", debit_code="PLAIN", credit_code="NO-SUCH")
     assert (
-        engine._book_one_pg(
+        fast_path.book_one(
             spec, requested_by=None, business_date=clock.business_date(), now=clock.now()
         )
         is None

@@ -465,6 +465,8 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             assert (out.ok, out.code, out.replayed) == (ok, code, True)
             assert (out.transfer or {}).get("internal_id") == tid
+            if not ok:  # a retried refusal is an attempt too, recorded beside the first
+                self.model.refused += 1
         SEEN[f"resend: {out.code or 'ok'}{' (replayed)' if out.replayed else ''}"] += 1
 
     @rule(data=st.data(), size=st.integers(min_value=2, max_value=6))
