@@ -19,7 +19,7 @@ from custodesk.audit.models import AuditEntry
 from custodesk.core import access
 from custodesk.identity.models import Role, RoleGrant, User
 from custodesk.testing.fixtures import PASSWORD
-from custodesk.testing.governance import set_dual_admin
+from custodesk.testing.governance import delivered_password, set_dual_admin
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -111,7 +111,7 @@ def _operator_unchanged() -> bool:
 
 def _reset_second_admin(api: Any, ids: dict[str, str]) -> Any:
     answer = api.post(f"/users/{ids['admin2']}/reset-password")
-    assert "temporary_password" not in answer.text and answer.json()["shown_once"] is None
+    assert "password" not in str(answer.json()["result"])
     return answer
 
 
@@ -206,7 +206,7 @@ def test_one_administrator_alone_cannot_get_round_the_second(api_client, dual, b
     assert executed.actor_username == "admin2"
 
 
-def test_the_second_administrator_sees_the_reset_password_once(api_client, dual):
+def test_a_reset_password_reaches_the_user_and_no_administrator(api_client, dual, clock):
     admin = api_client()
     admin.sign_in("admin")
     known = ids(admin)
@@ -214,16 +214,27 @@ def test_the_second_administrator_sees_the_reset_password_once(api_client, dual)
     second = api_client()
     second.sign_in("admin2")
     approved = second.post(f"/approvals/requests/{pending['request']['id']}/approve", json={})
-    assert approved.headers["cache-control"] == "no-store"
-    temp = approved.json()["shown_once"]["temporary_password"]
-    # never stored with the request, never shown again, not in the audit log
-    detail = admin.get(f"/approvals/requests/{pending['request']['id']}").json()
-    assert temp not in str(detail) and detail["shown_once"] is None
+    assert approved.json()["result"]["delivered_by"] == "email"
+    temp = delivered_password("olive@example.com", clock=clock)
+    # neither administrator's answers carry it; not stored with the request nor audited
+    assert temp not in approved.text and temp not in str(pending)
+    detail = admin.get(f"/approvals/requests/{pending['request']['id']}")
+    assert temp not in detail.text
     request = ApprovalRequest.objects.get(public_id=pending["request"]["id"])
     assert temp not in str(request.result) and temp not in str(request.payload)
     assert not any(temp in str(e.after) + str(e.before) for e in AuditEntry.objects.all())
     signed_in = api_client().sign_in("olive", temp)
     assert signed_in.status_code == 200
+
+
+def test_a_reset_needs_somewhere_to_send_the_password(api_client, admin, staff, clock):
+    User.objects.filter(username="bob").update(email="", phone="")
+    api = api_client()
+    api.sign_in("admin")
+    refused = api.post(f"/users/{ids(api)['bob']}/reset-password")
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["rule"] == "no_contact"
+    assert User.objects.get(username="bob").check_password(PASSWORD)
 
 
 def test_an_approver_must_hold_the_permission_when_deciding(api_client, admin, dual, clock):
@@ -337,11 +348,11 @@ def test_a_member_organisations_administrators_follow_the_same_rules(
     assert member_org.dual_admin
 
     sub = submit(first, USER_RESET_PASSWORD, {"user_id": str(second.public_id)}, now=clock.now())
-    assert not sub.executed and sub.shown_once is None
+    assert not sub.executed
     assert User.objects.get(pk=second.pk).check_password(PASSWORD)
     with pytest.raises((NotAnApprover, NotFound)):
         approvals.approve(actor=admin, request_id=sub.request.public_id, now=clock.now())
     decision = approvals.approve(actor=third, request_id=sub.request.public_id, now=clock.now())
-    assert decision.executed and decision.shown_once is not None
-    temp = decision.shown_once["temporary_password"]
+    assert decision.executed
+    temp = delivered_password(second.email, clock=clock)
     assert User.objects.get(pk=second.pk).check_password(temp)

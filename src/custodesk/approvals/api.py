@@ -3,7 +3,7 @@
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -94,7 +94,7 @@ def delete_flow(request: HttpRequest, action_type: str, global_flow: QueryBool =
 
 
 @router.post("/requests", response={201: SubmittedOut, 202: SubmittedOut})
-def submit(request: HttpRequest, payload: SubmitIn, response: HttpResponse) -> Any:
+def submit(request: HttpRequest, payload: SubmitIn) -> Any:
     """Submit any registered action.  201: executed at once (auto flow); 202: pending."""
     sub = services.submit(
         actor=actor(request),
@@ -103,7 +103,7 @@ def submit(request: HttpRequest, payload: SubmitIn, response: HttpResponse) -> A
         comment=payload.comment,
         now=clock.now(),
     )
-    return (201 if sub.executed else 202), submitted_body(sub, response)
+    return (201 if sub.executed else 202), submitted_body(sub)
 
 
 @router.get("/requests", response=list[RequestOut])
@@ -146,19 +146,12 @@ def detail(request: HttpRequest, request_id: UUID) -> dict[str, Any]:
 
 
 @router.post("/requests/{request_id}/approve", response=RequestDetailOut)
-def approve(
-    request: HttpRequest, request_id: UUID, payload: CommentIn, response: HttpResponse
-) -> dict[str, Any]:
-    """Approve at the current level.  When this approval executes an action that hands a
-    secret to its executor (a temporary password), ``shown_once`` carries it, this once."""
+def approve(request: HttpRequest, request_id: UUID, payload: CommentIn) -> dict[str, Any]:
+    """Approve at the current level; the last approval executes the action."""
     d = services.approve(
         actor=actor(request), request_id=request_id, comment=payload.comment, now=clock.now()
     )
-    body = presenters.request_detail(d.request, actor(request), clock.now())
-    if d.shown_once:
-        response["Cache-Control"] = "no-store"
-        body["shown_once"] = d.shown_once
-    return body
+    return presenters.request_detail(d.request, actor(request), clock.now())
 
 
 @router.post("/requests/{request_id}/reject", response=RequestDetailOut)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpResponse
-
 from custodesk.core.money import Money
 
 from . import selectors
@@ -20,15 +18,12 @@ def amount_text(req: ApprovalRequest) -> str | None:
     return str(Money(req.amount, req.currency).to_decimal())
 
 
-def submitted_body(sub: Submitted, response: HttpResponse | None = None) -> dict[str, Any]:
-    """The answer to a submission; what the action shows once is never cached."""
-    if sub.shown_once and response is not None:
-        response["Cache-Control"] = "no-store"
+def submitted_body(sub: Submitted) -> dict[str, Any]:
+    """The answer to a submission: applied at once (``executed``) or the pending request."""
     return {
         "executed": sub.executed,
         "request": request_row(sub.request),
         "result": sub.result,
-        "shown_once": sub.shown_once,
     }
 
 

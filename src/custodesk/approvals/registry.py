@@ -91,11 +91,6 @@ class ActionType:
         return self.permission if self.governance else None
 
 
-# A key an action's ``execute`` may put in its result for a value shown once to the user
-# who executed it (a temporary password), never stored with the request or audited.
-SHOWN_ONCE = "_shown_once"
-
-
 def second_administrator(org: Organisation) -> list[DefaultLevel]:
     """The default review of a governance action: another administrator in dual-admin
     mode; applied at once (and still recorded) in single-admin mode."""

@@ -62,18 +62,12 @@ class RequestDetailOut(RequestOut):
     levels: list[LevelOut]
     history: list[ActionOut]
     can: dict[str, bool]
-    shown_once: dict[str, Any] | None = Field(
-        None, description="a secret for the approver who executed the action, shown this once"
-    )
 
 
 class SubmittedOut(Schema):
     executed: bool
     request: RequestOut
     result: dict[str, Any] | None = None
-    shown_once: dict[str, Any] | None = Field(
-        None, description="a secret for the user who executed the action, shown this once"
-    )
 
 
 class SubmitIn(Input):

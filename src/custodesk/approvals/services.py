@@ -118,11 +118,8 @@ def _require_decidable(actor: User, req: ApprovalRequest, now: dt.datetime) -> R
 
 def _execute(
     req: ApprovalRequest, action: registry.ActionType, *, approver: User | None, now: dt.datetime
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Re-check and execute; a failure becomes PreconditionFailed (the caller rolls back).
-
-    Returns the stored result and what the action shows once to its executor (never stored).
-    """
+) -> dict[str, Any]:
+    """Re-check and execute; a failure becomes PreconditionFailed (the caller rolls back)."""
     payload = action.payload.model_validate(req.payload)
     try:
         action.check(actor=req.initiator, payload=payload, now=now)
@@ -133,7 +130,6 @@ def _execute(
         raise PreconditionFailed(
             cause=exc.code, cause_title=str(exc.detail or exc.title), **exc.data
         ) from exc
-    shown_once = result.pop(registry.SHOWN_ONCE, None)
     req.status = ApprovalRequest.Status.APPROVED
     req.decided_at = now
     req.result = result
@@ -142,7 +138,7 @@ def _execute(
         request=req, kind=RequestAction.Kind.EXECUTE, actor=approver, at=now
     )
     _audit(req, actor=approver, action="execute", after={"result": result}, now=now)
-    return result, shown_once
+    return result
 
 
 # -- submit ----------------------------------------------------------------------
@@ -151,8 +147,6 @@ class Submitted:
     request: ApprovalRequest
     executed: bool
     result: dict[str, Any] | None
-    # shown once to the user who executed it (e.g. a temporary password); never stored
-    shown_once: dict[str, Any] | None = None
 
 
 def _submit(
@@ -226,8 +220,8 @@ def _submit(
         now=now,
     )
     if policy.auto:
-        result, shown_once = _execute(req, action, approver=None, now=now)
-        return Submitted(req, True, result, shown_once)
+        result = _execute(req, action, approver=None, now=now)
+        return Submitted(req, True, result)
     return Submitted(req, False, None)
 
 
@@ -254,7 +248,6 @@ class Decision:
     request: ApprovalRequest
     executed: bool
     result: dict[str, Any] | None = None
-    shown_once: dict[str, Any] | None = None
 
 
 def _approve(*, actor: User, request_id: Any, comment: str, now: dt.datetime) -> Decision:
@@ -309,8 +302,8 @@ def _approve(*, actor: User, request_id: Any, comment: str, now: dt.datetime) ->
         reason=comment,
         now=now,
     )
-    result, shown_once = _execute(req, registry.get(req.action_type), approver=actor, now=now)
-    return Decision(req, True, result, shown_once)
+    result = _execute(req, registry.get(req.action_type), approver=actor, now=now)
+    return Decision(req, True, result)
 
 
 @transaction.atomic(durable=True)

@@ -194,12 +194,6 @@ def decide(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
             d = services.approve(
                 actor=actor, request_id=public_id, comment=post.get("comment", ""), now=now
             )
-            if d.shown_once:
-                response = render(
-                    request, "approvals/shown_once.html", {"req": d.request, "shown": d.shown_once}
-                )
-                response["Cache-Control"] = "no-store"
-                return response
             msg = (
                 _("Approved and executed.")
                 if d.executed

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import segno
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -211,7 +211,6 @@ def lock_user(request: HttpRequest, user_id: UUID, payload: UserReasonIn) -> Use
 
 def _submit(
     request: HttpRequest,
-    response: HttpResponse,
     action_type: str,
     payload: dict[str, Any],
     *,
@@ -227,7 +226,7 @@ def _submit(
         comment=comment,
         now=clock.now(),
     )
-    return (done if sub.executed else 202), submitted_body(sub, response)
+    return (done if sub.executed else 202), submitted_body(sub)
 
 
 @router.post(
@@ -236,14 +235,12 @@ def _submit(
 def unlock_user(
     request: HttpRequest,
     user_id: UUID,
-    response: HttpResponse,
     payload: OptionalReasonIn | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Unlock a user (approvable: a second administrator in dual-admin mode)."""
     reason = payload.reason if payload else ""
     return _submit(
         request,
-        response,
         governance.USER_UNLOCK,
         {"user_id": str(user_id), "reason": reason},
         comment=reason,
@@ -262,25 +259,22 @@ def deactivate_user(request: HttpRequest, user_id: UUID, payload: UserReasonIn) 
     response={200: SubmittedOut, 202: SubmittedOut},
     tags=["users"],
 )
-def reset_password(
-    request: HttpRequest, user_id: UUID, response: HttpResponse
-) -> tuple[int, dict[str, Any]]:
-    """Reset a user's password (approvable).  The temporary password is never shown to
-    the administrator who asked in dual-admin mode: it is shown once, in ``shown_once``,
-    to the administrator whose approval executes the reset."""
-    return _submit(request, response, governance.USER_RESET_PASSWORD, {"user_id": str(user_id)})
+def reset_password(request: HttpRequest, user_id: UUID) -> tuple[int, dict[str, Any]]:
+    """Reset a user's password (approvable).  The temporary password goes to the user
+    through the outbox (e-mail, else SMS): no administrator ever sees it.  422
+    ``no_contact`` when the user has neither."""
+    return _submit(request, governance.USER_RESET_PASSWORD, {"user_id": str(user_id)})
 
 
 @router.delete(
     "/users/{user_id}/totp", response={200: SubmittedOut, 202: SubmittedOut}, tags=["users"]
 )
 def remove_totp(
-    request: HttpRequest, user_id: UUID, payload: UserReasonIn, response: HttpResponse
+    request: HttpRequest, user_id: UUID, payload: UserReasonIn
 ) -> tuple[int, dict[str, Any]]:
     """Remove a user's authenticator (lost phone; approvable, reason required)."""
     return _submit(
         request,
-        response,
         governance.TOTP_REMOVE,
         {"user_id": str(user_id), "reason": payload.reason},
         comment=payload.reason,
@@ -337,9 +331,7 @@ def list_roles(request: HttpRequest) -> Any:
 
 
 @router.post("/roles", response={201: SubmittedOut, 202: SubmittedOut}, tags=["roles"])
-def create_role(
-    request: HttpRequest, payload: RoleCreateIn, response: HttpResponse
-) -> tuple[int, dict[str, Any]]:
+def create_role(request: HttpRequest, payload: RoleCreateIn) -> tuple[int, dict[str, Any]]:
     """Define a role (approvable); ``result.role_id`` once created."""
     body = {
         "code": payload.code,
@@ -347,7 +339,7 @@ def create_role(
         "description": payload.description,
         "permissions": payload.permissions,
     }
-    return _submit(request, response, governance.ROLE_CREATE, body, done=201)
+    return _submit(request, governance.ROLE_CREATE, body, done=201)
 
 
 @router.put(
@@ -356,23 +348,20 @@ def create_role(
     tags=["roles"],
 )
 def set_role_permissions(
-    request: HttpRequest, role_id: UUID, payload: PermissionsIn, response: HttpResponse
+    request: HttpRequest, role_id: UUID, payload: PermissionsIn
 ) -> tuple[int, dict[str, Any]]:
     """Replace a role's permissions (approvable; the built-in admin role is fixed)."""
     return _submit(
         request,
-        response,
         governance.ROLE_SET_PERMISSIONS,
         {"role_id": str(role_id), "permissions": payload.permissions},
     )
 
 
 @router.delete("/roles/{role_id}", response={200: SubmittedOut, 202: SubmittedOut}, tags=["roles"])
-def delete_role(
-    request: HttpRequest, role_id: UUID, response: HttpResponse
-) -> tuple[int, dict[str, Any]]:
+def delete_role(request: HttpRequest, role_id: UUID) -> tuple[int, dict[str, Any]]:
     """Remove (retire) a role nobody holds any more (approvable)."""
-    return _submit(request, response, governance.ROLE_DELETE, {"role_id": str(role_id)})
+    return _submit(request, governance.ROLE_DELETE, {"role_id": str(role_id)})
 
 
 @router.put(
@@ -381,12 +370,11 @@ def delete_role(
     tags=["roles"],
 )
 def set_dual_admin(
-    request: HttpRequest, organisation_id: UUID, payload: DualAdminIn, response: HttpResponse
+    request: HttpRequest, organisation_id: UUID, payload: DualAdminIn
 ) -> tuple[int, dict[str, Any]]:
     """Switch dual-admin mode (approvable: switching it off needs the second administrator)."""
     return _submit(
         request,
-        response,
         governance.DUAL_ADMIN,
         {"organisation_id": str(organisation_id), "enabled": payload.enabled},
     )

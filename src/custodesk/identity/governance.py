@@ -25,7 +25,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pydantic import BaseModel, ConfigDict, Field
 
 from custodesk.approvals.registry import (
-    SHOWN_ONCE,
     ActionType,
     Preview,
     register,
@@ -34,6 +33,7 @@ from custodesk.approvals.registry import (
 from custodesk.audit.services import record
 from custodesk.core import access
 from custodesk.core.errors import IllegalTransition, NotFound, ValidationFailed
+from custodesk.notify import services as notify
 
 from . import permissions as perms
 from .errors import CannotActOnSelf, RoleInUse, TotpNotEnrolled
@@ -188,11 +188,26 @@ def describe_unlock(*, payload: UserTarget) -> str:
 
 
 # -- password reset ----------------------------------------------------------------
+def _delivery(user: User) -> tuple[str, str] | None:
+    """Where a temporary password goes: the user's e-mail, else the user's mobile."""
+    if user.email:
+        return "email", user.email
+    if user.phone:
+        return "sms", user.phone
+    return None
+
+
 def check_reset_password(*, actor: User, payload: UserTarget, now: dt.datetime) -> Preview:
     access.require(actor, perms.USER_MANAGE)
     user = _other_user(actor, payload.user_id)
     if user.status == User.Status.INACTIVE:
         raise IllegalTransition(status=user.status, field="user_id")
+    if _delivery(user) is None:
+        raise ValidationFailed.single(
+            "user_id",
+            "no_contact",
+            _("The user has no e-mail address or mobile number to receive a new password."),
+        )
     return _user_preview(user, {"password": "current"}, {"password": "temporary"})
 
 
@@ -221,17 +236,31 @@ def _reset_password(
 def execute_reset_password(
     *, initiator: User, approver: User | None, payload: UserTarget, request: Any, now: dt.datetime
 ) -> dict[str, Any]:
-    """The temporary password is shown once to the user who executes the reset — the
-    approving administrator in dual-admin mode, never the initiator then — and is in
-    neither the request's stored result nor the audit log."""
+    """The temporary password goes to the user through the outbox (e-mail, else SMS),
+    written in this transaction: no administrator sees it — neither the one who asked
+    nor the one who approved — and it is kept only until delivered."""
     user = _visible_user(initiator, payload.user_id, for_update=True)
+    delivery = _delivery(user)
+    if delivery is None:
+        raise ValidationFailed.single("user_id", "no_contact", _("No e-mail or mobile number."))
     temp = _reset_password(
         actor=approver or initiator, user=user, request_id=_request_id(request), now=now
+    )
+    channel, recipient = delivery
+    message = notify.enqueue(
+        channel=channel,
+        template="notify.credentials",
+        recipient=recipient,
+        language=user.language or None,
+        context={"username": user.username},
+        secrets={"password": temp},
+        now=now,
     )
     return {
         "user": user.username,
         "must_change_password": True,
-        SHOWN_ONCE: {"user": user.username, "temporary_password": temp},
+        "delivered_by": channel,
+        "message_id": str(message.public_id),
     }
 
 

@@ -379,24 +379,14 @@ _USER_ACTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def _shown_once(request: HttpRequest, subject: User, shown: dict[str, Any]) -> HttpResponse:
-    response = render(
-        request,
-        "identity/temporary_password.html",
-        {"subject": subject, "password": shown.get("temporary_password", "")},
-    )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @console_view
 def user_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
     """Confirmation page (GET) and execution (POST) of a sensitive action on a user.
 
     Unlocking, resetting the password and removing the authenticator are changes to the
     controls: they are submitted to the approval engine (a second administrator approves
-    in dual-admin mode).  A reset's temporary password is shown once to whoever executes
-    it — here only when it applied at once (single-admin mode).
+    in dual-admin mode).  A reset's temporary password is shown to no administrator: it
+    goes to the user through the outbox.
     """
     actor: User = request.user  # type: ignore[assignment]
     subject = selectors.user_get(actor=actor, public_id=public_id)
@@ -430,8 +420,6 @@ def user_action(request: HttpRequest, public_id: str, action: str) -> HttpRespon
             to_form(form, exc)
         else:
             if "submit" in spec:
-                if sub.shown_once:
-                    return _shown_once(request, subject, sub.shown_once)
                 _submitted_message(request, sub, str(spec["done"]))
             else:
                 messages.success(request, str(spec["done"]))

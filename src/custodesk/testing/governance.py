@@ -25,7 +25,7 @@ def submit(
     if not sub.executed and approver is not None:
         decision = services.approve(actor=approver, request_id=sub.request.public_id, now=now)
         assert decision.executed, "the approver's decision did not execute the change"
-        return services.Submitted(decision.request, True, decision.result, decision.shown_once)
+        return services.Submitted(decision.request, True, decision.result)
     return sub
 
 
@@ -99,3 +99,21 @@ def create_role(
     sub = submit(actor, governance.ROLE_CREATE, payload, now=now, approver=approver)
     assert sub.executed and sub.result is not None, "the role was not created"
     return Role.objects.get(public_id=sub.result["role_id"])
+
+
+def delivered_password(email_address: str, *, clock: Any) -> str:
+    """Deliver the outbox now and read the temporary password from the last e-mail sent
+    to ``email_address`` (Django's test e-mail backend keeps what was sent)."""
+    import re
+
+    from django.core import mail
+
+    from custodesk.notify import services as notify
+
+    notify.deliver_due(clock=clock)
+    for message in reversed(mail.outbox):
+        if email_address in message.to:
+            found = re.search(r"temporary password is (\S+?)\. ", str(message.body))
+            assert found, message.body
+            return found.group(1)
+    raise AssertionError(f"no e-mail to {email_address} in {len(mail.outbox)} sent")

@@ -1,6 +1,7 @@
 import pytest
 
 from custodesk.audit.models import AuditEntry
+from custodesk.testing.governance import delivered_password
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,7 +63,7 @@ def test_bad_input_names_the_field_and_changes_nothing(api_client, admin):
     assert no_reason.json()["errors"][0]["field"] == "reason"
 
 
-def test_lock_unlock_reset_and_login_devices(api_client, admin, make_user):
+def test_lock_unlock_reset_and_login_devices(api_client, admin, make_user, clock):
     make_user("dave")
     api = api_client()
     api.sign_in("admin")
@@ -73,10 +74,10 @@ def test_lock_unlock_reset_and_login_devices(api_client, admin, make_user):
     unlocked = api.post(f"/users/{dave['id']}/unlock")
     assert unlocked.status_code == 200 and unlocked.json()["result"]["status"] == "active"
     reset = api.post(f"/users/{dave['id']}/reset-password")
-    # single-admin mode: applied at once; the password is shown once, never stored
-    assert reset.status_code == 200 and reset.headers["cache-control"] == "no-store"
-    temp = reset.json()["shown_once"]["temporary_password"]
-    assert reset.json()["result"] == {"user": "dave", "must_change_password": True}
+    # single-admin mode: applied at once; the password goes to dave, not to the admin
+    assert reset.status_code == 200 and reset.json()["result"]["delivered_by"] == "email"
+    temp = delivered_password("dave@example.com", clock=clock)
+    assert temp not in reset.text
     assert api_client().sign_in("dave", temp).status_code == 200
 
     devices = api.get("/login-devices", params={"username": "dave"}).json()

@@ -13,7 +13,7 @@ from custodesk.identity.errors import (
 from custodesk.identity.governance import USER_RESET_PASSWORD
 from custodesk.identity.models import Role, RoleGrant, User, UserSession
 from custodesk.testing.fixtures import PASSWORD
-from custodesk.testing.governance import create_role
+from custodesk.testing.governance import create_role, delivered_password
 from custodesk.testing.governance import submit as gov_submit
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +221,8 @@ def test_lock_requires_a_reason_and_ends_sessions(admin, make_user, clock):
 def test_reset_password_forces_a_change(admin, make_user, clock):
     alice = make_user("alice")
     sub = gov_submit(admin, USER_RESET_PASSWORD, {"user_id": str(alice.public_id)}, now=clock.now())
-    temp = sub.shown_once["temporary_password"]
+    assert sub.executed and sub.request.result["delivered_by"] == "email"
+    temp = delivered_password(alice.email, clock=clock)
     assert temp not in str(sub.request.result) and temp not in str(sub.request.payload)
     alice.refresh_from_db()
     assert alice.must_change_password and alice.check_password(temp)
