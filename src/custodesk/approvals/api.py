@@ -1,44 +1,46 @@
 """Approval API: flows, inboxes (with export), request detail and every decision."""
 
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest, StreamingHttpResponse
-from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
 
 from custodesk.core import clock
 from custodesk.core.apiauth import actor, auth
+from custodesk.core.schema_types import Code, Day, OneOf, Pages, QueryBool, Text, download
 
 from . import exports, flows, presenters, registry, selectors, services
+from .models import ApprovalRequest
 from .presenters import submitted_body
 from .schemas import (
     ActionTypeOut,
-    BatchIn,
-    BatchItemOut,
+    ApprovalBatchIn,
+    ApprovalBatchItemOut,
+    ApprovalReasonIn,
+    ApprovalTransferIn,
     CcIn,
     CommentIn,
     FlowIn,
     FlowOut,
-    ReasonIn,
     RequestDetailOut,
     RequestOut,
     SubmitIn,
     SubmittedOut,
-    TransferIn,
 )
 
 router = Router(auth=auth, tags=["approvals"])
 
 
 class InboxFilters(Schema):
-    box: str = "pending"
-    action_type: str | None = None
-    status: str | None = None
-    initiator: str | None = None
-    q: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
+    box: Annotated[str, OneOf(selectors.BOXES)] = "pending"
+    action_type: Code | None = Field(None, max_length=64)
+    status: Annotated[str, OneOf(ApprovalRequest.Status)] | None = None
+    initiator: Text | None = Field(None, max_length=150)
+    q: Text | None = Field(None, max_length=200)
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 @router.get("/action-types", response=list[ActionTypeOut])
@@ -80,7 +82,7 @@ def configure_flow(request: HttpRequest, action_type: str, payload: FlowIn) -> A
 
 
 @router.delete("/flows/{action_type}", response={200: SubmittedOut, 202: SubmittedOut})
-def delete_flow(request: HttpRequest, action_type: str, global_flow: bool = False) -> Any:
+def delete_flow(request: HttpRequest, action_type: str, global_flow: QueryBool = False) -> Any:
     """Remove a flow (the action falls back to its default); approvable like a change."""
     sub = services.submit(
         actor=actor(request),
@@ -105,7 +107,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> Any:
 
 
 @router.get("/requests", response=list[RequestOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> Any:
     """`box`: pending (for me), done (by me), initiated (by me), cc (to me), all (view_all)."""
     data = filters.dict(exclude_none=True)
@@ -114,9 +116,9 @@ def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> Any:
     return [presenters.request_row(r) for r in qs]
 
 
-@router.get("/requests/export", response={200: None})
+@router.get("/requests/export", response={200: None}, openapi_extra=download())
 def export(
-    request: HttpRequest, filters: Query[InboxFilters], format: str = "csv"
+    request: HttpRequest, filters: Query[InboxFilters], format: Literal["csv", "xlsx"] = "csv"
 ) -> StreamingHttpResponse:
     data = filters.dict(exclude_none=True)
     box = data.pop("box")
@@ -124,8 +126,8 @@ def export(
     return exports.response(qs[:50_000], format, f"approvals-{box}")
 
 
-@router.post("/requests/batch", response=list[BatchItemOut])
-def batch(request: HttpRequest, payload: BatchIn) -> list[dict[str, Any]]:
+@router.post("/requests/batch", response=list[ApprovalBatchItemOut])
+def batch(request: HttpRequest, payload: ApprovalBatchIn) -> list[dict[str, Any]]:
     """Approve or reject many: one transaction per request, a result per request."""
     results = services.batch_decide(
         actor=actor(request),
@@ -153,7 +155,7 @@ def approve(request: HttpRequest, request_id: UUID, payload: CommentIn) -> dict[
 
 
 @router.post("/requests/{request_id}/reject", response=RequestDetailOut)
-def reject(request: HttpRequest, request_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def reject(request: HttpRequest, request_id: UUID, payload: ApprovalReasonIn) -> dict[str, Any]:
     d = services.reject(
         actor=actor(request), request_id=request_id, reason=payload.reason, now=clock.now()
     )
@@ -161,7 +163,7 @@ def reject(request: HttpRequest, request_id: UUID, payload: ReasonIn) -> dict[st
 
 
 @router.post("/requests/{request_id}/transfer", response=RequestDetailOut)
-def transfer(request: HttpRequest, request_id: UUID, payload: TransferIn) -> dict[str, Any]:
+def transfer(request: HttpRequest, request_id: UUID, payload: ApprovalTransferIn) -> dict[str, Any]:
     req = services.transfer(
         actor=actor(request),
         request_id=request_id,

@@ -1,15 +1,26 @@
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+
+from custodesk.core.money import SUPPORTED_CURRENCIES
+from custodesk.core.schema_types import Amount, Code, Input, OneOf, Payload, StrictBool, Text
+
+from .models import ApprovalFlow, ApprovalRequest, RequestAction
+
+MAX_EXPIRY_HOURS = 24 * 366  # a flow's requests expire within a year
+MAX_REQUIRED_APPROVALS = 20
+MAX_LEVELS = 6
+Comment = Annotated[Text, Field(max_length=1000)]
+RequestStatus = Annotated[str, OneOf(ApprovalRequest.Status)]
 
 
 class RequestOut(Schema):
     id: UUID
     action_type: str
     summary: str
-    status: str
+    status: RequestStatus
     auto_approved: bool
     current_level: int
     level_count: int
@@ -25,7 +36,7 @@ class RequestOut(Schema):
 
 
 class ActionOut(Schema):
-    kind: str
+    kind: Annotated[str, OneOf(RequestAction.Kind)]
     level: int | None
     actor: str | None
     target: str | None
@@ -59,60 +70,60 @@ class SubmittedOut(Schema):
     result: dict[str, Any] | None = None
 
 
-class SubmitIn(Schema):
-    action_type: str
-    payload: dict[str, Any]
-    comment: str = ""
+class SubmitIn(Input):
+    action_type: Code = Field(min_length=1, max_length=64)
+    payload: Payload
+    comment: Comment = ""
 
 
-class CommentIn(Schema):
-    comment: str = Field("", max_length=1000)
+class CommentIn(Input):
+    comment: Comment = ""
 
 
-class ReasonIn(Schema):
-    reason: str = Field(max_length=1000)
+class ApprovalReasonIn(Input):
+    reason: Text = Field(min_length=1, max_length=1000)
 
 
-class TransferIn(Schema):
+class ApprovalTransferIn(Input):
     to_user_id: UUID
-    comment: str = Field("", max_length=1000)
+    comment: Comment = ""
 
 
-class CcIn(Schema):
-    user_ids: list[UUID]
-    comment: str = Field("", max_length=1000)
+class CcIn(Input):
+    user_ids: list[UUID] = Field(min_length=1, max_length=50)
+    comment: Comment = ""
 
 
-class BatchIn(Schema):
+class ApprovalBatchIn(Input):
     request_ids: list[UUID] = Field(min_length=1, max_length=500)
-    decision: str = Field(pattern="^(approve|reject)$")
-    reason: str = ""
+    decision: Literal["approve", "reject"]
+    reason: Comment = ""
 
 
-class BatchItemOut(Schema):
+class ApprovalBatchItemOut(Schema):
     request_id: str
     ok: bool
-    status: str | None
+    status: RequestStatus | None
     executed: bool
     code: str | None
     title: str | None
 
 
-class LevelIn(Schema):
-    name: str = ""
-    required_approvals: int = 1
-    forbid_initiator: bool = True
-    min_amount: str | None = Field(None, description="threshold (decimal string), inclusive")
-    currency: str = ""
-    user_ids: list[UUID] = []
-    role_codes: list[str] = []
+class LevelIn(Input):
+    name: Text = Field("", max_length=100)
+    required_approvals: int = Field(1, ge=1, le=MAX_REQUIRED_APPROVALS, strict=True)
+    forbid_initiator: StrictBool = True
+    min_amount: Amount | None = Field(None, description="threshold (decimal string), inclusive")
+    currency: Annotated[str, OneOf(("", *SUPPORTED_CURRENCIES))] = ""
+    user_ids: list[UUID] = Field([], max_length=50)
+    role_codes: list[Annotated[Code, Field(max_length=64)]] = Field([], max_length=50)
 
 
-class FlowIn(Schema):
-    mode: str = Field(pattern="^(auto|review)$")
-    expiry_hours: int = 72
-    levels: list[LevelIn] = []
-    global_flow: bool = False
+class FlowIn(Input):
+    mode: Annotated[str, OneOf(ApprovalFlow.Mode)]
+    expiry_hours: int = Field(72, ge=1, le=MAX_EXPIRY_HOURS, strict=True)
+    levels: list[LevelIn] = Field([], max_length=MAX_LEVELS)
+    global_flow: StrictBool = False
 
 
 class FlowLevelOut(Schema):

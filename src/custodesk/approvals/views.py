@@ -19,10 +19,12 @@ from custodesk.console.errors import to_form, to_messages
 from custodesk.console.paging import clean_filters, paginate
 from custodesk.core import clock
 from custodesk.core.errors import DomainError
+from custodesk.core.money import AMOUNT_DIGITS, AMOUNT_PLACES
 from custodesk.identity.models import Role, User
 
 from . import exports, flows, presenters, registry, selectors, services
 from .models import DEFAULT_ACTION, ApprovalRequest
+from .schemas import MAX_EXPIRY_HOURS, MAX_REQUIRED_APPROVALS
 
 BOXES = [
     ("pending", gettext_lazy("Pending for me")),
@@ -250,7 +252,10 @@ class FlowForm(forms.Form):
         ],
     )
     expiry_hours = forms.IntegerField(
-        label=gettext_lazy("Expires after (hours)"), min_value=1, initial=72
+        label=gettext_lazy("Expires after (hours)"),
+        min_value=1,
+        max_value=MAX_EXPIRY_HOURS,
+        initial=72,
     )
 
 
@@ -265,13 +270,20 @@ class LevelForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     required_approvals = forms.IntegerField(
-        label=gettext_lazy("Approvals needed"), min_value=1, initial=1
+        label=gettext_lazy("Approvals needed"),
+        min_value=1,
+        max_value=MAX_REQUIRED_APPROVALS,
+        initial=1,
     )
     forbid_initiator = forms.BooleanField(
         label=gettext_lazy("Approver must not be the initiator"), required=False, initial=True
     )
     min_amount = forms.DecimalField(
-        label=gettext_lazy("Only from amount (inclusive)"), required=False, min_value=0
+        label=gettext_lazy("Only from amount (inclusive)"),
+        required=False,
+        min_value=0,
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_PLACES,
     )
     currency = forms.ChoiceField(
         label=gettext_lazy("Currency"),

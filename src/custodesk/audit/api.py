@@ -1,12 +1,13 @@
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from custodesk.core import access
 from custodesk.core.apiauth import actor, auth
+from custodesk.core.schema_types import Pages, download
 
 from . import exports, selectors
 from . import permissions as perms
@@ -19,15 +20,15 @@ EXPORT_LIMIT = 100_000
 
 
 @router.get("", response=list[AuditEntryOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_entries(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
     """Operation records, newest first; filter by action prefix, actor, object, dates."""
     return selectors.audit_list(actor=actor(request), filters=filters.dict(exclude_none=True))
 
 
-@router.get("/export", response={200: None})
+@router.get("/export", response={200: None}, openapi_extra=download())
 def export_entries(
-    request: HttpRequest, filters: Query[AuditFilters], format: str = "csv"
+    request: HttpRequest, filters: Query[AuditFilters], format: Literal["csv", "xlsx"] = "csv"
 ) -> StreamingHttpResponse:
     """The filtered operation records as CSV (`format=csv`) or XLSX (`format=xlsx`)."""
     user = actor(request)

@@ -6,6 +6,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from custodesk.core.schema_types import Code, Day, Text
+
 
 class AuditEntryOut(Schema):
     id: UUID = Field(alias="public_id")
@@ -30,15 +32,15 @@ class AuditEntryOut(Schema):
 
 
 class AuditFilters(Schema):
-    action: str | None = None
-    actor: str | None = None
-    object_type: str | None = None
-    object_id: str | None = None
-    request_id: str | None = None
-    approval_request_id: str | None = None
-    ip: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
+    action: Code | None = Field(None, max_length=100)
+    actor: Text | None = Field(None, max_length=150)
+    object_type: Code | None = Field(None, max_length=64)
+    object_id: Code | None = Field(None, max_length=64)
+    request_id: Code | None = Field(None, max_length=64)
+    approval_request_id: Code | None = Field(None, max_length=64)
+    ip: Code | None = Field(None, max_length=64)
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 class ChainReportOut(Schema):

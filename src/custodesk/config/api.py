@@ -2,7 +2,9 @@
 
 Errors: every DomainError becomes RFC 9457 problem+json with a stable
 ``code``; request validation becomes the same shape (422, ``errors`` naming
-field and rule); anything else is logged and answered with a bare 500.
+field and rule); a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is 413; anything else
+is logged and answered with a bare 500.  The OpenAPI document says so: every
+operation lists its ``4XX`` answers as ``Problem``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
@@ -21,7 +25,51 @@ from custodesk.core.errors import DomainError
 
 logger = logging.getLogger("custodesk.api")
 
-api = NinjaAPI(
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details with a stable `code`.",
+    "type": "object",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "rule", "message"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "rule": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+class CustodeskAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        refused = {
+            "description": "Refused: authentication, permission, validation, state, size",
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.setdefault("responses", {}).setdefault("4XX", refused)
+        return schema
+
+
+PROBLEM = "application/problem+json"
+
+api = CustodeskAPI(
     title="Custodesk API",
     version="1",
     description=(
@@ -37,8 +85,6 @@ api = NinjaAPI(
     # No online validator: it would send the OpenAPI document to validator.swagger.io.
     docs=Swagger(settings={"validatorUrl": None}),
 )
-
-PROBLEM = "application/problem+json"
 
 
 def problem_response(body: dict[str, Any], status: int) -> HttpResponse:
@@ -93,6 +139,20 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
             "errors": errors,
         },
         422,
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return problem_response(
+        {
+            "type": "urn:custodesk:problem:payload_too_large",
+            "title": _("The request body is too large."),
+            "status": 413,
+            "code": "payload_too_large",
+            "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        },
+        413,
     )
 
 

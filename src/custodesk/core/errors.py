@@ -51,8 +51,21 @@ class DomainError(Exception):
         if self.detail:
             body["detail"] = str(self.detail)
         for key, value in self.data.items():
-            body[key] = value
+            # an object's ``status`` (say "closed") must not replace the problem's (409)
+            body[_DATA_KEYS.get(key, key)] = value
         return body
+
+
+# Data named like a member of the problem itself is published under another name.
+_DATA_KEYS = {
+    "status": "state",
+    "type": "object_type",
+    "title": "object_title",
+    "code": "object_code",
+    "detail": "object_detail",
+    "instance": "object_instance",
+    "errors": "object_errors",
+}
 
 
 class ValidationFailed(DomainError):

@@ -1,24 +1,24 @@
 """Identity and access API: sign-in, password, TOTP, sessions, users, roles, login devices."""
 
 import base64
-import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import segno
 from django.http import HttpRequest, StreamingHttpResponse
-from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
 
 from custodesk.approvals import services as approval_services
 from custodesk.approvals.presenters import submitted_body
 from custodesk.approvals.schemas import SubmittedOut
 from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth, auth_forced
+from custodesk.core.schema_types import Code, Day, OneOf, Pages, QueryBool, Text
 
 from . import exports, governance, selectors, services
 from .approvals import ROLE_GRANT, ROLE_REVOKE
-from .models import User, UserSession
+from .models import LoginDevice, SecurityEvent, User, UserSession
 from .schemas import (
     CodeIn,
     CountOut,
@@ -31,7 +31,6 @@ from .schemas import (
     PasswordChangeIn,
     PermissionOut,
     PermissionsIn,
-    ReasonIn,
     RecoveryCodesOut,
     RoleCreateIn,
     RoleOut,
@@ -43,6 +42,8 @@ from .schemas import (
     UserCreatedOut,
     UserCreateIn,
     UserOut,
+    UserReasonIn,
+    UserStatus,
 )
 
 router = Router(auth=auth)
@@ -176,14 +177,14 @@ def _session_out(s: UserSession, current: UserSession | None) -> dict[str, Any]:
 
 # -- users ---------------------------------------------------------------------
 class UserFilters(Schema):
-    q: str | None = None
-    status: str | None = None
-    role: str | None = None
-    organisation: str | None = None
+    q: Text | None = Field(None, max_length=100)
+    status: UserStatus | None = None
+    role: Code | None = Field(None, max_length=64)
+    organisation: Code | None = Field(None, max_length=32)
 
 
 @router.get("/users", response=list[UserOut], tags=["users"])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_users(request: HttpRequest, filters: Query[UserFilters]) -> Any:
     return selectors.user_list(actor=actor(request), filters=filters.dict(exclude_none=True))
 
@@ -210,7 +211,7 @@ def get_user(request: HttpRequest, user_id: UUID) -> User:
 
 
 @router.post("/users/{user_id}/lock", response=UserOut, tags=["users"])
-def lock_user(request: HttpRequest, user_id: UUID, payload: ReasonIn) -> User:
+def lock_user(request: HttpRequest, user_id: UUID, payload: UserReasonIn) -> User:
     return services.user_lock(
         actor=actor(request), user_id=user_id, reason=payload.reason, now=clock.now()
     )
@@ -255,7 +256,7 @@ def unlock_user(
 
 
 @router.post("/users/{user_id}/deactivate", response=UserOut, tags=["users"])
-def deactivate_user(request: HttpRequest, user_id: UUID, payload: ReasonIn) -> User:
+def deactivate_user(request: HttpRequest, user_id: UUID, payload: UserReasonIn) -> User:
     return services.user_deactivate(
         actor=actor(request), user_id=user_id, reason=payload.reason, now=clock.now()
     )
@@ -277,7 +278,7 @@ def reset_password(request: HttpRequest, user_id: UUID) -> tuple[int, dict[str, 
     "/users/{user_id}/totp", response={200: SubmittedOut, 202: SubmittedOut}, tags=["users"]
 )
 def remove_totp(
-    request: HttpRequest, user_id: UUID, payload: ReasonIn
+    request: HttpRequest, user_id: UUID, payload: UserReasonIn
 ) -> tuple[int, dict[str, Any]]:
     """Remove a user's authenticator (lost phone; approvable, reason required)."""
     return _submit(
@@ -307,9 +308,11 @@ def force_logout_all(request: HttpRequest, user_id: UUID) -> dict[str, int]:
 
 
 @router.get("/sessions", response=list[SessionOut], tags=["sessions"])
-def all_sessions(request: HttpRequest, limit: int = 200) -> list[dict[str, Any]]:
+def all_sessions(
+    request: HttpRequest, limit: Annotated[int, Field(ge=1, le=1000)] = 200
+) -> list[dict[str, Any]]:
     """Live sessions of every visible user, most recently active first."""
-    sessions = selectors.session_list(actor=actor(request), now=clock.now())[: min(limit, 1000)]
+    sessions = selectors.session_list(actor=actor(request), now=clock.now())[:limit]
     return [_session_out(s, _session(request)) for s in sessions]
 
 
@@ -397,7 +400,7 @@ def _grant_out(grant: Any) -> dict[str, Any]:
 
 
 @router.get("/users/{user_id}/roles", response=list[GrantOut], tags=["roles"])
-def user_roles(request: HttpRequest, user_id: UUID, include_revoked: bool = False) -> Any:
+def user_roles(request: HttpRequest, user_id: UUID, include_revoked: QueryBool = False) -> Any:
     user = selectors.user_get(actor=actor(request), public_id=user_id)
     return [
         _grant_out(g)
@@ -442,17 +445,17 @@ def revoke_role(request: HttpRequest, user_id: UUID, role_id: UUID) -> tuple[int
 
 # -- login devices -------------------------------------------------------------
 class LoginDeviceFilters(Schema):
-    username: str | None = None
-    result: str | None = None
-    ip: str | None = None
-    device_id: str | None = None
-    channel: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
+    username: Text | None = Field(None, max_length=150)
+    result: Annotated[str, OneOf(LoginDevice.Result)] | None = None
+    ip: Code | None = Field(None, max_length=64)
+    device_id: Code | None = Field(None, max_length=64)
+    channel: Annotated[str, OneOf(UserSession.Kind)] | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 @router.get("/login-devices", response=list[LoginDeviceOut], tags=["sessions"])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def login_devices(request: HttpRequest, filters: Query[LoginDeviceFilters]) -> Any:
     """Every sign-in attempt (successful or not) with IP, user agent and device id."""
     return selectors.login_device_list(
@@ -473,18 +476,18 @@ def export_login_devices(
 
 # -- security events -----------------------------------------------------------
 class SecurityEventFilters(Schema):
-    username: str | None = None
-    reason: str | None = None
-    ip: str | None = None
-    device_id: str | None = None
-    channel: str | None = None
-    route: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    username: Text | None = Field(None, max_length=150)
+    reason: Annotated[str, OneOf(SecurityEvent.Reason)] | None = None
+    ip: Code | None = Field(None, max_length=64)
+    device_id: Code | None = Field(None, max_length=64)
+    channel: Code | None = Field(None, max_length=16)
+    route: Text | None = Field(None, max_length=200)
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 @router.get("/security-events", response=list[SecurityEventOut], tags=["sessions"])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def security_events(request: HttpRequest, filters: Query[SecurityEventFilters]) -> Any:
     """Refused attempts, newest first: failed and locked-out sign-ins, wrong second-factor
     codes and current passwords, requests refused for want of a permission (403) — with

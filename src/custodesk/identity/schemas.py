@@ -1,22 +1,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 from uuid import UUID
 
 from ninja import Field, Schema
 
+from custodesk.core.schema_types import Code, Input, OneOf, StrictBool, Text
 
-class SignInIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=256)
-    otp_code: str | None = Field(None, max_length=32, description="TOTP or recovery code")
+from .models import LoginDevice, Organisation, User, UserSession
+
+Password = Annotated[str, Field(min_length=1, max_length=256)]
+UserStatus = Annotated[str, OneOf(User.Status)]
+
+
+class SignInIn(Input):
+    username: Text = Field(min_length=1, max_length=150)
+    password: Password
+    otp_code: Code | None = Field(None, max_length=32, description="TOTP or recovery code")
 
 
 class OrganisationOut(Schema):
     id: UUID = Field(alias="public_id")
     code: str
     name: str
-    kind: str
+    kind: Annotated[str, OneOf(Organisation.Kind)]
 
 
 class MeOut(Schema):
@@ -24,7 +32,7 @@ class MeOut(Schema):
     username: str
     full_name: str
     email: str
-    status: str
+    status: UserStatus
     must_change_password: bool
     organisation: OrganisationOut
     roles: list[str]
@@ -41,10 +49,10 @@ class SignInOut(Schema):
     user: MeOut
 
 
-class PasswordChangeIn(Schema):
-    current_password: str = Field(min_length=1, max_length=256)
-    new_password: str = Field(min_length=1, max_length=256)
-    new_password_again: str = Field(min_length=1, max_length=256)
+class PasswordChangeIn(Input):
+    current_password: Password
+    new_password: Password
+    new_password_again: Password
 
 
 class TotpBeginOut(Schema):
@@ -53,8 +61,8 @@ class TotpBeginOut(Schema):
     qr_svg: str = Field(description="data: URI of an SVG QR code")
 
 
-class CodeIn(Schema):
-    code: str = Field(min_length=6, max_length=32)
+class CodeIn(Input):
+    code: Code = Field(min_length=6, max_length=32)
 
 
 class RecoveryCodesOut(Schema):
@@ -67,7 +75,7 @@ class UserOut(Schema):
     full_name: str
     email: str
     phone: str
-    status: str
+    status: UserStatus
     lock_reason: str
     must_change_password: bool
     locked_out_until: dt.datetime | None = Field(None, alias="lockout_until")
@@ -75,13 +83,13 @@ class UserOut(Schema):
     created_at: dt.datetime
 
 
-class UserCreateIn(Schema):
-    username: str = Field(max_length=150)
-    full_name: str = Field(max_length=200)
-    email: str = Field("", max_length=254)
-    phone: str = Field("", max_length=32)
+class UserCreateIn(Input):
+    username: Code = Field(min_length=1, max_length=150)
+    full_name: Text = Field(min_length=1, max_length=200)
+    email: Code = Field("", max_length=254)
+    phone: Text = Field("", max_length=32)
     organisation_id: UUID | None = None
-    password: str | None = Field(None, description="Omit to generate a temporary password")
+    password: Password | None = Field(None, description="Omit to generate a temporary password")
 
 
 class UserCreatedOut(Schema):
@@ -89,16 +97,16 @@ class UserCreatedOut(Schema):
     temporary_password: str
 
 
-class ReasonIn(Schema):
-    reason: str = Field(max_length=500)
+class UserReasonIn(Input):
+    reason: Text = Field(min_length=1, max_length=500)
 
 
-class OptionalReasonIn(Schema):
-    reason: str = Field("", max_length=500)
+class OptionalReasonIn(Input):
+    reason: Text = Field("", max_length=500)
 
 
-class DualAdminIn(Schema):
-    enabled: bool
+class DualAdminIn(Input):
+    enabled: StrictBool
 
 
 class RoleOut(Schema):
@@ -109,15 +117,18 @@ class RoleOut(Schema):
     permissions: list[str]
 
 
-class RoleCreateIn(Schema):
-    code: str = Field(max_length=64)
-    name: str = Field(max_length=200)
-    description: str = ""
-    permissions: list[str] = []
+PermissionCode = Annotated[Code, Field(max_length=64)]
 
 
-class PermissionsIn(Schema):
-    permissions: list[str]
+class RoleCreateIn(Input):
+    code: Code = Field(min_length=1, max_length=64)
+    name: Text = Field(min_length=1, max_length=200)
+    description: Text = Field("", max_length=1000)
+    permissions: list[PermissionCode] = Field([], max_length=200)
+
+
+class PermissionsIn(Input):
+    permissions: list[PermissionCode] = Field(max_length=200)
 
 
 class PermissionOut(Schema):
@@ -126,7 +137,7 @@ class PermissionOut(Schema):
     group: str
 
 
-class GrantIn(Schema):
+class GrantIn(Input):
     role_id: UUID
 
 
@@ -142,7 +153,7 @@ class GrantOut(Schema):
 class SessionOut(Schema):
     id: UUID = Field(alias="public_id")
     username: str
-    kind: str
+    kind: Annotated[str, OneOf(UserSession.Kind)]
     ip: str
     user_agent: str
     device_id: str
@@ -162,7 +173,7 @@ class LoginDeviceOut(Schema):
     ip: str
     user_agent: str
     device_id: str
-    result: str
+    result: Annotated[str, OneOf(LoginDevice.Result)]
 
 
 class SecurityEventOut(Schema):

@@ -8,20 +8,29 @@ the same key with the same content returns the first result with the header
 recorded as refused attempts (``GET /ledger/refused``).
 """
 
-import datetime as dt
 import threading
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema
 
 from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth
 from custodesk.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from custodesk.core.ids import parse_public_id
 from custodesk.core.money import SUPPORTED_CURRENCIES, Money
+from custodesk.core.schema_types import (
+    Amount,
+    Code,
+    Day,
+    OneOf,
+    QueryBool,
+    Text,
+    Zoned,
+    download,
+)
 
 from . import anchors, engine, exports, presenters, selectors, services
 from . import errors as E
@@ -29,16 +38,21 @@ from . import permissions as perms
 from .models import AccountFreeze, LedgerAccount, LedgerTransfer
 from .schemas import (
     AccountIn,
+    AccountKind,
     AccountOut,
     AccountPage,
     BalanceOut,
     BatchIn,
     BatchItemOut,
     BatchTransferIn,
+    Currency,
+    Flag,
     FreezeIn,
     FreezeOut,
+    IdempotencyKey,
+    LedgerReasonIn,
+    PendingState,
     PostIn,
-    ReasonIn,
     RefusedPage,
     StatementOut,
     TransferIn,
@@ -52,6 +66,10 @@ router = Router(auth=auth, tags=["ledger"])
 
 
 # -- helpers -----------------------------------------------------------------------
+# The Idempotency-Key header, bounded as the body field is.
+KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
+
+
 def _dec(minor: int | None, currency: str) -> str | None:
     return None if minor is None else str(Money(minor, currency).to_decimal())
 
@@ -201,12 +219,14 @@ def _hold(request: HttpRequest, transfer_id: UUID) -> LedgerTransfer:
 
 # -- accounts ----------------------------------------------------------------------
 class AccountFilters(Schema):
-    q: str | None = None
-    kind: str | None = None
-    currency: str | None = None
-    status: str | None = None
-    owner_id: str | None = None
-    after: str | None = Field(None, description="the previous page's `next_after` (a code)")
+    q: Text | None = Field(None, max_length=100)
+    kind: AccountKind | None = None
+    currency: Currency | None = None
+    status: Annotated[str, OneOf(LedgerAccount.Status)] | None = None
+    owner_id: Code | None = Field(None, max_length=64)
+    after: Code | None = Field(
+        None, max_length=64, description="the previous page's `next_after` (a code)"
+    )
     limit: int = Field(50, ge=1, le=1000)
 
 
@@ -235,7 +255,7 @@ def get_account(request: HttpRequest, ref: str) -> Any:
 
 
 @router.get("/accounts/{ref}/balance", response=BalanceOut)
-def get_balance(request: HttpRequest, ref: str, as_of: dt.datetime | None = None) -> Any:
+def get_balance(request: HttpRequest, ref: str, as_of: Zoned | None = None) -> Any:
     """Balance now, or as of a past moment (ISO 8601 with offset)."""
     a = _visible(_view(request), ref)
     return presenters.api_amounts(
@@ -243,9 +263,17 @@ def get_balance(request: HttpRequest, ref: str, as_of: dt.datetime | None = None
     )
 
 
-@router.get("/accounts/{ref}/statement", response={200: StatementOut})
+@router.get(
+    "/accounts/{ref}/statement",
+    response={200: StatementOut},
+    openapi_extra=download(json_too=True),
+)
 def get_statement(
-    request: HttpRequest, ref: str, date_from: dt.date, date_to: dt.date, format: str = "json"
+    request: HttpRequest,
+    ref: str,
+    date_from: Day,
+    date_to: Day,
+    format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Any:
     """Statement by business date: opening balance, each posted transfer, closing.
     ``format=csv`` downloads it."""
@@ -284,14 +312,14 @@ def freeze(request: HttpRequest, ref: str, payload: FreezeIn) -> Any:
 
 
 @router.get("/accounts/{ref}/freezes", response=list[FreezeOut])
-def list_freezes(request: HttpRequest, ref: str, active: bool = True) -> Any:
+def list_freezes(request: HttpRequest, ref: str, active: QueryBool = True) -> Any:
     a = _visible(_view(request), ref)
     qs = selectors.active_freezes(a) if active else a.freezes.order_by("-placed_at")
     return [freeze_out(f) for f in qs.select_related("account")]
 
 
 @router.post("/freezes/{freeze_id}/release", response=FreezeOut)
-def unfreeze(request: HttpRequest, freeze_id: UUID, payload: ReasonIn) -> Any:
+def unfreeze(request: HttpRequest, freeze_id: UUID, payload: LedgerReasonIn) -> Any:
     f = services.freeze_release(
         actor=actor(request), freeze_id=freeze_id, reason=payload.reason, now=clock.now()
     )
@@ -299,7 +327,7 @@ def unfreeze(request: HttpRequest, freeze_id: UUID, payload: ReasonIn) -> Any:
 
 
 @router.post("/accounts/{ref}/close", response=AccountOut)
-def close_account(request: HttpRequest, ref: str, payload: ReasonIn) -> Any:
+def close_account(request: HttpRequest, ref: str, payload: LedgerReasonIn) -> Any:
     _may(request, perms.ACCOUNT_MANAGE)
     a = _account(ref)
     services.account_close(actor=actor(request), account_id=a.pk, reason=payload.reason,
@@ -309,10 +337,12 @@ def close_account(request: HttpRequest, ref: str, payload: ReasonIn) -> Any:
 
 # -- transfers -----------------------------------------------------------------------
 @router.post("/transfers", response={200: TransferOut, 201: TransferOut})
-def create_transfer(request: HttpRequest, payload: TransferIn, response: HttpResponse) -> Any:
+def create_transfer(
+    request: HttpRequest, payload: TransferIn, response: HttpResponse, key: KeyHeader = None
+) -> Any:
     """Book one transfer (posted, or ``pending`` = a hold).  201 booked; 200 replay."""
     _may(request, perms.TRANSFER)
-    spec = _spec(payload, request.headers.get("Idempotency-Key"), by_code=True)
+    spec = _spec(payload, key, by_code=True)
     return _answer(_book(request, spec), response)
 
 
@@ -412,20 +442,20 @@ def _detail(exc: DomainError) -> str:
 
 
 class TransferFilters(Schema):
-    account: str | None = None
-    kind: str | None = None
-    flag: str | None = None
-    pending_state: str | None = None
-    currency: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    amount_min: str | None = None
-    amount_max: str | None = None
-    metadata_key: str | None = None
-    metadata_value: str | None = None
-    idempotency_key: str | None = None
+    account: Code | None = Field(None, max_length=64)
+    kind: Code | None = Field(None, max_length=32)
+    flag: Flag | None = None
+    pending_state: PendingState | None = None
+    currency: Currency | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
+    amount_min: Amount | None = None
+    amount_max: Amount | None = None
+    metadata_key: Code | None = Field(None, max_length=64)
+    metadata_value: Text | None = Field(None, max_length=200)
+    idempotency_key: IdempotencyKey | None = None
     after: UUID | None = None
-    limit: int = 100
+    limit: int = Field(100, ge=1, le=1000)
 
 
 @router.get("/transfers", response=TransferPage)
@@ -463,7 +493,11 @@ def get_transfer(request: HttpRequest, transfer_id: UUID) -> Any:
 
 @router.post("/transfers/{transfer_id}/post", response={200: TransferOut, 201: TransferOut})
 def post_pending(
-    request: HttpRequest, transfer_id: UUID, payload: PostIn, response: HttpResponse
+    request: HttpRequest,
+    transfer_id: UUID,
+    payload: PostIn,
+    response: HttpResponse,
+    key: KeyHeader = None,
 ) -> Any:
     """Post a hold, in full or a smaller amount (the rest is released)."""
     _may(request, perms.TRANSFER)
@@ -475,31 +509,35 @@ def post_pending(
     )
     spec = services.TransferSpec(
         flag="post_pending", pending_id=p.pk, amount=amount, kind="post_pending",
-        idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,
+        idempotency_key=key or payload.idempotency_key,
     )  # fmt: skip
     return _answer(_book(request, spec), response)
 
 
 @router.post("/transfers/{transfer_id}/void", response={200: TransferOut, 201: TransferOut})
 def void_pending(
-    request: HttpRequest, transfer_id: UUID, payload: VoidIn, response: HttpResponse
+    request: HttpRequest,
+    transfer_id: UUID,
+    payload: VoidIn,
+    response: HttpResponse,
+    key: KeyHeader = None,
 ) -> Any:
     _may(request, perms.TRANSFER)
     spec = services.TransferSpec(
         flag="void_pending", pending_id=_hold(request, transfer_id).pk, kind="void_pending",
-        idempotency_key=request.headers.get("Idempotency-Key") or payload.idempotency_key,
+        idempotency_key=key or payload.idempotency_key,
     )  # fmt: skip
     return _answer(_book(request, spec), response)
 
 
 class RefusedFilters(Schema):
-    code: str | None = None
-    account: str | None = None
-    requested_by: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    after: int | None = None
-    limit: int = 100
+    code: Code | None = Field(None, max_length=64)
+    account: Code | None = Field(None, max_length=64)
+    requested_by: Text | None = Field(None, max_length=150)
+    date_from: Day | None = None
+    date_to: Day | None = None
+    after: int | None = Field(None, ge=1, le=2**63 - 1)
+    limit: int = Field(100, ge=1, le=1000)
 
 
 @router.get("/refused", response=RefusedPage)

@@ -8,19 +8,33 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from custodesk.core.money import SUPPORTED_CURRENCIES
+from custodesk.core.money import AMOUNT_DIGITS, AMOUNT_PLACES, SUPPORTED_CURRENCIES
 
 from .models import AccountFreeze, LedgerAccount, LedgerTransfer
 
 Choices = list[tuple[str, Any]]
 ALL: Choices = [("", _("All"))]
+
+
+def amount_field(label: Any, **kwargs: Any) -> forms.DecimalField:
+    """An amount: no more digits than BIGINT minor units have, nor places than the
+    currencies (``Money.from_decimal`` checks the exact maximum and the currency's)."""
+    return forms.DecimalField(
+        label=label,
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_PLACES,
+        min_value=0,
+        **kwargs,
+    )
+
+
 CURRENCIES: Choices = [(c, c) for c in SUPPORTED_CURRENCIES]
 
 
 class FreezeForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=AccountFreeze.Kind.choices)
-    amount = forms.DecimalField(
-        label=_("Amount"),
+    amount = amount_field(
+        _("Amount"),
         required=False,
         help_text=_("Only for an amount freeze: the amount to freeze, in the account's currency."),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
@@ -87,8 +101,8 @@ class TransferFilterForm(forms.Form):
     currency = forms.ChoiceField(label=_("Currency"), required=False, choices=ALL + CURRENCIES)
     date_from = forms.DateField(label=_("Business date from"), required=False)
     date_to = forms.DateField(label=_("Business date to"), required=False)
-    amount_min = forms.DecimalField(label=_("Amount from"), required=False)
-    amount_max = forms.DecimalField(label=_("Amount to"), required=False)
+    amount_min = amount_field(_("Amount from"), required=False)
+    amount_max = amount_field(_("Amount to"), required=False)
     metadata_key = forms.CharField(
         label=_("Metadata key"), required=False, validators=[metadata_key_validator]
     )

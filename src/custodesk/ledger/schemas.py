@@ -1,30 +1,54 @@
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
 from pydantic import BaseModel
 
+from custodesk.core.money import SUPPORTED_CURRENCIES
+from custodesk.core.schema_types import (
+    INPUT,
+    Amount,
+    Code,
+    Input,
+    Metadata,
+    OneOf,
+    StrictBool,
+    Text,
+    Zoned,
+)
 
-class AccountIn(Schema):
-    code: str = Field(max_length=64)
-    name: str = ""
-    kind: str
-    currency: str = Field(min_length=3, max_length=3)
-    owner_type: str = ""
-    owner_id: str = ""
-    debits_must_not_exceed_credits: bool = False
-    credits_must_not_exceed_debits: bool = False
-    hot: bool = False
+from .models import AccountFreeze, LedgerAccount, LedgerTransfer
+
+Currency = Annotated[str, OneOf(SUPPORTED_CURRENCIES)]
+AccountKind = Annotated[str, OneOf(LedgerAccount.Kind)]
+FreezeKind = Annotated[str, OneOf(AccountFreeze.Kind)]
+Flag = Annotated[str, OneOf(LedgerTransfer.Flag)]
+PendingState = Annotated[str, OneOf(LedgerTransfer.PendingState)]
+# "" for a transfer that is not a hold
+HoldState = Annotated[str, OneOf(("", *LedgerTransfer.PendingState.values))]
+IdempotencyKey = Annotated[Code, Field(min_length=1, max_length=128)]
+
+
+class AccountIn(Input):
+    code: Code = Field(min_length=1, max_length=64)
+    name: Text = Field("", max_length=200)
+    kind: AccountKind
+    currency: Currency
+    owner_type: Code = Field("", max_length=32)
+    owner_id: Code = Field("", max_length=64)
+    debits_must_not_exceed_credits: StrictBool = False
+    credits_must_not_exceed_debits: StrictBool = False
+    hot: StrictBool = False
 
 
 class AccountOut(BaseModel):  # plain pydantic, built from dicts (see the transfers below)
     id: UUID
     code: str
     name: str
-    kind: str
+    kind: AccountKind
     currency: str
-    status: str
+    status: Annotated[str, OneOf(LedgerAccount.Status)]
     owner_type: str
     owner_id: str
     debits_must_not_exceed_credits: bool
@@ -60,18 +84,18 @@ class BalanceOut(Schema):
     frozen_amount: str
 
 
-class FreezeIn(Schema):
-    kind: str = Field(description="full, debit, credit or amount")
-    amount: str | None = Field(None, description="amount freezes only (decimal string)")
-    reason_code: str = Field(max_length=64)
-    legal_reference: str = Field("", max_length=200)
-    expires_at: dt.datetime | None = None
+class FreezeIn(Input):
+    kind: FreezeKind = Field(description="full, debit, credit or amount")
+    amount: Amount | None = Field(None, description="amount freezes only (decimal string)")
+    reason_code: Code = Field(min_length=1, max_length=64)
+    legal_reference: Text = Field("", max_length=200)
+    expires_at: Zoned | None = None
 
 
 class FreezeOut(Schema):
     id: UUID
     account: str
-    kind: str
+    kind: FreezeKind
     amount: str | None
     reason_code: str
     legal_reference: str
@@ -81,8 +105,8 @@ class FreezeOut(Schema):
     release_reason: str
 
 
-class ReasonIn(Schema):
-    reason: str = Field(max_length=200)
+class LedgerReasonIn(Input):
+    reason: Text = Field(min_length=1, max_length=200)
 
 
 # The transfer schemas are plain pydantic models, not ninja ``Schema``s: they are built from
@@ -91,28 +115,33 @@ class ReasonIn(Schema):
 class _TransferOptions(BaseModel):
     """What a new transfer may carry besides its accounts and amount (single and batch)."""
 
-    pending: bool = False
-    timeout_seconds: int | None = Field(None, ge=1)
-    kind: str = Field("transfer", max_length=32)
-    metadata: dict[str, Any] = {}
-    idempotency_key: str | None = Field(None, max_length=128)
-    group_id: str = Field("", max_length=64)
+    model_config = INPUT
+
+    pending: StrictBool = False
+    timeout_seconds: int | None = Field(None, ge=1, le=2**31 - 1, strict=True)
+    kind: Code = Field("transfer", min_length=1, max_length=32)
+    metadata: Metadata = {}
+    idempotency_key: IdempotencyKey | None = None
+    group_id: Code = Field("", max_length=64)
+
+
+AccountRef = Annotated[Code, Field(min_length=1, max_length=64, description="account code or id")]
 
 
 class TransferIn(_TransferOptions):
-    debit_account: str = Field(description="account code or id")
-    credit_account: str = Field(description="account code or id")
-    amount: str = Field(description="decimal string in the currency's units")
-    currency: str = Field(min_length=3, max_length=3)
+    debit_account: AccountRef
+    credit_account: AccountRef
+    amount: Amount
+    currency: Currency
 
 
-class PostIn(Schema):
-    amount: str | None = Field(None, description="omit to post the full pending amount")
-    idempotency_key: str | None = Field(None, max_length=128)
+class PostIn(Input):
+    amount: Amount | None = Field(None, description="omit to post the full pending amount")
+    idempotency_key: IdempotencyKey | None = None
 
 
-class VoidIn(Schema):
-    idempotency_key: str | None = Field(None, max_length=128)
+class VoidIn(Input):
+    idempotency_key: IdempotencyKey | None = None
 
 
 class TransferOut(BaseModel):
@@ -122,8 +151,8 @@ class TransferOut(BaseModel):
     credit_account: str
     amount: str
     currency: str
-    flag: str
-    pending_state: str
+    flag: Flag
+    pending_state: HoldState
     pending_id: UUID | None
     timeout_at: dt.datetime | None
     kind: str
@@ -138,10 +167,10 @@ class BatchTransferIn(_TransferOptions):
     the posting (in full, or ``amount`` of it) or voiding of the hold ``pending_id``,
     whose accounts and currency are the hold's."""
 
-    debit_account: str | None = Field(None, description="account code or id")
-    credit_account: str | None = Field(None, description="account code or id")
-    amount: str | None = Field(None, description="decimal string in the currency's units")
-    currency: str | None = Field(None, min_length=3, max_length=3)
+    debit_account: AccountRef | None = None
+    credit_account: AccountRef | None = None
+    amount: Amount | None = None
+    currency: Currency | None = None
     resolve: Literal["post_pending", "void_pending"] | None = Field(
         None, description="post or void the hold `pending_id` instead of a new transfer"
     )
@@ -149,6 +178,8 @@ class BatchTransferIn(_TransferOptions):
 
 
 class BatchIn(BaseModel):
+    model_config = INPUT
+
     transfers: list[BatchTransferIn] = Field(min_length=1, max_length=8190)
 
 

@@ -416,7 +416,7 @@ def refused_list(request: HttpRequest) -> HttpResponse:
             form.add_error("requested_by", _("No such user."))
         filters["requested_by"] = found or -1
     after = request.GET.get("after", "").strip()
-    after_id = int(after) if after.isdigit() else None
+    after_id = int(after) if after.isascii() and after.isdigit() and len(after) < 19 else None
     rows: list[Any] = []
     if not form.errors:
         rows = selectors.refused(

@@ -6,6 +6,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from custodesk.core.schema_types import Day
+
 
 class OutboxMessageOut(Schema):
     id: UUID
@@ -45,8 +47,8 @@ class OutboxFilters(Schema):
     channel: Literal["sms", "email", "webhook"] | None = None
     template: str | None = Field(None, max_length=100)
     recipient: str | None = Field(None, max_length=320)
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
     after: UUID | None = None
     limit: int = Field(50, ge=1, le=200)
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from custodesk.core.errors import ValidationFailed
-from custodesk.core.money import Money, check_currency, minor_units
+from custodesk.core.money import MAX_MINOR, Money, check_currency, minor_units
 
 
 def test_minor_units_follow_iso_4217():
@@ -53,3 +53,30 @@ def test_supported_currencies():
     with pytest.raises(ValidationFailed) as exc:
         check_currency("EUR")
     assert exc.value.errors[0].rule == "supported_currency"
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("1e999999999", "decimal"),  # an exponent: not a decimal string (it overflowed)
+        (Decimal("1e999999999"), "max_amount"),  # as a form's DecimalField parses it
+        (Decimal("1e-999999999"), "max_decimal_places"),
+        ("9" * 5000, "max_amount"),
+        ("92233720368547758.08", "max_amount"),  # one minor unit past BIGINT
+        ("١٢", "decimal"),  # other scripts' digits, which Decimal() reads
+        ("１", "decimal"),
+        ("1_000", "decimal"),
+        ("Infinity", "decimal"),
+        (" 1 000", "decimal"),
+    ],
+)
+def test_amounts_beyond_the_bounds_are_field_errors_never_overflows(value, rule):
+    with pytest.raises(ValidationFailed) as exc:
+        Money.from_decimal(value, "HKD")
+    assert [(e.field, e.rule) for e in exc.value.errors] == [("amount", rule)]
+
+
+def test_the_largest_amount_is_bigints():
+    assert Money.from_decimal("92233720368547758.07", "HKD").minor == MAX_MINOR
+    assert Money.from_decimal("00012.100", "HKD").minor == 1210  # zeros carry no precision
+    assert Money.from_decimal(Decimal("1.2E+3"), "HKD").minor == 120000
