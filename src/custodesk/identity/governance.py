@@ -38,14 +38,10 @@ from custodesk.notify import services as notify
 from . import permissions as perms
 from .errors import CannotActOnSelf, RoleInUse, TotpNotEnrolled
 from .models import Organisation, Role, RoleGrant, User, UserSession
-from .services import (
-    _check_permission_codes,
-    _end_sessions,
-    _user_state,
-    _visible_role,
-    _visible_user,
-    generate_password,
-)
+from .selectors import visible_role as _visible_role
+from .selectors import visible_user as _visible_user
+from .services.common import _end_sessions, _user_state, generate_password
+from .services.roles import _check_permission_codes
 
 USER_UNLOCK = "identity.user_unlock"
 USER_RESET_PASSWORD = "identity.user_reset_password"  # noqa: S105 - an action code

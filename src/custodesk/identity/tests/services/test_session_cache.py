@@ -86,7 +86,7 @@ def test_on_a_worker_reuses_the_session_for_the_seconds_set(token, reads, monoto
 def test_a_session_ended_elsewhere_is_seen_within_the_bound(token, clock, monotonic):
     assert auth.authenticate(Request(), token) is not None  # cached now
     # another process ends it (no signal reaches this one)
-    UserSession.objects.filter(token_hash=services.token_digest(token)).update(
+    UserSession.objects.filter(token_hash=selectors.token_digest(token)).update(
         ended_at=clock.now(), end_reason=UserSession.EndReason.FORCED
     )
     assert auth.authenticate(Request(), token) is not None  # still within the 5 s

@@ -1,0 +1,61 @@
+"""Identity and access: write services, one module per concern.
+
+Each public function is one use case in one transaction, takes the acting user
+and ``now``, checks permissions, and writes its operation record.  Other modules
+import from here (``from custodesk.identity import services``); the changes to the
+controls (password resets, unlocks, roles, the dual-admin switch) are approvable
+actions in ``identity.governance``.
+"""
+
+from .common import TOKEN_PREFIX, USERNAME_RE, forget_cached_sessions, generate_password
+from .roles import (
+    role_grant_check,
+    role_grant_cli,
+    role_grant_execute,
+    role_revoke_check,
+    role_revoke_execute,
+)
+from .sessions import session_force_logout, session_touch, sessions_force_logout_all, sign_out
+from .sign_in import (
+    PASSWORD_PROOF_SALT,
+    PASSWORD_PROOF_SECONDS,
+    SignInOutcome,
+    has_totp,
+    password_change,
+    password_proof,
+    sign_in,
+    sign_in_second_factor,
+)
+from .totp import totp_begin, totp_confirm
+from .users import bootstrap_admin, organisation_create, user_create, user_deactivate, user_lock
+
+__all__ = [
+    "PASSWORD_PROOF_SALT",
+    "PASSWORD_PROOF_SECONDS",
+    "TOKEN_PREFIX",
+    "USERNAME_RE",
+    "SignInOutcome",
+    "bootstrap_admin",
+    "forget_cached_sessions",
+    "generate_password",
+    "has_totp",
+    "organisation_create",
+    "password_change",
+    "password_proof",
+    "role_grant_check",
+    "role_grant_cli",
+    "role_grant_execute",
+    "role_revoke_check",
+    "role_revoke_execute",
+    "session_force_logout",
+    "session_touch",
+    "sessions_force_logout_all",
+    "sign_in",
+    "sign_in_second_factor",
+    "sign_out",
+    "totp_begin",
+    "totp_confirm",
+    "user_create",
+    "user_deactivate",
+    "user_lock",
+]

@@ -1,0 +1,388 @@
+"""Sign-in, the second factor step, password changes and the lockout they share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core import signing
+from django.db import transaction
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from custodesk.audit.services import record
+from custodesk.core import context
+from custodesk.core.errors import ValidationFailed
+
+from ..errors import (
+    InvalidCredentials,
+    InvalidOtp,
+    LockedOut,
+    OtpRequired,
+    SignInExpired,
+    UserInactive,
+    UserLocked,
+    WrongCurrentPassword,
+)
+from ..models import LoginDevice, SecurityEvent, User, UserSession
+from ..security_events import record_refusal
+from ..selectors import token_digest
+from .common import TOKEN_PREFIX, _check_password_policy, _end_sessions
+
+
+def password_change(
+    *,
+    user: User,
+    session: UserSession | None,
+    current_password: str,
+    new_password: str,
+    new_password_again: str,
+    now: dt.datetime,
+) -> User:
+    """The user changes its own password; every other session of the user ends.
+
+    A wrong current password counts toward the sign-in lockout (and is kept as a
+    security event); the failure that starts a lockout also ends every session of the
+    user, this one included — whoever holds it does not know the password.  During a
+    lockout the change is refused.  Raises WrongCurrentPassword, LockedOut,
+    ValidationFailed.
+    """
+    result = _password_change(
+        user=user,
+        session=session,
+        current_password=current_password,
+        new_password=new_password,
+        new_password_again=new_password_again,
+        now=now,
+    )
+    if isinstance(result, Exception):
+        raise result  # after the commit: the failure count and its records stay
+    return result
+
+
+@transaction.atomic(durable=True)
+def _password_change(
+    *,
+    user: User,
+    session: UserSession | None,
+    current_password: str,
+    new_password: str,
+    new_password_again: str,
+    now: dt.datetime,
+) -> User | Exception:
+    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    refusal = _current_password_refusal(user, current_password, now=now)
+    if refusal is not None:
+        return refusal
+    if new_password != new_password_again:
+        raise ValidationFailed.single(
+            "new_password_again", "equal", _("The two new passwords are not the same.")
+        )
+    if new_password == current_password:
+        raise ValidationFailed.single(
+            "new_password", "different", _("The new password must differ from the current one.")
+        )
+    _check_password_policy(new_password, user, "new_password")
+    user.set_password(new_password)
+    was_forced = user.must_change_password
+    user.must_change_password = False
+    user.password_changed_at = now
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    ended = _end_sessions(
+        user, reason=UserSession.EndReason.PASSWORD_CHANGED, now=now, by=user, keep=session
+    )
+    record(
+        actor=user,
+        action="user.change_password",
+        object_type="user",
+        object_id=user.public_id,
+        object_repr=user.username,
+        before={"must_change_password": was_forced},
+        after={"must_change_password": False, "other_sessions_ended": ended},
+        now=now,
+    )
+    return user
+
+
+# -- sign-in -------------------------------------------------------------------
+@dataclass
+class SignInOutcome:
+    """What happened; the interface raises ``error`` after the attempt is committed."""
+
+    result: str
+    user: User | None = None
+    session: UserSession | None = None
+    token: str | None = None
+    error: Exception | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.result == LoginDevice.Result.SUCCESS
+
+
+def has_totp(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def _verify_otp(user: User, code: str) -> bool:
+    """TOTP (each code accepted once: django-otp keeps the last time step) or recovery code."""
+    code = code.strip().replace(" ", "")
+    for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
+        if device.verify_token(code):
+            return True
+    for static in StaticDevice.objects.select_for_update().filter(user=user, confirmed=True):
+        if static.verify_token(code):
+            return True
+    return False
+
+
+@transaction.atomic(durable=True)
+def sign_in(
+    *,
+    username: str,
+    password: str,
+    otp_code: str | None,
+    kind: str,
+    now: dt.datetime,
+) -> SignInOutcome:
+    """Check credentials, lockout and second factor; open a session.
+
+    Every attempt writes a login-device record, successful or not, and every refused
+    one a security event.  Failures are returned (not raised) so that the failure count
+    and the records commit.  An unknown user and a locked-out one get the same answer
+    (``invalid_credentials``) after the same work (one password hash): neither whether
+    a user exists nor whether it is locked out can be read from the answer.
+    """
+    user = (
+        User.objects.select_for_update()
+        .select_related("organisation")
+        .filter(username__iexact=username.strip())
+        .first()
+    )
+    outcome = _attempt(user, password, otp_code, kind=kind, now=now)
+    return _record_attempt(outcome, username=username, kind=kind, now=now)
+
+
+# The console asks for the second factor on a page of its own.  Between the two steps the
+# server keeps no password: only this signed proof that the password step passed, bound
+# to the user (and its current password hash), to the browser's session, and to a time.
+PASSWORD_PROOF_SALT = "custodesk.identity.sign_in.password_step"  # noqa: S105 - a salt
+PASSWORD_PROOF_SECONDS = 300
+
+
+def _password_mark(user: User) -> str:
+    """Changes when the password does (a proof does not outlive a password change)."""
+    return salted_hmac(PASSWORD_PROOF_SALT, user.password).hexdigest()[:24]
+
+
+def password_proof(*, user: User, binding: str, now: dt.datetime) -> str:
+    """A signed proof that ``user`` passed the password step, for ``binding`` (the
+    console session's key), valid for ``PASSWORD_PROOF_SECONDS`` from ``now``."""
+    return signing.dumps(
+        {"u": user.pk, "p": _password_mark(user), "b": binding, "t": int(now.timestamp())},
+        salt=PASSWORD_PROOF_SALT,
+    )
+
+
+@transaction.atomic(durable=True)
+def sign_in_second_factor(
+    *, proof: str, binding: str, otp_code: str, kind: str, now: dt.datetime
+) -> SignInOutcome:
+    """The second step of a two-step sign-in: the password step's proof and the code.
+
+    A proof that is forged, for another session, older than ``PASSWORD_PROOF_SECONDS``
+    or made before a password change raises ``SignInExpired`` (nothing is recorded:
+    start again with the password).  Otherwise as :func:`sign_in` (lockout, status and
+    the code are checked again; failures are returned, and recorded).
+    """
+    try:
+        data = signing.loads(proof, salt=PASSWORD_PROOF_SALT)
+    except signing.BadSignature:
+        raise SignInExpired() from None
+    age = now.timestamp() - float(data.get("t", 0))
+    user = (
+        User.objects.select_for_update()
+        .select_related("organisation")
+        .filter(pk=data.get("u"))
+        .first()
+    )
+    if (
+        user is None
+        or data.get("b") != binding
+        or not 0 <= age <= PASSWORD_PROOF_SECONDS
+        or not constant_time_compare(data.get("p", ""), _password_mark(user))
+    ):
+        raise SignInExpired()
+    outcome = _attempt(user, None, otp_code, kind=kind, now=now)
+    return _record_attempt(outcome, username=user.username, kind=kind, now=now)
+
+
+def _record_attempt(
+    outcome: SignInOutcome, *, username: str, kind: str, now: dt.datetime
+) -> SignInOutcome:
+    """Open the session of a successful attempt; the login-device record of every attempt
+    and the security event of every refused one."""
+    ctx = context.current()
+    user = outcome.user
+    if outcome.result == LoginDevice.Result.SUCCESS:
+        assert user is not None
+        lifetime = (
+            dt.timedelta(minutes=settings.CUSTODESK_SESSION_IDLE_MINUTES)
+            if kind == UserSession.Kind.CONSOLE
+            else dt.timedelta(hours=settings.CUSTODESK_API_TOKEN_HOURS)
+        )
+        token = None
+        digest = None
+        if kind == UserSession.Kind.API:
+            token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+            digest = token_digest(token)
+        session = UserSession.objects.create(
+            user=user,
+            kind=kind,
+            token_hash=digest,
+            token_prefix=token[:10] if token else "",
+            ip=ctx.ip or "",
+            user_agent=ctx.user_agent,
+            device_id=ctx.device_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+        )
+        outcome.session = session
+        outcome.token = token
+    elif outcome.result != LoginDevice.Result.OTP_REQUIRED:
+        error = outcome.error
+        record_refusal(
+            reason=outcome.result,
+            user=user,
+            username=username,
+            code=getattr(error, "code", ""),
+            now=now,
+        )
+        if outcome.data.get("lockout_started"):
+            assert user is not None
+            _record_lockout_started(user, outcome.result, now=now)
+    LoginDevice.objects.create(
+        user=user,
+        organisation_id_snapshot=user.organisation_id if user else None,
+        username=username[:150],
+        at=now,
+        channel=kind,
+        ip=ctx.ip or "",
+        user_agent=ctx.user_agent,
+        device_id=ctx.device_id,
+        result=outcome.result,
+        session=outcome.session,
+    )
+    return outcome
+
+
+def _attempt(
+    user: User | None, password: str | None, otp_code: str | None, *, kind: str, now: dt.datetime
+) -> SignInOutcome:
+    """``password`` None: the password step was passed already (a checked proof)."""
+    R = LoginDevice.Result
+    if user is None:
+        # Same answer as a wrong password, after the same work (one hash, as Django's
+        # ModelBackend does): user names are not enumerable.
+        make_password(password)
+        return SignInOutcome(R.UNKNOWN_USER, error=InvalidCredentials())
+    if _locked_out(user, now=now):
+        # The same answer and work as an unknown user: the lockout is not disclosed to
+        # whoever tries (the user learns of it from an administrator, who sees it in the
+        # security events and the operation records).
+        if password is not None:
+            make_password(password)
+        return SignInOutcome(R.LOCKED_OUT, user, error=InvalidCredentials())
+    if password is not None and not user.check_password(password):
+        return _failed(user, R.BAD_PASSWORD, InvalidCredentials(), now=now)
+    if user.status == User.Status.INACTIVE:
+        return SignInOutcome(R.INACTIVE, user, error=UserInactive())
+    if user.status == User.Status.LOCKED:
+        return SignInOutcome(R.LOCKED, user, error=UserLocked())
+    if has_totp(user):
+        if not otp_code:
+            return SignInOutcome(R.OTP_REQUIRED, user, error=OtpRequired())
+        if not _verify_otp(user, otp_code):
+            return _failed(user, R.BAD_OTP, InvalidOtp(field="otp_code"), now=now)
+    if user.failed_logins:
+        user.failed_logins = 0
+        user.save(update_fields=["failed_logins"])
+    return SignInOutcome(R.SUCCESS, user)
+
+
+def _locked_out(user: User, *, now: dt.datetime) -> bool:
+    """Is the user locked out now?  A lockout that has run out is cleared."""
+    if user.lockout_until is None:
+        return False
+    if user.lockout_until > now:
+        return True
+    user.lockout_until = None
+    user.failed_logins = 0
+    user.save(update_fields=["lockout_until", "failed_logins"])
+    return False
+
+
+def _failed(user: User, result: str, error: Exception, *, now: dt.datetime) -> SignInOutcome:
+    """Count a failure (wrong password or code, here or on a password change); the
+    threshold-th in a row starts a lockout (audited; ``data["lockout_started"]``)."""
+    user.failed_logins += 1
+    fields = ["failed_logins"]
+    if user.failed_logins >= settings.CUSTODESK_LOCKOUT_THRESHOLD:
+        user.lockout_until = now + dt.timedelta(minutes=settings.CUSTODESK_LOCKOUT_MINUTES)
+        user.failed_logins = 0
+        fields.append("lockout_until")
+        record(
+            actor=None,
+            action="user.locked_out",
+            object_type="user",
+            object_id=user.public_id,
+            object_repr=user.username,
+            after={"lockout_until": user.lockout_until},
+            reason=f"{settings.CUSTODESK_LOCKOUT_THRESHOLD} consecutive failed attempts "
+            "(password, second factor or current password)",
+            organisation_id=user.organisation_id,
+            organisation_code=user.organisation.code,
+            now=now,
+        )
+    user.save(update_fields=fields)
+    return SignInOutcome(
+        result, user, error=error, data={"lockout_started": "lockout_until" in fields}
+    )
+
+
+def _record_lockout_started(user: User, cause: str, *, now: dt.datetime) -> None:
+    assert user.lockout_until is not None
+    record_refusal(
+        reason=SecurityEvent.Reason.LOCKOUT_STARTED,
+        user=user,
+        code=cause,
+        detail=f"until {user.lockout_until.isoformat()}",
+        now=now,
+    )
+
+
+def _current_password_refusal(user: User, password: str, *, now: dt.datetime) -> Exception | None:
+    """A password change's check of the current password, under the sign-in lockout."""
+    if _locked_out(user, now=now):
+        make_password(password)
+        record_refusal(reason=SecurityEvent.Reason.LOCKED_OUT, user=user, now=now)
+        assert user.lockout_until is not None
+        return LockedOut(until=user.lockout_until.isoformat())
+    if user.check_password(password):
+        return None
+    reason = SecurityEvent.Reason.WRONG_CURRENT_PASSWORD
+    record_refusal(reason=reason, user=user, code=WrongCurrentPassword.code, now=now)
+    if not _failed(user, reason, WrongCurrentPassword(), now=now).data["lockout_started"]:
+        return WrongCurrentPassword(field="current_password")
+    _record_lockout_started(user, reason, now=now)
+    _end_sessions(user, reason=UserSession.EndReason.USER_LOCKED, now=now, by=None)
+    assert user.lockout_until is not None
+    return LockedOut(until=user.lockout_until.isoformat())
