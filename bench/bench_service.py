@@ -4,6 +4,8 @@
     python bench/bench_service.py --mode hot     --workers 1,4,8,16
     python bench/bench_service.py --mode batch   --workers 1,4 --batch-size 8190
     python bench/bench_service.py --mode single  --backend sqlite --workers 1,4
+    python bench/bench_service.py --mode single  --backend sqlite --workers 1 \
+        --sqlite-synchronous NORMAL
     python bench/bench_service.py --mode single  --workers 8 --prewarm
     python bench/bench_service.py --mode single  --workers 8 --prewarm --what-if-no-reload
 
@@ -17,6 +19,8 @@ batch:  ``services.book`` with ``--batch-size`` random-pair transfers per call.
 (the state of a long-running server process), on engine versions that keep one per
 account: there, random pairs among 10,000 accounts miss that cache on nearly every
 call, costing one extra SELECT.
+``--sqlite-synchronous NORMAL`` is an experiment on SQLite: the product runs FULL (every
+commit fsync'ed: safe against power loss); NORMAL shows what that durability costs.
 ``--what-if-no-reload`` is an experiment, not the product: it stubs out the re-read of
 the booked transfer (``services.load_transfers``) to measure what dropping it would gain.
 
@@ -42,6 +46,15 @@ def worker(index: int, cfg: dict[str, Any]) -> Callable[[], tuple[int, int]]:
     common.configure(cfg["backend"])
     from custodesk.core import clock
     from custodesk.ledger import services
+
+    if cfg["sqlite_synchronous"] != "FULL" and cfg["backend"] == "sqlite":
+        # EXPERIMENT, not the product: after Django's init_command (synchronous=FULL)
+        from django.db.backends.signals import connection_created
+
+        def lower(sender: Any, connection: Any, **kwargs: Any) -> None:
+            connection.cursor().execute(f"PRAGMA synchronous={cfg['sqlite_synchronous']}")
+
+        connection_created.connect(lower, weak=False)
 
     ids = common.member_ids()
     summary = common.account_id(common.SUMMARY_CODE)
@@ -111,8 +124,15 @@ def main() -> None:
         action="store_true",
         help="experiment: stub out services.load_transfers (the re-read after booking)",
     )
+    ap.add_argument(
+        "--sqlite-synchronous",
+        choices=["FULL", "NORMAL"],
+        default="FULL",
+        help="experiment on SQLite: NORMAL instead of the product's FULL",
+    )
     args = ap.parse_args()
     cfg = {
+        "sqlite_synchronous": args.sqlite_synchronous,
         "backend": args.backend,
         "mode": args.mode,
         "batch_size": args.batch_size,
@@ -126,6 +146,7 @@ def main() -> None:
     name = bench[args.mode] + ("" if args.backend == "postgresql" else "_sqlite")
     name += "_warm" if args.prewarm else ""
     name += "_whatif_noreload" if args.what_if_no_reload else ""
+    name += "_sync_normal" if args.sqlite_synchronous == "NORMAL" else ""
     common.configure(args.backend)  # once in the parent (no connection), inherited by fork
     for n in common.parse_workers(args.workers):
         result = common.run_pool(
