@@ -28,7 +28,7 @@ from custodesk.core.errors import (
 )
 from custodesk.identity.models import Organisation, User
 
-from . import registry
+from . import locks, registry
 from .errors import (
     AlreadyDecided,
     CannotCc,
@@ -92,12 +92,7 @@ def _state(req: ApprovalRequest) -> dict[str, Any]:
 
 
 def _locked(actor: User, request_id: Any) -> ApprovalRequest:
-    req = (
-        ApprovalRequest.objects.select_for_update()
-        .select_related("organisation", "initiator")
-        .filter(public_id=request_id)
-        .first()
-    )
+    req = locks.request_for_decision(request_id)
     if req is None or not can_view(actor, req):
         raise NotFound(object="approval_request")
     return req
@@ -541,7 +536,7 @@ def expire_due(*, now: dt.datetime, limit: int = 500) -> int:
 
 @transaction.atomic(durable=True)
 def _expire_one(*, pk: int, now: dt.datetime) -> bool:
-    req = ApprovalRequest.objects.select_for_update().select_related("organisation").get(pk=pk)
+    req = locks.request_for_expiry(pk)
     if req.status != ApprovalRequest.Status.PENDING or req.expires_at > now:
         return False
     _finish(
