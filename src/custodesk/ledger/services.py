@@ -23,7 +23,7 @@ from custodesk.core import access
 from custodesk.core.errors import FieldError, IllegalTransition, NotFound, ValidationFailed
 from custodesk.core.money import SUPPORTED_CURRENCIES
 
-from . import engine
+from . import engine, locks
 from . import errors as E
 from . import permissions as perms
 from .models import (
@@ -150,7 +150,7 @@ def account_open_within(**kw: Any) -> LedgerAccount:
 
 
 def _locked_account(account_id: int) -> LedgerAccount:
-    a = LedgerAccount.objects.select_for_update().filter(pk=account_id).first()
+    a = locks.account(account_id)
     if a is None:
         raise E.AccountNotFound()
     return a
@@ -330,7 +330,7 @@ def freeze_release_within(
     permission (the calling use case authorised it); audited as ``actor``."""
     if not reason.strip():
         raise ValidationFailed.single("reason", "required", _("Give a reason."))
-    f = AccountFreeze.objects.select_for_update().filter(public_id=freeze_id).first()
+    f = locks.freeze(freeze_id)
     if f is None:
         raise NotFound(object="freeze")
     if f.released_at is not None:
@@ -348,8 +348,8 @@ def release_expired_freezes(*, now: dt.datetime) -> int:
     count = 0
     for pk in ids:
         with transaction.atomic(durable=True):
-            f = AccountFreeze.objects.select_for_update().get(pk=pk)
-            if f.released_at is None:
+            f = locks.freeze(pk=pk)
+            if f is not None and f.released_at is None:
                 _release(f, actor=None, reason="expired", now=now)
                 count += 1
     return count
@@ -544,7 +544,7 @@ def seal(
     transfers (by ``created_at``) for a later seal.
     """
     with transaction.atomic(durable=True):
-        last = TransferSeal.objects.select_for_update().order_by("-id").first()
+        last = locks.seal_head()
         from_id = last.to_id if last else 0
         prev = last.digest if last else GENESIS
         cutoff = now - dt.timedelta(seconds=min_age_seconds)
