@@ -45,7 +45,11 @@ MODULE = Module(
     ),
     demo=DemoStep("custodesk.identity.demo.seed", 10, notes="custodesk.identity.demo.notes"),
     # role grants and revocations, role and user administration are approvable actions
-    imports=("custodesk.identity.approvals", "custodesk.identity.governance"),
+    imports=(
+        "custodesk.identity.approvals",
+        "custodesk.identity.governance",
+        "custodesk.identity.messages",
+    ),
     api_auth="custodesk.identity.apiauth.authenticate",  # bearer tokens are API sessions
     # every 403 the API or the console answers is kept as a security event
     refusals="custodesk.identity.security_events.record_permission_denied",

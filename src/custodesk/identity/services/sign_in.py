@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from custodesk.audit.services import record
 from custodesk.core import context
 from custodesk.core.errors import ValidationFailed
+from custodesk.notify import services as notify
 
 from ..errors import (
     InvalidCredentials,
@@ -34,6 +36,8 @@ from ..models import LoginDevice, SecurityEvent, User, UserSession
 from ..security_events import record_refusal
 from ..selectors import token_digest
 from .common import TOKEN_PREFIX, _check_password_policy, _end_sessions
+
+logger = logging.getLogger(__name__)
 
 
 def password_change(
@@ -359,6 +363,8 @@ def _failed(user: User, result: str, error: Exception, *, now: dt.datetime) -> S
 
 
 def _record_lockout_started(user: User, cause: str, *, now: dt.datetime) -> None:
+    """The security event, and the user told through the outbox (e-mail, else SMS):
+    sign-in answers a locked-out user like an unknown one, so this is how they learn."""
     assert user.lockout_until is not None
     record_refusal(
         reason=SecurityEvent.Reason.LOCKOUT_STARTED,
@@ -367,6 +373,25 @@ def _record_lockout_started(user: User, cause: str, *, now: dt.datetime) -> None
         detail=f"until {user.lockout_until.isoformat()}",
         now=now,
     )
+    channel, recipient = ("email", user.email) if user.email else ("sms", user.phone)
+    if not recipient:
+        return
+    try:
+        notify.enqueue(
+            channel=channel,
+            template="identity.locked_out",
+            recipient=recipient,
+            language=user.language or None,
+            context={
+                "username": user.username,
+                "until": user.lockout_until.strftime("%Y-%m-%d %H:%M"),
+            },
+            now=now,
+        )
+    except ValidationFailed:
+        # a contact the outbox cannot use (checked before it writes anything) must not
+        # stop the lockout from being recorded; the security event and the user page show it
+        logger.warning("lockout of %s not notified: unusable contact", user.username)
 
 
 def _current_password_refusal(user: User, password: str, *, now: dt.datetime) -> Exception | None:

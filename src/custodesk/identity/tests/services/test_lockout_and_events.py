@@ -256,3 +256,34 @@ def test_a_permission_refusal_is_recorded_with_the_missing_permission(make_user:
         "ledger.account.freeze",
     )
     assert event.organisation_id_snapshot == bob.organisation_id
+
+
+def test_the_user_is_told_of_the_lockout_through_the_outbox(make_user: Any, clock: Any):
+    """Sign-in answers a locked-out user like an unknown one; the user learns of the
+    lockout by e-mail (once, when it starts), delivered by the outbox."""
+    from django.core import mail
+
+    from custodesk.notify import services as notify
+    from custodesk.notify.models import Message
+
+    make_user("alice")
+    _lock_out("alice", clock=clock)
+    attempt("alice", clock=clock)  # refused while locked out: no second message
+    attempt("nobody", clock=clock)
+    messages = list(Message.objects.filter(template="identity.locked_out"))
+    assert [m.recipient for m in messages] == ["alice@example.com"]
+    notify.deliver_due(clock=clock)
+    sent = [m for m in mail.outbox if m.to == ["alice@example.com"]]
+    assert len(sent) == 1
+    until = (clock.now() + dt.timedelta(minutes=15)).strftime("%Y-%m-%d %H:%M")
+    assert "alice" in sent[0].body and until in sent[0].body
+
+
+def test_a_lockout_is_recorded_even_when_the_contact_cannot_be_used(make_user: Any, clock: Any):
+    from custodesk.notify.models import Message
+
+    make_user("bob")
+    User.objects.filter(username="bob").update(email="", phone="not a phone")
+    _lock_out("bob", clock=clock)
+    assert SecurityEvent.objects.filter(reason="lockout_started", username="bob").exists()
+    assert not Message.objects.filter(template="identity.locked_out").exists()
