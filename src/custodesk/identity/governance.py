@@ -311,6 +311,27 @@ def _role_org(actor: User, organisation_id: UUID | None) -> Organisation:
     return found
 
 
+def _audit_role(
+    actor: User, action: str, role: Role, *, request: Any, now: dt.datetime, **change: Any
+) -> None:
+    record(
+        actor=actor,
+        action=action,
+        object_type="role",
+        object_id=role.public_id,
+        object_repr=role.name,
+        approval_request_id=_request_id(request),
+        organisation_id=role.organisation_id,
+        now=now,
+        **change,
+    )
+
+
+def _role_code(role_id: UUID) -> str:
+    role = Role.objects.filter(public_id=role_id).only("code").first()
+    return role.code if role else str(role_id)
+
+
 def _role_preview(role_key: str, before: Any, after: Any) -> Preview:
     return Preview(
         object_type="role", object_id=role_key, dedup_key=role_key, before=before, after=after
@@ -354,16 +375,13 @@ def execute_role_create(
         permissions=codes,
         created_at=now,
     )
-    record(
-        actor=approver or initiator,
-        action="role.create",
-        object_type="role",
-        object_id=role.public_id,
-        object_repr=role.name,
+    _audit_role(
+        approver or initiator,
+        "role.create",
+        role,
         after={"code": role.code, "name": role.name, "permissions": codes},
-        approval_request_id=_request_id(request),
-        organisation_id=org.pk,
         organisation_code=org.code,
+        request=request,
         now=now,
     )
     return {"role_id": str(role.public_id), "code": role.code}
@@ -408,27 +426,20 @@ def execute_role_set_permissions(
     before = role.permissions
     role.permissions = codes
     role.save(update_fields=["permissions"])
-    record(
-        actor=approver or initiator,
-        action="role.update",
-        object_type="role",
-        object_id=role.public_id,
-        object_repr=role.name,
+    _audit_role(
+        approver or initiator,
+        "role.update",
+        role,
         before={"permissions": before},
         after={"permissions": codes},
-        approval_request_id=_request_id(request),
-        organisation_id=role.organisation_id,
+        request=request,
         now=now,
     )
     return {"role": role.code, "permissions": codes}
 
 
 def describe_role_set_permissions(*, payload: RolePermissions) -> str:
-    role = Role.objects.filter(public_id=payload.role_id).only("code").first()
-    return str(
-        _("Change the permissions of role %(code)s")
-        % {"code": role.code if role else payload.role_id}
-    )
+    return str(_("Change the permissions of role %(code)s") % {"code": _role_code(payload.role_id)})
 
 
 def check_role_delete(*, actor: User, payload: RoleTarget, now: dt.datetime) -> Preview:
@@ -453,23 +464,19 @@ def execute_role_delete(
         raise RoleInUse()
     role.retired_at = now
     role.save(update_fields=["retired_at"])
-    record(
-        actor=approver or initiator,
-        action="role.delete",
-        object_type="role",
-        object_id=role.public_id,
-        object_repr=role.name,
+    _audit_role(
+        approver or initiator,
+        "role.delete",
+        role,
         before={"code": role.code, "permissions": role.permissions},
-        approval_request_id=_request_id(request),
-        organisation_id=role.organisation_id,
+        request=request,
         now=now,
     )
     return {"role": role.code, "retired": True}
 
 
 def describe_role_delete(*, payload: RoleTarget) -> str:
-    role = Role.objects.filter(public_id=payload.role_id).only("code").first()
-    return str(_("Remove role %(code)s") % {"code": role.code if role else payload.role_id})
+    return str(_("Remove role %(code)s") % {"code": _role_code(payload.role_id)})
 
 
 # -- dual-admin switch ---------------------------------------------------------------
