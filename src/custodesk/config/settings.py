@@ -124,6 +124,11 @@ INSTALLED_APPS = [
     "custodesk.ledger",
     "custodesk.notify",
     "custodesk.console",
+    # the business modules: funds custody (markets, members, contracts) and the broker
+    "custodesk.markets",
+    "custodesk.members",
+    "custodesk.contracts",
+    "custodesk.brokerage",
 ]
 # The test settings install a module that lives under tests/ (tests/sample_module): it
 # shows that a module registers itself by being installed (core.modules, CONTRIBUTING.md).

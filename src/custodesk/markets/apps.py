@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MarketsConfig(AppConfig):
+    name = "custodesk.markets"
+    label = "markets"
+    verbose_name = _("Markets")

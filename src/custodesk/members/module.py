@@ -1,0 +1,7 @@
+"""What the members module adds to the running system (custodesk.core.modules)."""
+
+from custodesk.core.modules import Module
+
+MODULE = Module(
+    permissions="custodesk.members.permissions",
+)
