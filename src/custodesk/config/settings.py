@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "custodesk.notify",
     "custodesk.console",
     # the business modules: funds custody (markets, members, contracts) and the broker
+    "custodesk.banks",
     "custodesk.markets",
     "custodesk.members",
     "custodesk.contracts",
