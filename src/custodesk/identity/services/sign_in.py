@@ -419,9 +419,7 @@ def _attempt(
             return refused
     elif has_totp(user):
         if not otp_code:
-            return SignInOutcome(
-                R.OTP_REQUIRED, user, error=OtpRequired(second_factor="totp")
-            )
+            return SignInOutcome(R.OTP_REQUIRED, user, error=OtpRequired(second_factor="totp"))
         if not _verify_otp(user, otp_code):
             return _failed(user, R.BAD_OTP, InvalidOtp(field="otp_code"), now=now)
     if user.failed_logins:
