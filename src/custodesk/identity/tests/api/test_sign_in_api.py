@@ -2,7 +2,6 @@
 "totp" organisation requires, and the login name change (SELF-CRED)."""
 
 import httpx
-import pytest
 from django.db import transaction
 
 from custodesk.identity import services
