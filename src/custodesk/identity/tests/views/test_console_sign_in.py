@@ -136,3 +136,19 @@ def test_the_login_name_change_page(client, make_user):
     done = change("alice_w")
     assert done["Location"] == "/console/security/"
     assert User.objects.get(pk=alice.pk).username == "alice_w"
+
+
+def test_another_sms_code_at_most_once_a_minute(client, admin, clock):
+    _user, temp = open_org(admin, clock, "sms")
+    post_sign_in(client, "kowloon.admin", temp)
+    old = delivered_code(PHONE, clock=clock)
+    too_soon = client.post("/console/sign-in/code/resend/", follow=True)
+    assert "Wait a minute" in too_soon.content.decode()
+    clock.advance(seconds=60)
+    client.post("/console/sign-in/code/resend/")
+    new = delivered_code(PHONE, clock=clock)
+    if new != old:  # the first code belongs to the first challenge, not to this one
+        assert client.post("/console/sign-in/code/", {"otp_code": old}).status_code == 200
+    assert client.post("/console/sign-in/code/", {"otp_code": new})["Location"] == (
+        "/console/password/"
+    )
