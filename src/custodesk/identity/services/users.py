@@ -110,9 +110,11 @@ def organisation_open(
     admin_phone: str,
     admin_language: str,
     now: dt.datetime,
+    admin_role: str = "admin",
 ) -> tuple[Organisation, User, str]:
     """Open an organisation with its built-in roles (those its kind gets) and its first
-    administrator (role ``admin``, must change the generated password at first sign-in).
+    administrator (role ``admin_role``, "admin" unless the caller names another built-in
+    role of the kind; must change the generated password at first sign-in).
 
     Runs in the **caller's** transaction (a registration's approval, say): the caller
     has checked its own permission, and sends the returned temporary password through
@@ -125,6 +127,8 @@ def organisation_open(
         actor=actor, code=code, name=name, kind=kind, sign_in_factor=sign_in_factor, now=now
     )
     roles = _ensure_builtin_roles(org, now=now)
+    if admin_role not in roles:
+        raise LookupError(f"no built-in role {admin_role!r} for organisations of kind {kind!r}")
     try:
         user, temp = _user_create(
             actor=actor,
@@ -146,7 +150,7 @@ def organisation_open(
     if admin_language:
         user.language = admin_language[:16]
         user.save(update_fields=["language"])
-    _grant(actor=actor, user=user, role=roles["admin"], now=now, approval_request_id=None)
+    _grant(actor=actor, user=user, role=roles[admin_role], now=now, approval_request_id=None)
     return org, user, temp
 
 

@@ -125,3 +125,22 @@ def test_password_reset_self_sets_a_temporary_password(make_user, clock):
     alice.refresh_from_db()
     assert alice.check_password(temp) and alice.must_change_password
     assert not any(temp in str(e.after) for e in AuditEntry.objects.all())
+
+
+def test_organisation_open_grants_only_a_role_of_the_kind(admin, clock):
+    with pytest.raises(LookupError), transaction.atomic():
+        services.organisation_open(
+            actor=admin,
+            code="M102",
+            name="Y",
+            kind="member",
+            sign_in_factor="sms",
+            admin_username="yadmin",
+            admin_full_name="Y",
+            admin_email="",
+            admin_phone="",
+            admin_language="",
+            now=clock.now(),
+            admin_role="auditor",  # a staff role: members have none such
+        )
+    assert not Organisation.objects.filter(code="M102").exists()
