@@ -117,8 +117,9 @@ def organisation_open(
     role of the kind; must change the generated password at first sign-in).
 
     Runs in the **caller's** transaction (a registration's approval, say): the caller
-    has checked its own permission, and sends the returned temporary password through
-    the outbox only (never shows it, never keeps it).  Raises ValidationFailed,
+    has checked its own permission, and sends the login name and the returned temporary
+    password through the outbox only (never shows them, never keeps the password); the
+    audit rows name the first user by its id, not its login name.  Raises ValidationFailed,
     UsernameTaken (field ``admin_username``).
     """
     if not transaction.get_connection().in_atomic_block:
@@ -140,6 +141,7 @@ def organisation_open(
             password=None,
             must_change_password=True,
             now=now,
+            conceal_username=True,
         )
     except UsernameTaken:
         raise UsernameTaken(field="admin_username") from None
@@ -150,8 +152,19 @@ def organisation_open(
     if admin_language:
         user.language = admin_language[:16]
         user.save(update_fields=["language"])
-    _grant(actor=actor, user=user, role=roles[admin_role], now=now, approval_request_id=None)
+    _grant(
+        actor=actor,
+        user=user,
+        role=roles[admin_role],
+        now=now,
+        approval_request_id=None,
+        conceal_username=True,
+    )
     return org, user, temp
+
+
+def _concealed(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if k != "username"}
 
 
 def _user_create(
@@ -165,7 +178,10 @@ def _user_create(
     password: str | None,
     must_change_password: bool,
     now: dt.datetime,
+    conceal_username: bool = False,
 ) -> tuple[User, str]:
+    """``conceal_username``: the audit row names the user by its id and leaves the login
+    name out (one that reaches its user through the outbox alone)."""
     errors = []
     if not USERNAME_RE.match(username or ""):
         errors.append(
@@ -211,8 +227,8 @@ def _user_create(
         action="user.create",
         object_type="user",
         object_id=user.public_id,
-        object_repr=user.username,
-        after=_user_state(user),
+        object_repr=str(user.public_id) if conceal_username else user.username,
+        after=_concealed(_user_state(user)) if conceal_username else _user_state(user),
         organisation_id=organisation.pk,
         organisation_code=organisation.code,
         now=now,
