@@ -48,7 +48,10 @@ def context(field: str, data: Mapping[str, Any], *, selected: str = "") -> dict[
     if bank and bank not in {b["code"] for b in banks}:
         bank = ""
     provinces = selectors.provinces(bank_code=bank or None)
-    cities: list[str] = next((p["cities"] for p in provinces if p["province"] == province), [])  # type: ignore[assignment]
+    cities: list[str] = next(
+        (list(p["cities"]) for p in provinces if p["province"] == province),
+        [],
+    )
     if province and not cities:
         province = ""
     if city not in cities:
