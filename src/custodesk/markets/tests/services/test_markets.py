@@ -12,7 +12,7 @@ from custodesk.approvals import services as approvals
 from custodesk.approvals.errors import DuplicatePendingRequest, InitiatorCannotApprove
 from custodesk.audit.models import AuditEntry
 from custodesk.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
-from custodesk.identity.models import Organisation, User
+from custodesk.identity.models import User
 from custodesk.ledger import facade as ledger
 from custodesk.markets import selectors, services
 from custodesk.markets.models import Market, ServiceAgreement
