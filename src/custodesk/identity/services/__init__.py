@@ -7,6 +7,7 @@ controls (password resets, unlocks, roles, the dual-admin switch) are approvable
 actions in ``identity.governance``.
 """
 
+from .captcha_gate import captcha_required
 from .common import TOKEN_PREFIX, USERNAME_RE, forget_cached_sessions, generate_password
 from .roles import (
     role_grant_check,
@@ -22,10 +23,12 @@ from .sign_in import (
     PASSWORD_PROOF_SECONDS,
     SignInOutcome,
     has_totp,
+    needs_totp_enrolment,
     password_change,
     password_proof,
     sign_in,
     sign_in_second_factor,
+    sign_in_sms_resend,
 )
 from .totp import totp_begin, totp_confirm
 from .users import (
@@ -46,9 +49,11 @@ __all__ = [
     "USERNAME_RE",
     "SignInOutcome",
     "bootstrap_admin",
+    "captcha_required",
     "forget_cached_sessions",
     "generate_password",
     "has_totp",
+    "needs_totp_enrolment",
     "organisation_create",
     "organisation_open",
     "password_change",
@@ -64,6 +69,7 @@ __all__ = [
     "sessions_force_logout_all",
     "sign_in",
     "sign_in_second_factor",
+    "sign_in_sms_resend",
     "sign_out",
     "totp_begin",
     "totp_confirm",
