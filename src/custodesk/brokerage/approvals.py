@@ -128,7 +128,12 @@ def check_account_freeze(*, actor: User, payload: AccountFreeze, now: dt.datetim
 
 
 def execute_account_freeze(
-    *, initiator: User, approver: User | None, payload: AccountFreeze, request: Any, now: dt.datetime
+    *,
+    initiator: User,
+    approver: User | None,
+    payload: AccountFreeze,
+    request: Any,
+    now: dt.datetime,
 ) -> dict[str, Any]:
     a = security.account_freeze_within(
         actor=approver or initiator,
@@ -145,7 +150,9 @@ def describe_account_freeze(*, payload: AccountFreeze) -> str:
 
 
 def check_client_freeze(*, actor: User, payload: ClientFreeze, now: dt.datetime) -> Preview:
-    c = security.client_freeze_check(actor=actor, client_id=payload.client_id, reason=payload.reason)
+    c = security.client_freeze_check(
+        actor=actor, client_id=payload.client_id, reason=payload.reason
+    )
     return Preview(
         object_type="brokerage_client",
         object_id=str(c.public_id),
@@ -211,7 +218,12 @@ def _cash(kind: str) -> ActionType:
         )
 
     def execute(
-        *, initiator: User, approver: User | None, payload: CashPayload, request: Any, now: dt.datetime
+        *,
+        initiator: User,
+        approver: User | None,
+        payload: CashPayload,
+        request: Any,
+        now: dt.datetime,
     ) -> dict[str, Any]:
         m = cash.cash_book_within(
             actor=approver or initiator,

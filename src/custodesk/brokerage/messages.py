@@ -30,8 +30,7 @@ APP_LOGIN_NAME = register(
         channels=frozenset({"email"}),
         subject=_("Your trading app login"),
         body=_(
-            "Your trading app login is %(login_name)s. The password was sent to your phone "
-            "by SMS."
+            "Your trading app login is %(login_name)s. The password was sent to your phone by SMS."
         ),
         description=_("A client's app login name"),
     )

@@ -23,8 +23,11 @@ MODULE = Module(
         MenuSection("brokerage", _("Account management"), 300),
         MenuItem("brokerage", _("Clients"), "console:brokerage_clients", perms.CLIENT_VIEW, 20),
         MenuItem(
-            "brokerage", _("Register a client"), "console:brokerage_client_new",
-            perms.CLIENT_MANAGE, 30,
+            "brokerage",
+            _("Register a client"),
+            "console:brokerage_client_new",
+            perms.CLIENT_MANAGE,
+            30,
         ),
     ),
     permissions="custodesk.brokerage.permissions",

@@ -117,9 +117,7 @@ def account_open_check(
         if c not in SUPPORTED_CURRENCIES:
             errors.append(FieldError(f"currencies.{i}", "currency", _("Not a supported currency.")))
     if base_currency in SUPPORTED_CURRENCIES and base_currency not in wanted:
-        errors.append(
-            FieldError("currencies", "base_currency", _("Include the base currency."))
-        )
+        errors.append(FieldError("currencies", "base_currency", _("Include the base currency.")))
     if errors:
         raise ValidationFailed(errors)
     client = get_client(client_id)

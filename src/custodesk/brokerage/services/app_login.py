@@ -69,7 +69,9 @@ def check_password_rule(password: str, field: str = "new_password") -> None:
         or not re.search(r"[0-9]", password)
     ):
         raise ValidationFailed.single(
-            field, "password_rule", _("At least 8 characters with capitals, small letters and digits.")
+            field,
+            "password_rule",
+            _("At least 8 characters with capitals, small letters and digits."),
         )
 
 
@@ -113,8 +115,16 @@ def _login_of(client_id: UUID | str) -> tuple[Client, ClientAppLogin]:
     return c, login
 
 
-def _audit(c: Client, login: ClientAppLogin, *, actor: User, action: str, before: str,
-           reason: str, now: dt.datetime) -> None:
+def _audit(
+    c: Client,
+    login: ClientAppLogin,
+    *,
+    actor: User,
+    action: str,
+    before: str,
+    reason: str,
+    now: dt.datetime,
+) -> None:
     audit_client(
         c,
         actor=actor,
@@ -162,8 +172,15 @@ def app_login_create(
             "login_name", "unique", _("This login name is already used.")
         ) from None
     _send_password(c, login, password, now)
-    _audit(c, login, actor=actor, action="brokerage.app_login.create", before="none",
-           reason="", now=now)
+    _audit(
+        c,
+        login,
+        actor=actor,
+        action="brokerage.app_login.create",
+        before="none",
+        reason="",
+        now=now,
+    )
     return login
 
 
@@ -186,8 +203,15 @@ def app_login_reset_password(
     login.save()
     ClientAppSession.objects.filter(login=login, ended_at__isnull=True).update(ended_at=now)
     _send_password(c, login, password, now)
-    _audit(c, login, actor=actor, action="brokerage.app_login.reset_password", before=before,
-           reason=text, now=now)
+    _audit(
+        c,
+        login,
+        actor=actor,
+        action="brokerage.app_login.reset_password",
+        before=before,
+        reason=text,
+        now=now,
+    )
     return login
 
 
@@ -206,8 +230,15 @@ def app_login_lock(
     login.status, login.lock_reason = ClientAppLogin.Status.LOCKED, text
     login.save(update_fields=["status", "lock_reason"])
     ClientAppSession.objects.filter(login=login, ended_at__isnull=True).update(ended_at=now)
-    _audit(c, login, actor=actor, action="brokerage.app_login.lock", before=before,
-           reason=text, now=now)
+    _audit(
+        c,
+        login,
+        actor=actor,
+        action="brokerage.app_login.lock",
+        before=before,
+        reason=text,
+        now=now,
+    )
     return login
 
 
@@ -227,8 +258,15 @@ def app_login_unlock(
     login.status, login.lock_reason = ClientAppLogin.Status.ACTIVE, ""
     login.failed_count, login.lockout_until = 0, None
     login.save(update_fields=["status", "lock_reason", "failed_count", "lockout_until"])
-    _audit(c, login, actor=actor, action="brokerage.app_login.unlock", before=before,
-           reason=text, now=now)
+    _audit(
+        c,
+        login,
+        actor=actor,
+        action="brokerage.app_login.unlock",
+        before=before,
+        reason=text,
+        now=now,
+    )
     return login
 
 

@@ -28,11 +28,7 @@ def with_check_digit(serial: int) -> str:
 
 
 def is_valid(kind: str, number: str) -> bool:
-    return (
-        len(number) == _LENGTH[kind]
-        and number.isdigit()
-        and luhn.is_valid(number)
-    )
+    return len(number) == _LENGTH[kind] and number.isdigit() and luhn.is_valid(number)
 
 
 def reserve(kind: str, count: int = 1) -> list[str]:

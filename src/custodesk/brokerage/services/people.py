@@ -44,8 +44,16 @@ def _state(obj: Agent | RelatedPerson, names: tuple[str, ...]) -> dict[str, Any]
     return out
 
 
-def _audit(obj: Agent | RelatedPerson, *, actor: User, action: str, before: Any, after: Any,
-           reason: str, now: dt.datetime) -> None:
+def _audit(
+    obj: Agent | RelatedPerson,
+    *,
+    actor: User,
+    action: str,
+    before: Any,
+    after: Any,
+    reason: str,
+    now: dt.datetime,
+) -> None:
     kind = "brokerage_agent" if isinstance(obj, Agent) else "brokerage_related_person"
     record(
         actor=actor,
@@ -82,7 +90,9 @@ def _clean_agent(data: dict[str, Any]) -> dict[str, Any]:
     if out.get("id_type") == "hkid":
         hkid = idcheck.normalise_hkid(out.get("id_number", ""))
         if hkid is None:
-            errors.append(FieldError("id_number", "hkid", _("Not a valid HKID number (e.g. A123456(3)).")))
+            errors.append(
+                FieldError("id_number", "hkid", _("Not a valid HKID number (e.g. A123456(3))."))
+            )
         out["id_number"] = hkid or out.get("id_number", "")
     if out.get("scope") and out["scope"] not in Agent.Scope.values:
         errors.append(FieldError("scope", "choice", _("Not a valid choice.")))
@@ -99,6 +109,8 @@ def _clean_related(data: dict[str, Any]) -> dict[str, Any]:
     errors: list[FieldError] = []
     _required(data, ("role", "name"), errors)
     out = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+    for name in ("id_type", "id_number", "phone", "email"):
+        out[name] = out.get(name) or ""
     if out.get("role") and out["role"] not in RelatedPerson.Role.values:
         errors.append(FieldError("role", "choice", _("Not a valid choice.")))
     share = out.get("share_percent")
@@ -108,9 +120,7 @@ def _clean_related(data: dict[str, Any]) -> dict[str, Any]:
         except InvalidOperation:
             dec = Decimal(-1)
         if not dec.is_finite() or dec < 0 or dec > 100 or dec != dec.quantize(Decimal("0.01")):
-            errors.append(
-                FieldError("share_percent", "range", _("0 to 100, at most 2 decimals."))
-            )
+            errors.append(FieldError("share_percent", "range", _("0 to 100, at most 2 decimals.")))
         else:
             out["share_percent"] = dec
     else:
@@ -126,7 +136,12 @@ def _clean_related(data: dict[str, Any]) -> dict[str, Any]:
 # -- agents ------------------------------------------------------------------------
 def _agent(agent_id: UUID | str) -> Agent:
     try:
-        a = Agent.objects.select_for_update().select_related("client").filter(public_id=agent_id).first()
+        a = (
+            Agent.objects.select_for_update()
+            .select_related("client")
+            .filter(public_id=agent_id)
+            .first()
+        )
     except (ValueError, TypeError):
         a = None
     if a is None:
@@ -135,14 +150,23 @@ def _agent(agent_id: UUID | str) -> Agent:
 
 
 @transaction.atomic(durable=True)
-def agent_create(*, actor: User, client_id: UUID | str, data: dict[str, Any], now: dt.datetime) -> Agent:
+def agent_create(
+    *, actor: User, client_id: UUID | str, data: dict[str, Any], now: dt.datetime
+) -> Agent:
     """Raises ValidationFailed, ClientNotActive, NotFound, PermissionDenied."""
     access.require(actor, perms.CLIENT_MANAGE)
     c = _open_client(client_id)
     clean = _clean_agent({k: data.get(k) for k in AGENT_FIELDS})
     a = Agent.objects.create(client=c, created_at=now, updated_at=now, **clean)
-    _audit(a, actor=actor, action="brokerage.agent.create", before=None,
-           after=_state(a, AGENT_FIELDS), reason="", now=now)
+    _audit(
+        a,
+        actor=actor,
+        action="brokerage.agent.create",
+        before=None,
+        after=_state(a, AGENT_FIELDS),
+        reason="",
+        now=now,
+    )
     return a
 
 
@@ -165,8 +189,15 @@ def agent_update(
         setattr(a, k, v)
     a.updated_at = now
     a.save()
-    _audit(a, actor=actor, action="brokerage.agent.update", before=before,
-           after=_state(a, AGENT_FIELDS), reason=reason.strip(), now=now)
+    _audit(
+        a,
+        actor=actor,
+        action="brokerage.agent.update",
+        before=before,
+        after=_state(a, AGENT_FIELDS),
+        reason=reason.strip(),
+        now=now,
+    )
     return a
 
 
@@ -184,8 +215,15 @@ def agent_revoke(*, actor: User, agent_id: UUID | str, reason: str, now: dt.date
     if a.valid_to is None or a.valid_to > now.date():
         a.valid_to = now.date()
     a.save()
-    _audit(a, actor=actor, action="brokerage.agent.revoke", before=before,
-           after=_state(a, AGENT_FIELDS), reason=reason.strip(), now=now)
+    _audit(
+        a,
+        actor=actor,
+        action="brokerage.agent.revoke",
+        before=before,
+        after=_state(a, AGENT_FIELDS),
+        reason=reason.strip(),
+        now=now,
+    )
     return a
 
 
@@ -214,8 +252,15 @@ def related_create(
     c = _open_client(client_id)
     clean = _clean_related({k: data.get(k) for k in RELATED_FIELDS})
     p = RelatedPerson.objects.create(client=c, created_at=now, updated_at=now, **clean)
-    _audit(p, actor=actor, action="brokerage.related_person.create", before=None,
-           after=_state(p, RELATED_FIELDS), reason="", now=now)
+    _audit(
+        p,
+        actor=actor,
+        action="brokerage.related_person.create",
+        before=None,
+        after=_state(p, RELATED_FIELDS),
+        reason="",
+        now=now,
+    )
     return p
 
 
@@ -235,8 +280,15 @@ def related_update(
         setattr(p, k, v)
     p.updated_at = now
     p.save()
-    _audit(p, actor=actor, action="brokerage.related_person.update", before=before,
-           after=_state(p, RELATED_FIELDS), reason=reason.strip(), now=now)
+    _audit(
+        p,
+        actor=actor,
+        action="brokerage.related_person.update",
+        before=before,
+        after=_state(p, RELATED_FIELDS),
+        reason=reason.strip(),
+        now=now,
+    )
     return p
 
 
@@ -248,6 +300,13 @@ def related_delete(*, actor: User, person_id: UUID | str, reason: str, now: dt.d
         raise ValidationFailed.single("reason", "required", _("Give a reason."))
     p = _related(person_id)
     before = _state(p, RELATED_FIELDS)
-    _audit(p, actor=actor, action="brokerage.related_person.delete", before=before,
-           after=None, reason=reason.strip(), now=now)
+    _audit(
+        p,
+        actor=actor,
+        action="brokerage.related_person.delete",
+        before=before,
+        after=None,
+        reason=reason.strip(),
+        now=now,
+    )
     p.delete()

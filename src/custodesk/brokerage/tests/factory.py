@@ -38,8 +38,14 @@ def individual(actor: Any, *, now: dt.datetime, **fields: Any) -> Client:
 
 
 def open_account(
-    maker: Any, checker: Any, client: Client, *, now: dt.datetime, account_type: str = "cash",
-    base_currency: str = "HKD", **extra: Any,
+    maker: Any,
+    checker: Any,
+    client: Client,
+    *,
+    now: dt.datetime,
+    account_type: str = "cash",
+    base_currency: str = "HKD",
+    **extra: Any,
 ) -> Account:
     sub = approvals.submit(
         actor=maker,
@@ -63,7 +69,13 @@ def open_account(
 
 
 def move_cash(
-    maker: Any, checker: Any, account: Account, kind: str, amount: str, *, now: dt.datetime,
+    maker: Any,
+    checker: Any,
+    account: Account,
+    kind: str,
+    amount: str,
+    *,
+    now: dt.datetime,
     currency: str = "HKD",
 ) -> dict[str, Any]:
     sub = approvals.submit(

@@ -17,15 +17,19 @@ from custodesk.testing.brokerage import sent
 
 from ..factory import individual, open_account
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _submit(admin, client, now, **extra):
     return approvals.submit(
         actor=admin,
         action_type=ACCOUNT_OPEN,
-        payload={"client_id": str(client.public_id), "account_type": "cash",
-                 "base_currency": "HKD", **extra},
+        payload={
+            "client_id": str(client.public_id),
+            "account_type": "cash",
+            "base_currency": "HKD",
+            **extra,
+        },
         now=now,
     )
 
@@ -47,7 +51,9 @@ def test_opening_waits_for_a_second_person_then_opens_with_ledger_cash(admin, ch
     cash = {c.currency: c for c in AccountCash.objects.filter(account=account)}
     assert set(cash) == {"CNY", "HKD", "USD"}
     led = ledger.account(actor=admin, account_id=cash["HKD"].ledger_account_id)
-    assert led.kind == "client_cash" and led.rule == ledger.BalanceRule.DEBITS_MUST_NOT_EXCEED_CREDITS
+    assert (
+        led.kind == "client_cash" and led.rule == ledger.BalanceRule.DEBITS_MUST_NOT_EXCEED_CREDITS
+    )
     assert led.owner.id == str(account.public_id)
 
 
@@ -62,7 +68,8 @@ def test_opening_is_refused_for_a_frozen_client_and_bad_currency(admin, checker,
     approvals.approve(
         actor=checker,
         request_id=approvals.submit(
-            actor=admin, action_type="brokerage.client_freeze",
+            actor=admin,
+            action_type="brokerage.client_freeze",
             payload={"client_id": str(client.public_id), "reason": "court order"},
             now=clock.now(),
         ).request.public_id,
@@ -89,8 +96,14 @@ def test_sub_account_follows_its_main_accounts_type(admin, checker, clock):
     with pytest.raises(ValidationFailed) as bad:
         _submit(admin, client, clock.now(), parent_id=str(main.public_id))
     assert bad.value.errors[0].rule == "parent_type"
-    sub = open_account(admin, checker, client, now=clock.now(), account_type="margin",
-                       parent_id=str(main.public_id))
+    sub = open_account(
+        admin,
+        checker,
+        client,
+        now=clock.now(),
+        account_type="margin",
+        parent_id=str(main.public_id),
+    )
     assert sub.parent_id == main.pk
 
 
@@ -103,8 +116,13 @@ def test_the_account_opened_hooks_run_in_the_opening_transaction(admin, checker,
         # a hook's writes commit with the account: here it records a remark in the audit log
         from custodesk.audit.services import record
 
-        record(actor=event.actor, action="test.allocated", object_type="brokerage_account",
-               object_id=event.account_public_id, now=event.now)
+        record(
+            actor=event.actor,
+            action="test.allocated",
+            object_type="brokerage_account",
+            object_id=event.account_public_id,
+            now=event.now,
+        )
 
     with hooks.registered(allocate):
         account = open_account(admin, checker, client, now=clock.now())
@@ -119,9 +137,8 @@ def test_the_account_opened_hooks_run_in_the_opening_transaction(admin, checker,
     def refuse(event: hooks.AccountOpened) -> None:
         raise ValidationFailed.single("bcan", "exhausted", "No BCAN left")
 
-    with hooks.registered(refuse):
-        with pytest.raises(Exception) as failed:
-            open_account(admin, checker, client, now=clock.now(), account_type="margin")
+    with hooks.registered(refuse), pytest.raises(Exception) as failed:
+        open_account(admin, checker, client, now=clock.now(), account_type="margin")
     assert getattr(failed.value, "code", "") == "precondition_failed"
     assert Account.objects.filter(client=client).count() == 1  # the opening rolled back
     assert refuse not in hooks.account_opened_hooks()
