@@ -6,9 +6,11 @@ from custodesk.core.modules import ApiRouter, BuiltinRole, DemoStep, MenuItem, M
 
 from . import permissions as perms
 
-_VIEW = (perms.CLIENT_VIEW,)
+# the detail's operation records tab reads the audit log
+AUDIT_VIEW = "audit.entry.view"
+_VIEW = (perms.CLIENT_VIEW, AUDIT_VIEW)
 _MAKER = (
-    perms.CLIENT_VIEW,
+    *_VIEW,
     perms.CLIENT_MANAGE,
     perms.ACCOUNT_OPEN,
     perms.SECURITY_ACTION,
