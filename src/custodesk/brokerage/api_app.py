@@ -14,7 +14,12 @@ from custodesk.core import clock, context
 
 from . import services
 from .models import Account, ClientAppSession
-from .schemas_core import ClientMeOut, ClientPasswordIn, ClientSignInIn, ClientSignInOut
+from .schemas_core import (
+    BrokerClientMeOut,
+    BrokerClientPasswordIn,
+    BrokerClientSignInIn,
+    BrokerClientSignInOut,
+)
 
 
 class ClientAppAuth(HttpBearer):
@@ -45,9 +50,9 @@ def _me(session: ClientAppSession) -> dict[str, Any]:
     }
 
 
-@router.post("/sign-in", auth=None, response=ClientSignInOut)
+@router.post("/sign-in", auth=None, response=BrokerClientSignInOut)
 def sign_in(
-    request: HttpRequest, response: HttpResponse, payload: ClientSignInIn
+    request: HttpRequest, response: HttpResponse, payload: BrokerClientSignInIn
 ) -> dict[str, Any]:
     """Exchange login name + password for a bearer token; the attempt and its device are
     recorded.  Errors: `invalid_credentials` (401: unknown name, wrong password, or a
@@ -79,13 +84,13 @@ def sign_in(
     }
 
 
-@router.get("/me", auth=client_auth, response=ClientMeOut)
+@router.get("/me", auth=client_auth, response=BrokerClientMeOut)
 def me(request: HttpRequest) -> dict[str, Any]:
     return _me(request.auth)  # type: ignore[attr-defined]
 
 
-@router.post("/password", auth=client_auth, response=ClientMeOut)
-def change_password(request: HttpRequest, payload: ClientPasswordIn) -> dict[str, Any]:
+@router.post("/password", auth=client_auth, response=BrokerClientMeOut)
+def change_password(request: HttpRequest, payload: BrokerClientPasswordIn) -> dict[str, Any]:
     """Change the password (needed after a reset); other sessions end."""
     session = request.auth  # type: ignore[attr-defined]
     services.client_password_change(

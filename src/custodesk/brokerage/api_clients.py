@@ -24,26 +24,26 @@ from . import presenters_core as present
 from . import services
 from .approvals import ACCOUNT_FREEZE, ACCOUNT_OPEN, CASH_DEPOSIT, CASH_WITHDRAWAL, CLIENT_FREEZE
 from .schemas_core import (
-    AccountDetailOut,
-    AgentIn,
-    AgentOut,
-    AgentUpdateIn,
-    AppLoginIn,
-    AppLoginOut,
-    AssetsOut,
-    CashIn,
-    ClientDetailOut,
-    ClientIn,
-    ClientOut,
-    ClientUpdateIn,
-    CloseClientIn,
-    LoginDeviceOut,
-    OpenAccountIn,
-    OperationOut,
-    ReasonIn,
-    RelatedIn,
-    RelatedOut,
-    RelatedUpdateIn,
+    BrokerAccountDetailOut,
+    BrokerAgentIn,
+    BrokerAgentOut,
+    BrokerAgentUpdateIn,
+    BrokerAppLoginIn,
+    BrokerAppLoginOut,
+    BrokerAssetsOut,
+    BrokerCashIn,
+    BrokerClientDetailOut,
+    BrokerClientIn,
+    BrokerClientOut,
+    BrokerClientUpdateIn,
+    BrokerCloseClientIn,
+    BrokerLoginDeviceOut,
+    BrokerOpenAccountIn,
+    BrokerOperationOut,
+    BrokerReasonIn,
+    BrokerRelatedIn,
+    BrokerRelatedOut,
+    BrokerRelatedUpdateIn,
 )
 from .selectors import detail
 
@@ -73,26 +73,26 @@ def _account(request: HttpRequest, number: str) -> Any:
 
 
 # -- clients -----------------------------------------------------------------------
-@router.post("/clients", response={201: ClientOut})
-def client_create(request: HttpRequest, payload: ClientIn) -> tuple[int, Any]:
+@router.post("/clients", response={201: BrokerClientOut})
+def client_create(request: HttpRequest, payload: BrokerClientIn) -> tuple[int, Any]:
     """Register a client (individual, corporate, or joint naming its holders)."""
     c = services.client_create(actor=actor(request), now=clock.now(), **payload.dict())
     return 201, c
 
 
-@router.get("/clients", response=list[ClientOut])
+@router.get("/clients", response=list[BrokerClientOut])
 def client_search(request: HttpRequest, q: str = Query("", max_length=100)) -> list[Any]:
     """Clients by client number, name (English/Chinese, partial), ID number or phone (50)."""
     return detail.clients_search(actor=actor(request), q=q)
 
 
-@router.get("/clients/{client_no}", response=ClientDetailOut)
+@router.get("/clients/{client_no}", response=BrokerClientDetailOut)
 def client_get(request: HttpRequest, client_no: str) -> dict[str, Any]:
     return present.client_detail(_client(request, client_no), clock.now())
 
 
-@router.patch("/clients/{client_no}", response=ClientOut)
-def client_update(request: HttpRequest, client_no: str, payload: ClientUpdateIn) -> Any:
+@router.patch("/clients/{client_no}", response=BrokerClientOut)
+def client_update(request: HttpRequest, client_no: str, payload: BrokerClientUpdateIn) -> Any:
     """Edit a client's data: only the fields sent change; a reason is required."""
     c = _client(request, client_no)
     changes = payload.dict(exclude_unset=True)
@@ -103,7 +103,7 @@ def client_update(request: HttpRequest, client_no: str, payload: ClientUpdateIn)
 
 
 @router.post("/clients/{client_no}/freeze", response=SUBMITTED)
-def client_freeze(request: HttpRequest, client_no: str, payload: ReasonIn) -> tuple[int, Any]:
+def client_freeze(request: HttpRequest, client_no: str, payload: BrokerReasonIn) -> tuple[int, Any]:
     """Freeze a client: its app sign-in is refused (approvable)."""
     c = _client(request, client_no)
     return _submit(
@@ -114,16 +114,16 @@ def client_freeze(request: HttpRequest, client_no: str, payload: ReasonIn) -> tu
     )
 
 
-@router.post("/clients/{client_no}/unfreeze", response=ClientOut)
-def client_unfreeze(request: HttpRequest, client_no: str, payload: ReasonIn) -> Any:
+@router.post("/clients/{client_no}/unfreeze", response=BrokerClientOut)
+def client_unfreeze(request: HttpRequest, client_no: str, payload: BrokerReasonIn) -> Any:
     c = _client(request, client_no)
     return services.client_unfreeze(
         actor=actor(request), client_id=c.public_id, reason=payload.reason, now=clock.now()
     )
 
 
-@router.post("/clients/{client_no}/close", response=ClientOut)
-def client_close(request: HttpRequest, client_no: str, payload: CloseClientIn) -> Any:
+@router.post("/clients/{client_no}/close", response=BrokerClientOut)
+def client_close(request: HttpRequest, client_no: str, payload: BrokerCloseClientIn) -> Any:
     """Close a client: `permanent` (may register again at once) or `normal` (after 3 months)."""
     c = _client(request, client_no)
     return services.client_close(
@@ -136,7 +136,9 @@ def client_close(request: HttpRequest, client_no: str, payload: CloseClientIn) -
 
 
 @router.post("/clients/{client_no}/accounts", response=SUBMITTED)
-def account_open(request: HttpRequest, client_no: str, payload: OpenAccountIn) -> tuple[int, Any]:
+def account_open(
+    request: HttpRequest, client_no: str, payload: BrokerOpenAccountIn
+) -> tuple[int, Any]:
     """Open a trading account (approvable); `main_account` makes it a sub-account."""
     c = _client(request, client_no)
     body: dict[str, Any] = {
@@ -156,20 +158,22 @@ def account_open(request: HttpRequest, client_no: str, payload: OpenAccountIn) -
     return _submit(request, ACCOUNT_OPEN, body, payload.remark)
 
 
-@router.get("/clients/{client_no}/operations", response=list[OperationOut])
+@router.get("/clients/{client_no}/operations", response=list[BrokerOperationOut])
 def client_operations(request: HttpRequest, client_no: str) -> list[Any]:
     """Operation records of the client, its accounts, agents and related persons (200)."""
     return list(detail.operations(actor=actor(request), client=_client(request, client_no)))
 
 
-@router.get("/clients/{client_no}/login-devices", response=list[LoginDeviceOut])
+@router.get("/clients/{client_no}/login-devices", response=list[BrokerLoginDeviceOut])
 def client_login_devices(request: HttpRequest, client_no: str) -> list[Any]:
     return detail.login_devices(actor=actor(request), client=_client(request, client_no))
 
 
 # -- app login ---------------------------------------------------------------------
-@router.post("/clients/{client_no}/app-login", response={201: AppLoginOut})
-def app_login_create(request: HttpRequest, client_no: str, payload: AppLoginIn) -> tuple[int, Any]:
+@router.post("/clients/{client_no}/app-login", response={201: BrokerAppLoginOut})
+def app_login_create(
+    request: HttpRequest, client_no: str, payload: BrokerAppLoginIn
+) -> tuple[int, Any]:
     """Give the client an app login; a random password is sent to the client by SMS."""
     c = _client(request, client_no)
     login = services.app_login_create(
@@ -184,39 +188,39 @@ def _login_action(fn: Any, request: HttpRequest, client_no: str, reason: str) ->
     return present.app_login(login, clock.now())
 
 
-@router.post("/clients/{client_no}/app-login/reset-password", response=AppLoginOut)
-def app_login_reset(request: HttpRequest, client_no: str, payload: ReasonIn) -> Any:
+@router.post("/clients/{client_no}/app-login/reset-password", response=BrokerAppLoginOut)
+def app_login_reset(request: HttpRequest, client_no: str, payload: BrokerReasonIn) -> Any:
     """A new random password, sent to the client (never shown); must be changed."""
     return _login_action(services.app_login_reset_password, request, client_no, payload.reason)
 
 
-@router.post("/clients/{client_no}/app-login/lock", response=AppLoginOut)
-def app_login_lock(request: HttpRequest, client_no: str, payload: ReasonIn) -> Any:
+@router.post("/clients/{client_no}/app-login/lock", response=BrokerAppLoginOut)
+def app_login_lock(request: HttpRequest, client_no: str, payload: BrokerReasonIn) -> Any:
     return _login_action(services.app_login_lock, request, client_no, payload.reason)
 
 
-@router.post("/clients/{client_no}/app-login/unlock", response=AppLoginOut)
-def app_login_unlock(request: HttpRequest, client_no: str, payload: ReasonIn) -> Any:
+@router.post("/clients/{client_no}/app-login/unlock", response=BrokerAppLoginOut)
+def app_login_unlock(request: HttpRequest, client_no: str, payload: BrokerReasonIn) -> Any:
     """Unlock a locked login or one locked out by wrong passwords (resets the counter)."""
     return _login_action(services.app_login_unlock, request, client_no, payload.reason)
 
 
 # -- agents and related persons ----------------------------------------------------
-@router.get("/clients/{client_no}/agents", response=list[AgentOut])
+@router.get("/clients/{client_no}/agents", response=list[BrokerAgentOut])
 def agent_list(request: HttpRequest, client_no: str) -> list[Any]:
     return detail.agents(actor=actor(request), client=_client(request, client_no))
 
 
-@router.post("/clients/{client_no}/agents", response={201: AgentOut})
-def agent_create(request: HttpRequest, client_no: str, payload: AgentIn) -> tuple[int, Any]:
+@router.post("/clients/{client_no}/agents", response={201: BrokerAgentOut})
+def agent_create(request: HttpRequest, client_no: str, payload: BrokerAgentIn) -> tuple[int, Any]:
     c = _client(request, client_no)
     return 201, services.agent_create(
         actor=actor(request), client_id=c.public_id, data=payload.dict(), now=clock.now()
     )
 
 
-@router.patch("/agents/{agent_id}", response=AgentOut)
-def agent_update(request: HttpRequest, agent_id: UUID, payload: AgentUpdateIn) -> Any:
+@router.patch("/agents/{agent_id}", response=BrokerAgentOut)
+def agent_update(request: HttpRequest, agent_id: UUID, payload: BrokerAgentUpdateIn) -> Any:
     changes = payload.dict(exclude_unset=True)
     reason = changes.pop("reason")
     return services.agent_update(
@@ -224,21 +228,23 @@ def agent_update(request: HttpRequest, agent_id: UUID, payload: AgentUpdateIn) -
     )
 
 
-@router.post("/agents/{agent_id}/revoke", response=AgentOut)
-def agent_revoke(request: HttpRequest, agent_id: UUID, payload: ReasonIn) -> Any:
+@router.post("/agents/{agent_id}/revoke", response=BrokerAgentOut)
+def agent_revoke(request: HttpRequest, agent_id: UUID, payload: BrokerReasonIn) -> Any:
     return services.agent_revoke(
         actor=actor(request), agent_id=agent_id, reason=payload.reason, now=clock.now()
     )
 
 
-@router.get("/clients/{client_no}/related-persons", response=list[RelatedOut])
+@router.get("/clients/{client_no}/related-persons", response=list[BrokerRelatedOut])
 def related_list(request: HttpRequest, client_no: str) -> list[Any]:
     people = detail.related_persons(actor=actor(request), client=_client(request, client_no))
     return [present.related(p) for p in people]
 
 
-@router.post("/clients/{client_no}/related-persons", response={201: RelatedOut})
-def related_create(request: HttpRequest, client_no: str, payload: RelatedIn) -> tuple[int, Any]:
+@router.post("/clients/{client_no}/related-persons", response={201: BrokerRelatedOut})
+def related_create(
+    request: HttpRequest, client_no: str, payload: BrokerRelatedIn
+) -> tuple[int, Any]:
     c = _client(request, client_no)
     p = services.related_create(
         actor=actor(request), client_id=c.public_id, data=payload.dict(), now=clock.now()
@@ -246,8 +252,8 @@ def related_create(request: HttpRequest, client_no: str, payload: RelatedIn) -> 
     return 201, present.related(p)
 
 
-@router.patch("/related-persons/{person_id}", response=RelatedOut)
-def related_update(request: HttpRequest, person_id: UUID, payload: RelatedUpdateIn) -> Any:
+@router.patch("/related-persons/{person_id}", response=BrokerRelatedOut)
+def related_update(request: HttpRequest, person_id: UUID, payload: BrokerRelatedUpdateIn) -> Any:
     changes = payload.dict(exclude_unset=True)
     reason = changes.pop("reason")
     p = services.related_update(
@@ -257,7 +263,9 @@ def related_update(request: HttpRequest, person_id: UUID, payload: RelatedUpdate
 
 
 @router.post("/related-persons/{person_id}/delete", response={204: None})
-def related_delete(request: HttpRequest, person_id: UUID, payload: ReasonIn) -> tuple[int, None]:
+def related_delete(
+    request: HttpRequest, person_id: UUID, payload: BrokerReasonIn
+) -> tuple[int, None]:
     services.related_delete(
         actor=actor(request), person_id=person_id, reason=payload.reason, now=clock.now()
     )
@@ -265,13 +273,13 @@ def related_delete(request: HttpRequest, person_id: UUID, payload: ReasonIn) -> 
 
 
 # -- accounts ----------------------------------------------------------------------
-@router.get("/accounts/{number}", response=AccountDetailOut)
+@router.get("/accounts/{number}", response=BrokerAccountDetailOut)
 def account_get(request: HttpRequest, number: str) -> dict[str, Any]:
     """An account with its client's data and the client's linked accounts."""
     return present.account_detail(_account(request, number))
 
 
-@router.get("/accounts/{number}/assets", response=AssetsOut)
+@router.get("/accounts/{number}/assets", response=BrokerAssetsOut)
 def account_assets(request: HttpRequest, number: str) -> dict[str, Any]:
     """Cash per currency (ledger) and the deposits/withdrawals, pending ones first."""
     a = _account(request, number)
@@ -279,7 +287,7 @@ def account_assets(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.post("/accounts/{number}/freeze", response=SUBMITTED)
-def account_freeze(request: HttpRequest, number: str, payload: ReasonIn) -> tuple[int, Any]:
+def account_freeze(request: HttpRequest, number: str, payload: BrokerReasonIn) -> tuple[int, Any]:
     """Freeze an account (approvable): no trading, no money in or out; ledger frozen."""
     a = _account(request, number)
     return _submit(
@@ -290,8 +298,8 @@ def account_freeze(request: HttpRequest, number: str, payload: ReasonIn) -> tupl
     )
 
 
-@router.post("/accounts/{number}/unfreeze", response=AccountDetailOut)
-def account_unfreeze(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
+@router.post("/accounts/{number}/unfreeze", response=BrokerAccountDetailOut)
+def account_unfreeze(request: HttpRequest, number: str, payload: BrokerReasonIn) -> dict[str, Any]:
     a = _account(request, number)
     services.account_unfreeze(
         actor=actor(request), account_id=a.public_id, reason=payload.reason, now=clock.now()
@@ -299,8 +307,8 @@ def account_unfreeze(request: HttpRequest, number: str, payload: ReasonIn) -> di
     return present.account_detail(_account(request, number))
 
 
-@router.post("/accounts/{number}/close", response=AccountDetailOut)
-def account_close(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
+@router.post("/accounts/{number}/close", response=BrokerAccountDetailOut)
+def account_close(request: HttpRequest, number: str, payload: BrokerReasonIn) -> dict[str, Any]:
     """Close an account: only with zero cash and nothing pending; its number is never reused."""
     a = _account(request, number)
     services.account_close(
@@ -309,7 +317,7 @@ def account_close(request: HttpRequest, number: str, payload: ReasonIn) -> dict[
     return present.account_detail(_account(request, number))
 
 
-def _cash(request: HttpRequest, number: str, action: str, payload: CashIn) -> tuple[int, Any]:
+def _cash(request: HttpRequest, number: str, action: str, payload: BrokerCashIn) -> tuple[int, Any]:
     a = _account(request, number)
     return _submit(
         request, action, {"account_id": str(a.public_id), **payload.dict()}, payload.remark
@@ -317,12 +325,12 @@ def _cash(request: HttpRequest, number: str, action: str, payload: CashIn) -> tu
 
 
 @router.post("/accounts/{number}/deposits", response=SUBMITTED)
-def account_deposit(request: HttpRequest, number: str, payload: CashIn) -> tuple[int, Any]:
+def account_deposit(request: HttpRequest, number: str, payload: BrokerCashIn) -> tuple[int, Any]:
     """Record a client deposit (dual-controlled; booked in the ledger when approved)."""
     return _cash(request, number, CASH_DEPOSIT, payload)
 
 
 @router.post("/accounts/{number}/withdrawals", response=SUBMITTED)
-def account_withdrawal(request: HttpRequest, number: str, payload: CashIn) -> tuple[int, Any]:
+def account_withdrawal(request: HttpRequest, number: str, payload: BrokerCashIn) -> tuple[int, Any]:
     """Record a client withdrawal (dual-controlled; within the available cash)."""
     return _cash(request, number, CASH_WITHDRAWAL, payload)

@@ -21,7 +21,7 @@ ClientNo = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[0-9]+$"
 
 
 # -- clients -----------------------------------------------------------------------
-class ClientIn(Input):
+class BrokerClientIn(Input):
     kind: Annotated[str, OneOf(Client.Kind)]
     name_en: Text = Field(min_length=1, max_length=200)
     name_zh: Text = Field("", max_length=200)
@@ -38,7 +38,7 @@ class ClientIn(Input):
     holders: list[ClientNo] = Field(default_factory=list, max_length=10)
 
 
-class ClientUpdateIn(Input):
+class BrokerClientUpdateIn(Input):
     name_en: Text | None = Field(None, min_length=1, max_length=200)
     name_zh: Text | None = Field(None, max_length=200)
     id_type: Annotated[str, OneOf(Client.IdType)] | None = None
@@ -54,7 +54,7 @@ class ClientUpdateIn(Input):
     reason: Reason
 
 
-class ClientOut(Schema):
+class BrokerClientOut(Schema):
     id: UUID = Field(alias="public_id")
     client_no: str
     kind: str
@@ -77,7 +77,7 @@ class ClientOut(Schema):
     created_at: dt.datetime
 
 
-class AccountBriefOut(Schema):
+class BrokerAccountBriefOut(Schema):
     id: UUID = Field(alias="public_id")
     number: str
     type: Annotated[str, OneOf(Account.Type)]
@@ -90,7 +90,7 @@ class AccountBriefOut(Schema):
     closed_at: dt.datetime | None
 
 
-class AppLoginOut(Schema):
+class BrokerAppLoginOut(Schema):
     login_name: str
     state: str
     failed_count: int
@@ -98,31 +98,31 @@ class AppLoginOut(Schema):
     last_sign_in_at: dt.datetime | None
 
 
-class ClientDetailOut(Schema):
-    client: ClientOut
-    accounts: list[AccountBriefOut]
+class BrokerClientDetailOut(Schema):
+    client: BrokerClientOut
+    accounts: list[BrokerAccountBriefOut]
     holders: list[str]
     joint_clients: list[str]
-    app_login: AppLoginOut | None
+    app_login: BrokerAppLoginOut | None
 
 
-class AccountDetailOut(Schema):
-    account: AccountBriefOut
-    client: ClientOut
-    linked_accounts: list[AccountBriefOut]
+class BrokerAccountDetailOut(Schema):
+    account: BrokerAccountBriefOut
+    client: BrokerClientOut
+    linked_accounts: list[BrokerAccountBriefOut]
 
 
-class CloseClientIn(Input):
+class BrokerCloseClientIn(Input):
     kind: Annotated[str, OneOf(Client.ClosedKind)]
     reason: Reason
 
 
-class ReasonIn(Input):
+class BrokerReasonIn(Input):
     reason: Reason
 
 
 # -- accounts ----------------------------------------------------------------------
-class OpenAccountIn(Input):
+class BrokerOpenAccountIn(Input):
     account_type: Annotated[str, OneOf(Account.Type)]
     base_currency: Currency
     currencies: list[Currency] = Field(default_factory=list, max_length=10)
@@ -130,14 +130,14 @@ class OpenAccountIn(Input):
     remark: Text = Field("", max_length=400)
 
 
-class CashIn(Input):
+class BrokerCashIn(Input):
     currency: Currency
     amount: Amount
     reference: Text = Field("", max_length=64)
     remark: Text = Field("", max_length=400)
 
 
-class BalanceOut(Schema):
+class BrokerBalanceOut(Schema):
     currency: str
     posted: str
     available: str
@@ -146,7 +146,7 @@ class BalanceOut(Schema):
     frozen: bool
 
 
-class MovementOut(Schema):
+class BrokerMovementOut(Schema):
     id: UUID
     kind: Annotated[str, OneOf(CashMovement.Kind)]
     currency: str
@@ -160,13 +160,13 @@ class MovementOut(Schema):
     approval_request_id: UUID | None
 
 
-class AssetsOut(Schema):
-    balances: list[BalanceOut]
-    movements: list[MovementOut]
+class BrokerAssetsOut(Schema):
+    balances: list[BrokerBalanceOut]
+    movements: list[BrokerMovementOut]
 
 
 # -- people ------------------------------------------------------------------------
-class AgentIn(Input):
+class BrokerAgentIn(Input):
     name: Text = Field(min_length=1, max_length=200)
     id_type: Annotated[str, OneOf(["hkid", "national_id", "passport"])]
     id_number: Text = Field(min_length=1, max_length=64)
@@ -176,7 +176,7 @@ class AgentIn(Input):
     valid_to: Day | None = None
 
 
-class AgentUpdateIn(Input):
+class BrokerAgentUpdateIn(Input):
     name: Text | None = Field(None, min_length=1, max_length=200)
     relationship: Text | None = Field(None, min_length=1, max_length=100)
     scope: Annotated[str, OneOf(Agent.Scope)] | None = None
@@ -185,7 +185,7 @@ class AgentUpdateIn(Input):
     reason: Reason
 
 
-class AgentOut(Schema):
+class BrokerAgentOut(Schema):
     id: UUID = Field(alias="public_id")
     name: str
     id_type: str
@@ -197,7 +197,7 @@ class AgentOut(Schema):
     status: Annotated[str, OneOf(Agent.Status)]
 
 
-class RelatedIn(Input):
+class BrokerRelatedIn(Input):
     role: Annotated[str, OneOf(RelatedPerson.Role)]
     name: Text = Field(min_length=1, max_length=200)
     id_type: Text = Field("", max_length=32)
@@ -209,7 +209,7 @@ class RelatedIn(Input):
     email: Code = Field("", max_length=254)
 
 
-class RelatedUpdateIn(Input):
+class BrokerRelatedUpdateIn(Input):
     role: Annotated[str, OneOf(RelatedPerson.Role)] | None = None
     name: Text | None = Field(None, min_length=1, max_length=200)
     share_percent: (
@@ -220,7 +220,7 @@ class RelatedUpdateIn(Input):
     reason: Reason
 
 
-class RelatedOut(Schema):
+class BrokerRelatedOut(Schema):
     id: UUID = Field(alias="public_id")
     role: str
     name: str
@@ -231,7 +231,7 @@ class RelatedOut(Schema):
     email: str
 
 
-class OperationOut(Schema):
+class BrokerOperationOut(Schema):
     id: UUID = Field(alias="public_id")
     at: dt.datetime
     actor: str = Field(alias="actor_username")
@@ -244,7 +244,7 @@ class OperationOut(Schema):
     reason: str
 
 
-class LoginDeviceOut(Schema):
+class BrokerLoginDeviceOut(Schema):
     at: dt.datetime
     login_name: str
     ip: str
@@ -255,12 +255,12 @@ class LoginDeviceOut(Schema):
     result: Annotated[str, OneOf(ClientLoginDevice.Result)]
 
 
-class AppLoginIn(Input):
+class BrokerAppLoginIn(Input):
     login_name: Text = Field(min_length=1, max_length=64)
 
 
 # -- the client app ----------------------------------------------------------------
-class ClientSignInIn(Input):
+class BrokerClientSignInIn(Input):
     login_name: Text = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
     device_id: Text = Field("", max_length=64)
@@ -269,7 +269,7 @@ class ClientSignInIn(Input):
     app_version: Text = Field("", max_length=32)
 
 
-class ClientMeOut(Schema):
+class BrokerClientMeOut(Schema):
     client_no: str
     name_en: str
     name_zh: str
@@ -278,14 +278,14 @@ class ClientMeOut(Schema):
     accounts: list[str]
 
 
-class ClientSignInOut(Schema):
+class BrokerClientSignInOut(Schema):
     token: str
     token_type: str = "Bearer"  # noqa: S105
     expires_at: dt.datetime
     must_change_password: bool
-    client: ClientMeOut
+    client: BrokerClientMeOut
 
 
-class ClientPasswordIn(Input):
+class BrokerClientPasswordIn(Input):
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=1, max_length=128)
