@@ -172,6 +172,8 @@ def agent_new(request: HttpRequest, client_no: str) -> HttpResponse:
 def agent_edit(request: HttpRequest, agent_id: str, action: str) -> HttpResponse:
     a = detail.agent_of(actor=user_of(request), public_id=agent_id)
     back = _client_page(a.client, "agents")
+    if action not in ("edit", "revoke"):
+        return redirect(back)
     revoke = action == "revoke"
     initial = {k: getattr(a, k) for k in services.people.AGENT_FIELDS}
     form: forms.Form = (ReasonForm if revoke else AgentEditForm)(
@@ -232,6 +234,8 @@ def related_new(request: HttpRequest, client_no: str) -> HttpResponse:
 def related_edit(request: HttpRequest, person_id: str, action: str) -> HttpResponse:
     p = detail.related_of(actor=user_of(request), public_id=person_id)
     back = _client_page(p.client, "related")
+    if action not in ("edit", "delete"):
+        return redirect(back)
     delete = action == "delete"
     initial: dict[str, Any] = {k: getattr(p, k) for k in services.people.RELATED_FIELDS}
     form: forms.Form = (ReasonForm if delete else RelatedEditForm)(
