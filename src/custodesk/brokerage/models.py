@@ -152,16 +152,19 @@ class JointHolder(models.Model):
 
 class Account(models.Model):
     """A trading account (證券賬戶) of a client: a human number with a check digit,
-    a type, a base currency, a status, and the freeze state beside the status."""
+    a type, a base currency, a status, and the freeze state beside the status.
+
+    An opening is an approvable command (``brokerage.account_open``): while it waits for
+    its approval it is the pending request (listed with the client); the account row is
+    written, active, when the opening is approved — so the account list holds opened
+    accounts only, as the manual's does."""
 
     class Type(models.TextChoices):
         CASH = "cash", _("Cash")
         MARGIN = "margin", _("Margin")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending approval")
         ACTIVE = "active", _("Active")
-        REJECTED = "rejected", _("Rejected")
         CLOSED = "closed", _("Closed")
 
     public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
@@ -176,7 +179,7 @@ class Account(models.Model):
     type = models.CharField(_("account type"), max_length=16, choices=Type.choices)
     base_currency = models.CharField(_("base currency"), max_length=3)
     status = models.CharField(
-        _("account status"), max_length=16, choices=Status.choices, default=Status.PENDING
+        _("account status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
     frozen = models.BooleanField(_("frozen"), default=False)
     freeze_reason = models.CharField(_("freeze reason"), max_length=400, blank=True)
@@ -211,6 +214,8 @@ class AccountCash(models.Model):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="cash_accounts")
     currency = models.CharField(max_length=3)
     ledger_account_id = models.BigIntegerField(unique=True)
+    # the ledger freeze placed while the account is frozen (released on unfreeze)
+    freeze_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         ordering = ["account_id", "currency"]
@@ -230,15 +235,16 @@ class BrokerCashAccount(models.Model):
 
 
 class CashMovement(models.Model):
-    """A client deposit (入金) or withdrawal (出金) recorded by staff, dual-controlled:
-    booked in the ledger only when approved."""
+    """A client deposit (入金) or withdrawal (出金) recorded by staff, dual-controlled
+    (``brokerage.cash_deposit`` / ``brokerage.cash_withdrawal``): written when the request
+    is decided — booked in the ledger on approval (completed), or kept as rejected.
+    While it waits it is the pending approval request."""
 
     class Kind(models.TextChoices):
         DEPOSIT = "deposit", _("Deposit")
         WITHDRAWAL = "withdrawal", _("Withdrawal")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending approval")
         COMPLETED = "completed", _("Completed")
         REJECTED = "rejected", _("Rejected")
 
@@ -247,13 +253,9 @@ class CashMovement(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     currency = models.CharField(_("currency"), max_length=3)
     amount_minor = models.BigIntegerField(_("amount"))
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
-    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     reference = models.CharField(_("reference"), max_length=64, blank=True)
     remark = models.CharField(_("remark"), max_length=400, blank=True)
-    # a withdrawal's hold on the client's cash while it awaits approval
-    hold_id = models.UUIDField(null=True, blank=True)
     transfer_id = models.UUIDField(null=True, blank=True)
     approval_id = models.UUIDField(null=True, blank=True)
     requested_by = models.ForeignKey(
@@ -430,6 +432,7 @@ class ClientAppLogin(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         LOCKED = "locked", _("Locked")
+        CLOSED = "closed", _("Closed")  # the client closed: the login name is free again
 
     public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
     client = models.OneToOneField(Client, on_delete=models.PROTECT, related_name="app_login")
@@ -448,7 +451,11 @@ class ClientAppLogin(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("login_name"), name="brokerage_app_login_name_unique"),
+            models.UniqueConstraint(
+                Lower("login_name"),
+                condition=~Q(status="closed"),
+                name="brokerage_app_login_name_unique",
+            ),
         ]
 
 
