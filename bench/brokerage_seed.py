@@ -11,7 +11,7 @@ detail page and the export, and only there.  Idempotent: tops the book up to
 The data look like a Hong Kong broker's book: 30 common surnames × 40 × 40 given-name
 syllables in English (``Chan Tai Man``) and the same in Chinese (``陳大文``), so a full
 name matches ~20 clients and a surname ~3 %; one client in five has a second account;
-95 % of accounts active (3 % closed, 1 % pending, 1 % rejected), 2 % frozen, 30 %
+97 % of accounts active (3 % closed), 2 % frozen, 30 %
 margin, opened between 2012 and 2026; three flags on 5 %, 1 % and 0.1 % of accounts.
 """
 
@@ -66,10 +66,9 @@ INSERT INTO brokerage_account (
     freeze_reason, status_reason, opened_on, created_at)
 SELECT gen_random_uuid(), lpad(g::text, 9, '0'), c.id, NULL,
     CASE WHEN g %% 10 < 3 THEN 'margin' ELSE 'cash' END, 'HKD',
-    CASE WHEN g %% 100 < 3 THEN 'closed' WHEN g %% 100 = 3 THEN 'pending'
-         WHEN g %% 100 = 4 THEN 'rejected' ELSE 'active' END,
+    CASE WHEN g %% 100 < 3 THEN 'closed' ELSE 'active' END,
     g %% 50 = 11, CASE WHEN g %% 50 = 11 THEN 'bench' ELSE '' END, '',
-    CASE WHEN g %% 100 IN (3, 4) THEN NULL ELSE date '2012-01-01' + ((g * 31) %% 5400)::int END,
+    date '2012-01-01' + ((g * 31) %% 5400)::int,
     now()
 FROM generate_series(%s::bigint, %s::bigint) AS g
 JOIN brokerage_client c ON c.client_no = '{PREFIX_CLIENT}' || lpad((((g - 1) %% %s) + 1)::text, 8, '0')

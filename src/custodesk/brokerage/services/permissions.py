@@ -92,9 +92,9 @@ def permissions_change_check(
         errors.append(FieldError("reason", "required", _("Give a reason for the change.")))
     elif len(reason) > REASON_MAX:
         errors.append(FieldError("reason", "max_length", _("At most 400 characters.")))
-    if account.status in (Account.Status.CLOSED, Account.Status.REJECTED):
+    if account.status == Account.Status.CLOSED:
         errors.append(
-            FieldError("account", "account_closed", _("A closed or rejected account has no rights."))
+            FieldError("account", "account_closed", _("A closed account has no rights."))
         )
     if not changes:
         errors.append(FieldError("changes", "required", _("Choose at least one product.")))
