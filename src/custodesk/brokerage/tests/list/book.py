@@ -9,6 +9,7 @@ these tests slow for nothing.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from typing import Any
 
 from custodesk.brokerage.models import Account, AccountFlag, AccountFlagAssignment, Client
@@ -31,7 +32,16 @@ ROWS = [
 ]  # fmt: skip
 
 
+def ensure_catalogue() -> None:
+    """The catalogue the data migration seeds (a transactional test flushes it)."""
+    from django.apps import apps
+
+    migration = importlib.import_module("custodesk.brokerage.migrations.0102_trading_products")
+    migration.forward(apps, None)
+
+
 def build(now: dt.datetime) -> dict[str, Any]:
+    ensure_catalogue()
     clients: dict[str, Client] = {}
     for r in ROWS:
         if r[1] not in clients:
