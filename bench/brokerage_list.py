@@ -87,8 +87,14 @@ def explain(cases: dict[str, dict[str, str]]) -> None:
         with connection.cursor() as cur:
             cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, sql_params)
             plan = [r[0] for r in cur.fetchall()]
-        indexes = sorted({w.strip('"') for line in plan for w in line.split() if "_" in w and
-                          ("idx" in w or "brokerage_" in w) and "Scan" not in w})  # fmt: skip
+        indexes = sorted(
+            {
+                w.strip('"')
+                for line in plan
+                for w in line.split()
+                if "_" in w and ("idx" in w or "brokerage_" in w) and "Scan" not in w
+            }
+        )
         print(f"-- EXPLAIN {name}: {json.dumps(params, ensure_ascii=False)}")
         for line in plan:
             print("   " + line)
@@ -162,8 +168,9 @@ def export(port: int, token: str, server_pid: int, accounts: int) -> None:
     before = {p: (_status_kib(p, "VmRSS"), _status_kib(p, "VmHWM")) for p in pids}
     conn = http.client.HTTPConnection(bench_http.HOST, port, timeout=600)
     t0 = time.perf_counter()
-    conn.request("GET", f"{API}/accounts/export?format=csv", headers={
-        "Authorization": f"Bearer {token}"})  # fmt: skip
+    conn.request(
+        "GET", f"{API}/accounts/export?format=csv", headers={"Authorization": f"Bearer {token}"}
+    )
     resp = conn.getresponse()
     if resp.status != 200:
         raise SystemExit(f"export: HTTP {resp.status} {resp.read()[:300]!r}")
@@ -246,7 +253,9 @@ def main() -> None:
                 f"p50={r['p50_ms']:.1f} ms  p95={r['p95_ms']:.1f} ms  p99={r['p99_ms']:.1f} ms"
                 f"  max={r['max_ms']:.1f} ms  (busy before {quiet['busy_before']:.0%})",
             )
-        numbers = [f"{(i * 7919) % args.accounts + 1:09d}" for i in range(args.warmup + args.requests)]
+        numbers = [
+            f"{(i * 7919) % args.accounts + 1:09d}" for i in range(args.warmup + args.requests)
+        ]
         paths = [f"{API}/accounts/{n}" for n in numbers]
         try:
             r = time_paths(port, token, paths, warmup=args.warmup)

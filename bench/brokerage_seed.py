@@ -22,17 +22,89 @@ import time
 PREFIX_CLIENT = "BC"
 CHUNK = 100_000
 
-SURNAMES_EN = (
-    "Chan Wong Lee Cheung Lau Ho Ng Leung Lam Tsang Yip Tang Chow Fung Kwok Mak Yeung Lo "
-    "Cheng Tse Chu Kwan Au Yu Choi Hui Poon Siu Tam Law"
-).split()
-GIVEN_EN = (
-    "Tai Man Siu Ming Wai Ka Yan Chi Kin Hung Mei Ling Fai Kwan Hoi Sze Wing Yee Pui Lok "
-    "Shing Kit Ho Tak Yuk Fung Chun Hin Lai Sum Wah Kai Po Ying Cheuk Nam Hei Long Tsz On"
-).split()
+SURNAMES_EN = [
+    "Chan",
+    "Wong",
+    "Lee",
+    "Cheung",
+    "Lau",
+    "Ho",
+    "Ng",
+    "Leung",
+    "Lam",
+    "Tsang",
+    "Yip",
+    "Tang",
+    "Chow",
+    "Fung",
+    "Kwok",
+    "Mak",
+    "Yeung",
+    "Lo",
+    "Cheng",
+    "Tse",
+    "Chu",
+    "Kwan",
+    "Au",
+    "Yu",
+    "Choi",
+    "Hui",
+    "Poon",
+    "Siu",
+    "Tam",
+    "Law",
+]
+GIVEN_EN = [
+    "Tai",
+    "Man",
+    "Siu",
+    "Ming",
+    "Wai",
+    "Ka",
+    "Yan",
+    "Chi",
+    "Kin",
+    "Hung",
+    "Mei",
+    "Ling",
+    "Fai",
+    "Kwan",
+    "Hoi",
+    "Sze",
+    "Wing",
+    "Yee",
+    "Pui",
+    "Lok",
+    "Shing",
+    "Kit",
+    "Ho",
+    "Tak",
+    "Yuk",
+    "Fung",
+    "Chun",
+    "Hin",
+    "Lai",
+    "Sum",
+    "Wah",
+    "Kai",
+    "Po",
+    "Ying",
+    "Cheuk",
+    "Nam",
+    "Hei",
+    "Long",
+    "Tsz",
+    "On",
+]
 SURNAMES_ZH = list("陳黃李張劉何吳梁林曾葉鄧周馮郭麥楊盧鄭謝朱關區余蔡許潘蕭譚羅")
 GIVEN_ZH = list("大文小明偉家欣志健雄美玲輝君海詩永怡佩樂成傑浩德玉鳳俊軒麗森華啟寶瑩卓南希朗子安")
 assert len(SURNAMES_EN) == len(SURNAMES_ZH) == 30 and len(GIVEN_EN) == len(GIVEN_ZH) == 40
+
+
+# the three picks of a name: surname, first and second given syllable
+P1 = "(1 + abs(hashint8extended(g, 1) %% 30))::int"
+P2 = "(1 + abs(hashint8extended(g, 2) %% 40))::int"
+P3 = "(1 + abs(hashint8extended(g, 3) %% 40))::int"
 
 
 def _arr(values: list[str]) -> str:
@@ -48,10 +120,10 @@ INSERT INTO brokerage_client (
 SELECT gen_random_uuid(), '{PREFIX_CLIENT}' || lpad(g::text, 8, '0'),
     CASE WHEN g %% 50 = 0 THEN 'joint' WHEN g %% 12 = 0 THEN 'corporate' ELSE 'individual' END,
     'retail',
-    ({_arr(SURNAMES_EN)})[(1 + abs(hashint8extended(g, 1) %% 30))::int] || ' ' || ({_arr(GIVEN_EN)})[(1 + abs(hashint8extended(g, 2) %% 40))::int]
-      || ' ' || ({_arr(GIVEN_EN)})[(1 + abs(hashint8extended(g, 3) %% 40))::int],
-    ({_arr(SURNAMES_ZH)})[(1 + abs(hashint8extended(g, 1) %% 30))::int] || ({_arr(GIVEN_ZH)})[(1 + abs(hashint8extended(g, 2) %% 40))::int]
-      || ({_arr(GIVEN_ZH)})[(1 + abs(hashint8extended(g, 3) %% 40))::int],
+    ({_arr(SURNAMES_EN)})[{P1}] || ' ' || ({_arr(GIVEN_EN)})[{P2}]
+      || ' ' || ({_arr(GIVEN_EN)})[{P3}],
+    ({_arr(SURNAMES_ZH)})[{P1}] || ({_arr(GIVEN_ZH)})[{P2}]
+      || ({_arr(GIVEN_ZH)})[{P3}],
     'passport', 'P' || lpad(g::text, 8, '0'), 'HK', 'HK',
     date '1950-01-01' + ((g * 37) %% 18000)::int,
     '+852' || (50000000 + g)::text, 'client' || g || '@example.com', 'Hong Kong', 'medium',
@@ -71,10 +143,14 @@ SELECT gen_random_uuid(), lpad(g::text, 9, '0'), c.id, NULL,
     date '2012-01-01' + ((g * 31) %% 5400)::int,
     now()
 FROM generate_series(%s::bigint, %s::bigint) AS g
-JOIN brokerage_client c ON c.client_no = '{PREFIX_CLIENT}' || lpad((((g - 1) %% %s) + 1)::text, 8, '0')
+JOIN brokerage_client c
+  ON c.client_no = '{PREFIX_CLIENT}' || lpad((((g - 1) %% %s) + 1)::text, 8, '0')
 """
-FLAGS = (("BENCH_ESOP", "ESOP", 20), ("BENCH_VIRTUAL", "Virtual account", 100),
-         ("BENCH_STAFF", "Staff", 1000))  # fmt: skip
+FLAGS = (
+    ("BENCH_ESOP", "ESOP", 20),
+    ("BENCH_VIRTUAL", "Virtual account", 100),
+    ("BENCH_STAFF", "Staff", 1000),
+)
 _FLAG_ROWS = """
 INSERT INTO brokerage_accountflagassignment (account_id, flag_id, assigned_at)
 SELECT a.id, %s, now() FROM brokerage_account a

@@ -42,8 +42,13 @@ def list_accounts(request: HttpRequest, q: Query[AccountListQuery]) -> dict[str,
     Keyset pages: pass `next_after` as `after` (same filters and sort).  `total` is
     counted up to 10,000 (`total_exact` false beyond)."""
     page = account_list.account_page(actor=actor(request), params=_params(q))
-    return {"items": page.rows, "next_after": page.next_after, "total": page.total,
-            "total_exact": page.total_exact, "sort": page.sort}  # fmt: skip
+    return {
+        "items": page.rows,
+        "next_after": page.next_after,
+        "total": page.total,
+        "total_exact": page.total_exact,
+        "sort": page.sort,
+    }
 
 
 @router.get("/export/accounts", response={200: None}, openapi_extra=download())
@@ -63,8 +68,9 @@ def export_accounts(
             yield first
             yield from rows
 
-    return tabular_response(account_list.EXPORT_COLUMNS, all_rows(), format, "accounts",
-                            sheet="accounts")  # fmt: skip
+    return tabular_response(
+        account_list.EXPORT_COLUMNS, all_rows(), format, "accounts", sheet="accounts"
+    )
 
 
 @router.get("/account-list/columns", response=ColumnsOut)
@@ -77,8 +83,9 @@ def get_columns(request: HttpRequest) -> dict[str, Any]:
 
 @router.put("/account-list/columns", response=ColumnsOut)
 def put_columns(request: HttpRequest, payload: ColumnsIn) -> dict[str, Any]:
-    chosen = columns_svc.columns_choose(actor=actor(request), columns=payload.columns,
-                                        now=clock.now())  # fmt: skip
+    chosen = columns_svc.columns_choose(
+        actor=actor(request), columns=payload.columns, now=clock.now()
+    )
     return {"columns": chosen, "available": list(account_list.COLUMN_KEYS)}
 
 
@@ -91,17 +98,25 @@ def operations(request: HttpRequest, q: Query[RecordQuery]) -> dict[str, Any]:
     return {"items": page.rows, "next_after": page.next_after}
 
 
-@router.get("/records/operations/export", response={200: None}, openapi_extra=download(),
-            tags=["brokerage: records"])  # fmt: skip
+@router.get(
+    "/records/operations/export",
+    response={200: None},
+    openapi_extra=download(),
+    tags=["brokerage: records"],
+)
 def export_operations(
     request: HttpRequest, q: Query[RecordQuery], format: Literal["csv", "xlsx"] = "csv"
 ) -> StreamingHttpResponse:
     params = {k: v for k, v in _params(q).items() if k != "after"}
     user = actor(request)
     records.operations(actor=user, params=params)  # a bad filter: refused before streaming
-    return tabular_response(records.OPERATION_COLUMNS,
-                            records.operation_export(actor=user, params=params), format,
-                            "operation-records", sheet="operation records")  # fmt: skip
+    return tabular_response(
+        records.OPERATION_COLUMNS,
+        records.operation_export(actor=user, params=params),
+        format,
+        "operation-records",
+        sheet="operation records",
+    )
 
 
 @router.get("/records/login-devices", response=DevicePageOut, tags=["brokerage: records"])
@@ -111,17 +126,25 @@ def login_devices(request: HttpRequest, q: Query[DeviceQuery]) -> dict[str, Any]
     return {"items": page.rows, "next_after": page.next_after}
 
 
-@router.get("/records/login-devices/export", response={200: None}, openapi_extra=download(),
-            tags=["brokerage: records"])  # fmt: skip
+@router.get(
+    "/records/login-devices/export",
+    response={200: None},
+    openapi_extra=download(),
+    tags=["brokerage: records"],
+)
 def export_login_devices(
     request: HttpRequest, q: Query[DeviceQuery], format: Literal["csv", "xlsx"] = "csv"
 ) -> StreamingHttpResponse:
     params = {k: v for k, v in _params(q).items() if k != "after"}
     user = actor(request)
     records.devices(actor=user, params=params)
-    return tabular_response(records.DEVICE_COLUMNS,
-                            records.device_export(actor=user, params=params), format,
-                            "login-devices", sheet="login devices")  # fmt: skip
+    return tabular_response(
+        records.DEVICE_COLUMNS,
+        records.device_export(actor=user, params=params),
+        format,
+        "login-devices",
+        sheet="login devices",
+    )
 
 
 router.add_router("", api_permissions.router)

@@ -52,20 +52,30 @@ def may_trade(request: HttpRequest, number: str, q: Query[MayTradeQuery]) -> Any
     `account_frozen`, `client_closed`, `client_frozen`, `client_locked`,
     `product_inactive`, `account_type_unsupported`, `product_not_enabled`,
     `product_not_effective`).  404 for an unknown account or product."""
-    return rights.may_trade(actor=actor(request), account_number=number[:16], product=q.product,
-                            side=q.side, today=clock.business_date())  # fmt: skip
+    return rights.may_trade(
+        actor=actor(request),
+        account_number=number[:16],
+        product=q.product,
+        side=q.side,
+        today=clock.business_date(),
+    )
 
 
-@router.get("/accounts/{number}/trading-permissions", response=RightsOut,
-            tags=["brokerage: trading"])  # fmt: skip
+@router.get(
+    "/accounts/{number}/trading-permissions", response=RightsOut, tags=["brokerage: trading"]
+)
 def account_rights(request: HttpRequest, number: str) -> dict[str, Any]:
     """Every product: selected or not, supported by the account type, in force today."""
-    return rights.account_rights(actor=actor(request), account_number=number[:16],
-                                 today=clock.business_date())  # fmt: skip
+    return rights.account_rights(
+        actor=actor(request), account_number=number[:16], today=clock.business_date()
+    )
 
 
-@router.post("/accounts/{number}/trading-permissions",
-             response={200: SubmittedOut, 202: SubmittedOut}, tags=["brokerage: trading"])  # fmt: skip
+@router.post(
+    "/accounts/{number}/trading-permissions",
+    response={200: SubmittedOut, 202: SubmittedOut},
+    tags=["brokerage: trading"],
+)
 def change_rights(
     request: HttpRequest, number: str, payload: PermissionsChangeIn
 ) -> tuple[int, dict[str, Any]]:
@@ -100,8 +110,9 @@ def create_product(request: HttpRequest, payload: ProductIn) -> tuple[int, Any]:
 
 @router.put("/products/{code}", response=ProductOut, tags=["brokerage: trading"])
 def update_product(request: HttpRequest, code: str, payload: ProductUpdateIn) -> Any:
-    return perm_svc.product_update(actor=actor(request), code=code[:32], now=clock.now(),
-                                   **payload.dict())  # fmt: skip
+    return perm_svc.product_update(
+        actor=actor(request), code=code[:32], now=clock.now(), **payload.dict()
+    )
 
 
 # -- flags ------------------------------------------------------------------------------
@@ -119,18 +130,27 @@ def create_flag(request: HttpRequest, payload: FlagIn) -> tuple[int, Any]:
 
 @router.put("/flags/{code}", response=FlagDefOut, tags=["brokerage: flags"])
 def update_flag(request: HttpRequest, code: FlagCode, payload: FlagUpdateIn) -> Any:
-    return flag_svc.flag_update(actor=actor(request), code=code, now=clock.now(),
-                                **payload.dict())  # fmt: skip
+    return flag_svc.flag_update(actor=actor(request), code=code, now=clock.now(), **payload.dict())
 
 
 @router.post("/flags/{code}/set", response=list[FlagResultOut], tags=["brokerage: flags"])
 def set_flag(request: HttpRequest, code: FlagCode, payload: FlagBulkIn) -> Any:
     """Set the flag on one or many accounts (at most 1,000): an answer per account."""
-    return flag_svc.flags_set(actor=actor(request), flag_code=code, now=clock.now(),
-                              account_numbers=payload.accounts, reason=payload.reason)  # fmt: skip
+    return flag_svc.flags_set(
+        actor=actor(request),
+        flag_code=code,
+        now=clock.now(),
+        account_numbers=payload.accounts,
+        reason=payload.reason,
+    )
 
 
 @router.post("/flags/{code}/unset", response=list[FlagResultOut], tags=["brokerage: flags"])
 def unset_flag(request: HttpRequest, code: FlagCode, payload: FlagBulkIn) -> Any:
-    return flag_svc.flags_unset(actor=actor(request), flag_code=code, now=clock.now(),
-                                account_numbers=payload.accounts, reason=payload.reason)  # fmt: skip
+    return flag_svc.flags_unset(
+        actor=actor(request),
+        flag_code=code,
+        now=clock.now(),
+        account_numbers=payload.accounts,
+        reason=payload.reason,
+    )

@@ -46,9 +46,12 @@ def _today(now: dt.datetime) -> dt.date:
 
 def check(*, actor: User, payload: PermissionsChange, now: dt.datetime) -> Preview:
     checked = svc.permissions_change_check(
-        actor=actor, account_number=payload.account, changes=_changes(payload),
-        reason=payload.reason, today=_today(now),
-    )  # fmt: skip
+        actor=actor,
+        account_number=payload.account,
+        changes=_changes(payload),
+        reason=payload.reason,
+        today=_today(now),
+    )
     return Preview(
         object_type="brokerage_account",
         object_id=str(checked.account.public_id),
@@ -59,14 +62,22 @@ def check(*, actor: User, payload: PermissionsChange, now: dt.datetime) -> Previ
 
 
 def execute(
-    *, initiator: User, approver: User | None, payload: PermissionsChange, request: Any,
+    *,
+    initiator: User,
+    approver: User | None,
+    payload: PermissionsChange,
+    request: Any,
     now: dt.datetime,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     account = svc.permissions_change_apply(
-        actor=approver or initiator, account_number=payload.account, changes=_changes(payload),
-        reason=payload.reason, approval_request_id=str(request.public_id), now=now,
+        actor=approver or initiator,
+        account_number=payload.account,
+        changes=_changes(payload),
+        reason=payload.reason,
+        approval_request_id=str(request.public_id),
+        now=now,
         today=_today(now),
-    )  # fmt: skip
+    )
     return {"account": account.number, "products": [c.product for c in payload.changes]}
 
 

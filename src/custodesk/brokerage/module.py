@@ -34,7 +34,11 @@ MODULE = Module(
         ),
         # account list, trading products, flags, records query (brokerage-list)
         MenuItem(
-            "brokerage", _("Account list"), "console:brokerage_accounts", list_perms.ACCOUNT_LIST, 10
+            "brokerage",
+            _("Account list"),
+            "console:brokerage_accounts",
+            list_perms.ACCOUNT_LIST,
+            10,
         ),
         MenuItem(
             "brokerage",
@@ -47,7 +51,11 @@ MODULE = Module(
             "brokerage", _("Account flags"), "console:brokerage_flags", list_perms.FLAG_MANAGE, 75
         ),
         MenuItem(
-            "brokerage", _("Records query"), "console:brokerage_records", list_perms.RECORDS_VIEW, 80
+            "brokerage",
+            _("Records query"),
+            "console:brokerage_records",
+            list_perms.RECORDS_VIEW,
+            80,
         ),
     ),
     permissions="custodesk.brokerage.permissions",

@@ -54,7 +54,7 @@ def _url(name: str, *args: Any) -> str | None:
 
 
 def _params(request: HttpRequest) -> dict[str, str]:
-    return {k: v.strip() for k, v in request.GET.items() if v.strip()}
+    return {k: str(v).strip() for k, v in request.GET.items() if str(v).strip()}
 
 
 def _errors(request: HttpRequest, exc: DomainError) -> list[str]:
@@ -80,13 +80,19 @@ def accounts(request: HttpRequest) -> HttpResponse:
     for r in rows:
         r["detail_url"] = _url(DETAIL_URL, r["number"])
         r["rights_url"] = reverse("console:brokerage_rights", args=[r["number"]])
-        r["actions"] = [(key, u) for key, u in ((k, _url(n, r["number"])) for k, n in ACTION_URLS)
-                        if u]  # fmt: skip
+        r["actions"] = [
+            (key, u) for key, u in ((k, _url(n, r["number"])) for k, n in ACTION_URLS) if u
+        ]
     filters = [
-        {"name": f.name, "label": f.label, "kind": f.kind, "value": params.get(f.name, ""),
-         "choices": f.choices() if f.choices else []}
+        {
+            "name": f.name,
+            "label": f.label,
+            "kind": f.kind,
+            "value": params.get(f.name, ""),
+            "choices": f.choices() if f.choices else [],
+        }
         for f in account_list.filters()
-    ]  # fmt: skip
+    ]
     return render(
         request,
         "brokerage/list_accounts.html",
@@ -127,8 +133,9 @@ def accounts_export(request: HttpRequest) -> HttpResponseBase:
 def columns(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
         try:
-            columns_svc.columns_choose(actor=_user(request), columns=request.POST.getlist("columns"),
-                                       now=clock.now())  # fmt: skip
+            columns_svc.columns_choose(
+                actor=_user(request), columns=request.POST.getlist("columns"), now=clock.now()
+            )
             messages.success(request, _("Columns saved."))
         except DomainError as exc:
             messages.error(request, error_text(exc))
@@ -145,22 +152,33 @@ def flag_bulk(request: HttpRequest) -> HttpResponseBase:
         return redirect(target)
     service = flag_svc.flags_unset if request.POST.get("op") == "unset" else flag_svc.flags_set
     try:
-        results = service(actor=_user(request), flag_code=request.POST.get("flag", ""),
-                          account_numbers=request.POST.getlist("accounts"),
-                          reason=request.POST.get("reason", ""), now=clock.now())  # fmt: skip
+        results = service(
+            actor=_user(request),
+            flag_code=request.POST.get("flag", ""),
+            account_numbers=request.POST.getlist("accounts"),
+            reason=request.POST.get("reason", ""),
+            now=clock.now(),
+        )
     except DomainError as exc:
         for e in _errors(request, exc):
             messages.error(request, e)
         return redirect(target)
-    labels = {"set": _("flag set"), "already_set": _("already set"), "unset": _("flag removed"),
-              "not_set": _("was not set"), "not_found": _("no such account")}  # fmt: skip
+    labels = {
+        "set": _("flag set"),
+        "already_set": _("already set"),
+        "unset": _("flag removed"),
+        "not_set": _("was not set"),
+        "not_found": _("no such account"),
+    }
     for r in results:
         messages.info(request, f"{r.account}: {labels.get(r.outcome, r.outcome)}")
     return redirect(target)
 
 
 # -- trading permissions ----------------------------------------------------------------
-def _changes_from(post: Any, state: dict[str, Any]) -> tuple[list[perm_svc.PermissionChange], list[str]]:
+def _changes_from(
+    post: Any, state: dict[str, Any]
+) -> tuple[list[perm_svc.PermissionChange], list[str]]:
     changes, errors = [], []
     for r in state["rights"]:
         code = r["product"]
@@ -195,10 +213,16 @@ def account_rights(request: HttpRequest, number: str) -> HttpResponse:
                     action_type=PERMISSIONS_CHANGE,
                     payload={
                         "account": number,
-                        "changes": [{"product": c.product, "enabled": c.enabled,
-                                     "effective_from": c.effective_from} for c in changes],
+                        "changes": [
+                            {
+                                "product": c.product,
+                                "enabled": c.enabled,
+                                "effective_from": c.effective_from,
+                            }
+                            for c in changes
+                        ],
                         "reason": reason,
-                    },  # fmt: skip
+                    },
                     comment=reason,
                     now=clock.now(),
                 )
@@ -208,14 +232,23 @@ def account_rights(request: HttpRequest, number: str) -> HttpResponse:
                 if sub.executed:
                     messages.success(request, _("Trading permissions changed."))
                 else:
-                    messages.success(request, _("Submitted for approval — request %(id)s.")
-                                     % {"id": sub.request.public_id})  # fmt: skip
+                    messages.success(
+                        request,
+                        _("Submitted for approval — request %(id)s.")
+                        % {"id": sub.request.public_id},
+                    )
                 return redirect("console:brokerage_rights", number)
-    return render(request, "brokerage/list_rights.html", {
-        "state": state, "errors": errors, "reason": reason,
-        "can_change": user.has_permission(perms.PERMISSION_MANAGE),
-        "detail_url": _url(DETAIL_URL, number),
-    })  # fmt: skip
+    return render(
+        request,
+        "brokerage/list_rights.html",
+        {
+            "state": state,
+            "errors": errors,
+            "reason": reason,
+            "can_change": user.has_permission(perms.PERMISSION_MANAGE),
+            "detail_url": _url(DETAIL_URL, number),
+        },
+    )
 
 
 @console_view
@@ -226,12 +259,21 @@ def products(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         p = request.POST
         try:
-            kwargs = {"code": p.get("code", "").strip(), "name": p.get("name", ""),
-                      "name_hant": p.get("name_hant", ""), "name_hans": p.get("name_hans", ""),
-                      "account_types": p.getlist("account_types"), "now": clock.now()}  # fmt: skip
+            kwargs: dict[str, Any] = {
+                "code": p.get("code", "").strip(),
+                "name": p.get("name", ""),
+                "name_hant": p.get("name_hant", ""),
+                "name_hans": p.get("name_hans", ""),
+                "account_types": p.getlist("account_types"),
+                "now": clock.now(),
+            }
             if p.get("op") == "update":
-                perm_svc.product_update(actor=user, active=p.get("active") == "on",
-                                        sort_order=int(p.get("sort_order") or 100), **kwargs)  # fmt: skip
+                perm_svc.product_update(
+                    actor=user,
+                    active=p.get("active") == "on",
+                    sort_order=int(p.get("sort_order") or 100),
+                    **kwargs,
+                )
             else:
                 perm_svc.product_create(actor=user, **kwargs)
             messages.success(request, _("Trading product saved."))
@@ -240,10 +282,15 @@ def products(request: HttpRequest) -> HttpResponse:
             errors = [_("sort_order: enter a whole number.")]
         except DomainError as exc:
             errors = _errors(request, exc)
-    return render(request, "brokerage/list_products.html", {
-        "products": rights.products(), "errors": errors,
-        "can_manage": user.has_permission(perms.PRODUCT_MANAGE),
-    })  # fmt: skip
+    return render(
+        request,
+        "brokerage/list_products.html",
+        {
+            "products": rights.products(),
+            "errors": errors,
+            "can_manage": user.has_permission(perms.PRODUCT_MANAGE),
+        },
+    )
 
 
 @console_view
@@ -253,9 +300,14 @@ def flags(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         p = request.POST
-        kwargs = {"code": p.get("code", "").strip(), "name": p.get("name", ""),
-                  "name_hant": p.get("name_hant", ""), "name_hans": p.get("name_hans", ""),
-                  "colour": p.get("colour", ""), "now": clock.now()}  # fmt: skip
+        kwargs: dict[str, Any] = {
+            "code": p.get("code", "").strip(),
+            "name": p.get("name", ""),
+            "name_hant": p.get("name_hant", ""),
+            "name_hans": p.get("name_hans", ""),
+            "colour": p.get("colour", ""),
+            "now": clock.now(),
+        }
         try:
             if p.get("op") == "update":
                 flag_svc.flag_update(actor=user, active=p.get("active") == "on", **kwargs)
@@ -265,9 +317,14 @@ def flags(request: HttpRequest) -> HttpResponse:
             return redirect("console:brokerage_flags")
         except DomainError as exc:
             errors = _errors(request, exc)
-    return render(request, "brokerage/list_flags.html", {
-        "flags": list(AccountFlag.objects.order_by("code")), "errors": errors,
-    })  # fmt: skip
+    return render(
+        request,
+        "brokerage/list_flags.html",
+        {
+            "flags": list(AccountFlag.objects.order_by("code")),
+            "errors": errors,
+        },
+    )
 
 
 # -- records query ------------------------------------------------------------------------
@@ -284,10 +341,17 @@ def records_query(request: HttpRequest) -> HttpResponse:
         )
     except ValidationFailed as exc:
         errors = _errors(request, exc)
-    return render(request, "brokerage/list_records.html", {
-        "tab": tab, "params": params, "page": page, "errors": errors,
-        "rows": page.rows if page else [],
-    })  # fmt: skip
+    return render(
+        request,
+        "brokerage/list_records.html",
+        {
+            "tab": tab,
+            "params": params,
+            "page": page,
+            "errors": errors,
+            "rows": page.rows if page else [],
+        },
+    )
 
 
 @console_view
@@ -298,13 +362,21 @@ def records_export(request: HttpRequest) -> HttpResponseBase:
     try:
         if params.get("tab") == "devices":
             records.devices(actor=user, params=params)
-            return tabular_response(records.DEVICE_COLUMNS,
-                                    records.device_export(actor=user, params=params), fmt,
-                                    "login-devices", sheet="login devices")  # fmt: skip
+            return tabular_response(
+                records.DEVICE_COLUMNS,
+                records.device_export(actor=user, params=params),
+                fmt,
+                "login-devices",
+                sheet="login devices",
+            )
         records.operations(actor=user, params=params)
-        return tabular_response(records.OPERATION_COLUMNS,
-                                records.operation_export(actor=user, params=params), fmt,
-                                "operation-records", sheet="operation records")  # fmt: skip
+        return tabular_response(
+            records.OPERATION_COLUMNS,
+            records.operation_export(actor=user, params=params),
+            fmt,
+            "operation-records",
+            sheet="operation records",
+        )
     except ValidationFailed as exc:
         for e in _errors(request, exc):
             messages.error(request, e)
@@ -316,10 +388,13 @@ urlpatterns = [
     path("brokerage/accounts/export/", accounts_export, name="brokerage_accounts_export"),
     path("brokerage/accounts/columns/", columns, name="brokerage_list_columns"),
     path("brokerage/accounts/flags/", flag_bulk, name="brokerage_flag_bulk"),
-    path("brokerage/accounts/<str:number>/trading-permissions/", account_rights,
-         name="brokerage_rights"),
+    path(
+        "brokerage/accounts/<str:number>/trading-permissions/",
+        account_rights,
+        name="brokerage_rights",
+    ),
     path("brokerage/products/", products, name="brokerage_products"),
     path("brokerage/flags/", flags, name="brokerage_flags"),
     path("brokerage/records/", records_query, name="brokerage_records"),
     path("brokerage/records/export/", records_export, name="brokerage_records_export"),
-]  # fmt: skip
+]

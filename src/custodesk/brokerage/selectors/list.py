@@ -59,7 +59,7 @@ class ListFilter:
     kind: str
     parse: Callable[[str, str], Any]
     apply: Callable[[QuerySet[Account], Any], QuerySet[Account]]
-    choices: Callable[[], list[tuple[str, str]]] | None = None
+    choices: Callable[[], list[tuple[str, Any]]] | None = None
     order: int = 100
 
 
@@ -118,7 +118,7 @@ def _phone(name: str, value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _choice(options: Callable[[], list[tuple[str, str]]]) -> Callable[[str, str], str]:
+def _choice(options: Callable[[], list[tuple[str, Any]]]) -> Callable[[str, str], str]:
     def parse(name: str, value: str) -> str:
         value = value.strip()
         if value not in {k for k, _label in options()}:
@@ -169,12 +169,12 @@ class ZhGramsContain(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [self.column]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Any) -> None:
         (self.column,) = exprs
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
         sql, params = compiler.compile(self.column)
-        return f"brokerage_zh_grams(({sql})::text) @> %s::text[]", [*params, self.grams]
+        return f"brokerage_zh_grams(({sql})::text) @> %s::text[]", (*params, self.grams)
 
 
 def zh_grams(term: str) -> list[str]:
@@ -202,6 +202,14 @@ def _name(name: str, value: str) -> str:
     return value
 
 
+def prefix_condition(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix``, written as a range as well (``>= prefix`` and
+    ``< prefix`` with its last character bumped) so that the ordinary B-tree index of the
+    number answers it in order; ``startswith`` keeps it exact whatever the collation."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper, f"{field}__startswith": prefix})
+
+
 def _flags(qs: QuerySet[Account], codes: list[str]) -> QuerySet[Account]:
     ids = list(AccountFlag.objects.filter(code__in=codes).values_list("id", flat=True))
     return qs.filter(
@@ -214,33 +222,98 @@ def _flag_choices() -> list[tuple[str, str]]:
 
 
 for _f in (
-    ListFilter("number", _("Account number"), "text", _number,
-               lambda qs, v: qs.filter(number__startswith=v), order=10),
-    ListFilter("name", _("Client name"), "text", _name,
-               lambda qs, v: qs.filter(name_condition(v)), order=20),
-    ListFilter("id_number", _("ID number"), "text", _id_number,
-               lambda qs, v: qs.filter(client__id_number__in=v), order=30),
-    ListFilter("phone", _("Phone"), "text", _phone,
-               lambda qs, v: qs.filter(client__phone=v), order=40),
-    ListFilter("client_no", _("Client number"), "text", _number,
-               lambda qs, v: qs.filter(client__client_no__startswith=v), order=45),
-    ListFilter("status", _("Account status"), "choice", _choice(lambda: Account.Status.choices),
-               lambda qs, v: qs.filter(status=v), lambda: Account.Status.choices, order=50),
-    ListFilter("frozen", _("Account freeze"), "bool", _bool,
-               lambda qs, v: qs.filter(frozen=v), order=55),
-    ListFilter("client_status", _("Client status"), "choice",
-               _choice(lambda: Client.Status.choices),
-               lambda qs, v: qs.filter(client__status=v), lambda: Client.Status.choices, order=60),
-    ListFilter("type", _("Account type"), "choice", _choice(lambda: Account.Type.choices),
-               lambda qs, v: qs.filter(type=v), lambda: Account.Type.choices, order=70),
-    ListFilter("client_kind", _("Client type"), "choice", _choice(lambda: Client.Kind.choices),
-               lambda qs, v: qs.filter(client__kind=v), lambda: Client.Kind.choices, order=75),
+    ListFilter(
+        "number",
+        _("Account number"),
+        "text",
+        _number,
+        lambda qs, v: qs.filter(prefix_condition("number", v)),
+        order=10,
+    ),
+    ListFilter(
+        "name",
+        _("Client name"),
+        "text",
+        _name,
+        lambda qs, v: qs.filter(name_condition(v)),
+        order=20,
+    ),
+    ListFilter(
+        "id_number",
+        _("ID number"),
+        "text",
+        _id_number,
+        lambda qs, v: qs.filter(client__id_number__in=v),
+        order=30,
+    ),
+    ListFilter(
+        "phone", _("Phone"), "text", _phone, lambda qs, v: qs.filter(client__phone=v), order=40
+    ),
+    ListFilter(
+        "client_no",
+        _("Client number"),
+        "text",
+        _number,
+        lambda qs, v: qs.filter(prefix_condition("client__client_no", v)),
+        order=45,
+    ),
+    ListFilter(
+        "status",
+        _("Account status"),
+        "choice",
+        _choice(lambda: Account.Status.choices),
+        lambda qs, v: qs.filter(status=v),
+        lambda: Account.Status.choices,
+        order=50,
+    ),
+    ListFilter(
+        "frozen", _("Account freeze"), "bool", _bool, lambda qs, v: qs.filter(frozen=v), order=55
+    ),
+    ListFilter(
+        "client_status",
+        _("Client status"),
+        "choice",
+        _choice(lambda: Client.Status.choices),
+        lambda qs, v: qs.filter(client__status=v),
+        lambda: Client.Status.choices,
+        order=60,
+    ),
+    ListFilter(
+        "type",
+        _("Account type"),
+        "choice",
+        _choice(lambda: Account.Type.choices),
+        lambda qs, v: qs.filter(type=v),
+        lambda: Account.Type.choices,
+        order=70,
+    ),
+    ListFilter(
+        "client_kind",
+        _("Client type"),
+        "choice",
+        _choice(lambda: Client.Kind.choices),
+        lambda qs, v: qs.filter(client__kind=v),
+        lambda: Client.Kind.choices,
+        order=75,
+    ),
     ListFilter("flag", _("Account flag"), "multi", _flag_codes, _flags, _flag_choices, order=80),
-    ListFilter("opened_from", _("Opened from"), "date", _date,
-               lambda qs, v: qs.filter(opened_on__gte=v), order=90),
-    ListFilter("opened_to", _("Opened to"), "date", _date,
-               lambda qs, v: qs.filter(opened_on__lte=v), order=91),
-):  # fmt: skip
+    ListFilter(
+        "opened_from",
+        _("Opened from"),
+        "date",
+        _date,
+        lambda qs, v: qs.filter(opened_on__gte=v),
+        order=90,
+    ),
+    ListFilter(
+        "opened_to",
+        _("Opened to"),
+        "date",
+        _date,
+        lambda qs, v: qs.filter(opened_on__lte=v),
+        order=91,
+    ),
+):
     register_filter(_f)
 
 
@@ -408,8 +481,13 @@ def flags_of(account_ids: list[int]) -> dict[int, list[dict[str, str]]]:
 
 
 def flag_row(f: AccountFlag) -> dict[str, str]:
-    return {"code": f.code, "name": f.name, "name_hant": f.name_hant, "name_hans": f.name_hans,
-            "colour": f.colour}  # fmt: skip
+    return {
+        "code": f.code,
+        "name": f.name,
+        "name_hant": f.name_hant,
+        "name_hans": f.name_hans,
+        "colour": f.colour,
+    }
 
 
 def row(a: Account, flags: list[dict[str, str]]) -> dict[str, Any]:

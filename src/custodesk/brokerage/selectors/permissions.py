@@ -38,8 +38,9 @@ def products(*, active_only: bool = False) -> list[TradingProduct]:
     return list(qs.order_by("sort_order", "code"))
 
 
-def in_force(p: AccountPermission | None, product: TradingProduct, account: Account,
-             today: dt.date) -> bool:  # fmt: skip
+def in_force(
+    p: AccountPermission | None, product: TradingProduct, account: Account, today: dt.date
+) -> bool:
     return (
         p is not None
         and p.enabled
@@ -115,8 +116,10 @@ def _account_state(a: Account, p: TradingProduct, side: str, today: dt.date) -> 
     if a.status == Account.Status.CLOSED:
         return _no("account_closed", _("The account is closed."))
     if a.status != Account.Status.ACTIVE:
-        return _no("account_not_active", _("The account is not open (%(status)s).")
-                   % {"status": a.get_status_display()})  # fmt: skip
+        return _no(
+            "account_not_active",
+            _("The account is not open (%(status)s).") % {"status": a.get_status_display()},
+        )
     if a.frozen:
         return _no("account_frozen", _("The account is frozen."))
     return None
@@ -143,8 +146,10 @@ def _product_right(a: Account, p: TradingProduct, side: str, today: dt.date) -> 
     if right is None or not right.enabled:
         return _no("product_not_enabled", _("The account is not allowed to trade this product."))
     if right.effective_from is not None and right.effective_from > today:
-        return _no("product_not_effective", _("The right takes effect on %(day)s.")
-                   % {"day": right.effective_from.isoformat()})  # fmt: skip
+        return _no(
+            "product_not_effective",
+            _("The right takes effect on %(day)s.") % {"day": right.effective_from.isoformat()},
+        )
     return None
 
 

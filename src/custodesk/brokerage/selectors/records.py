@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -157,8 +157,20 @@ def _json(value: Any) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-OPERATION_COLUMNS = ["seq", "at", "person", "action", "object_type", "object", "ip",
-                     "channel", "before", "after", "reason", "approval_request_id"]  # fmt: skip
+OPERATION_COLUMNS = [
+    "seq",
+    "at",
+    "person",
+    "action",
+    "object_type",
+    "object",
+    "ip",
+    "channel",
+    "before",
+    "after",
+    "reason",
+    "approval_request_id",
+]
 
 
 def operation_export(*, actor: access.Principal, params: dict[str, str]) -> Iterator[list[Any]]:
@@ -216,18 +228,31 @@ def devices(*, actor: access.Principal, params: dict[str, str]) -> QuerySet[Any]
 def device_row(d: Any) -> dict[str, Any]:
     if isinstance(d, ClientLoginDevice):
         return {
-            "id": d.pk, "kind": "client", "at": d.at, "person": d.login_name,
+            "id": d.pk,
+            "kind": "client",
+            "at": d.at,
+            "person": d.login_name,
             "client_no": d.client.client_no if d.client else "",
-            "client_name": d.client.name_en if d.client else "", "ip": d.ip,
+            "client_name": d.client.name_en if d.client else "",
+            "ip": d.ip,
             "device": " ".join(x for x in (d.device_model, d.os) if x),
-            "app_version": d.app_version, "result": d.result,
+            "app_version": d.app_version,
+            "result": d.result,
             "result_label": d.get_result_display(),
-        }  # fmt: skip
+        }
     return {
-        "id": d.pk, "kind": "staff", "at": d.at, "person": d.username, "client_no": "",
-        "client_name": "", "ip": d.ip, "device": d.user_agent[:120], "app_version": d.channel,
-        "result": d.result, "result_label": d.get_result_display(),
-    }  # fmt: skip
+        "id": d.pk,
+        "kind": "staff",
+        "at": d.at,
+        "person": d.username,
+        "client_no": "",
+        "client_name": "",
+        "ip": d.ip,
+        "device": d.user_agent[:120],
+        "app_version": d.channel,
+        "result": d.result,
+        "result_label": d.get_result_display(),
+    }
 
 
 def device_page(*, actor: access.Principal, params: dict[str, str]) -> RecordPage:
@@ -237,8 +262,17 @@ def device_page(*, actor: access.Principal, params: dict[str, str]) -> RecordPag
     return RecordPage([device_row(d) for d in items], items[-1].pk if more and items else None)
 
 
-DEVICE_COLUMNS = ["kind", "at", "person", "client_no", "client_name", "ip", "device",
-                  "app_version", "result"]  # fmt: skip
+DEVICE_COLUMNS = [
+    "kind",
+    "at",
+    "person",
+    "client_no",
+    "client_name",
+    "ip",
+    "device",
+    "app_version",
+    "result",
+]
 
 
 def device_export(*, actor: access.Principal, params: dict[str, str]) -> Iterator[list[Any]]:

@@ -30,8 +30,14 @@ BULK_MAX = 1000
 
 
 def flag_state(f: AccountFlag) -> dict[str, Any]:
-    return {"code": f.code, "name": f.name, "name_hant": f.name_hant, "name_hans": f.name_hans,
-            "colour": f.colour, "active": f.active}  # fmt: skip
+    return {
+        "code": f.code,
+        "name": f.name,
+        "name_hant": f.name_hant,
+        "name_hans": f.name_hans,
+        "colour": f.colour,
+        "active": f.active,
+    }
 
 
 def _flag_errors(*, name: str, name_hant: str, name_hans: str, colour: str) -> list[FieldError]:
@@ -48,34 +54,60 @@ def _flag_errors(*, name: str, name_hant: str, name_hans: str, colour: str) -> l
 
 @transaction.atomic(durable=True)
 def flag_create(
-    *, actor: User, code: str, name: str, name_hant: str, name_hans: str, colour: str,
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    name_hant: str,
+    name_hans: str,
+    colour: str,
     now: dt.datetime,
-) -> AccountFlag:  # fmt: skip
+) -> AccountFlag:
     """Define a flag.  Raises PermissionDenied, ValidationFailed (``code`` pattern /
     unique, names required, ``colour`` not #RRGGBB)."""
     access.require(actor, perms.FLAG_MANAGE)
     errors = _flag_errors(name=name, name_hant=name_hant, name_hans=name_hans, colour=colour)
     if not CODE.fullmatch(code):
-        errors.insert(0, FieldError("code", "pattern",
-                                    _("2–32 capital letters, digits or _, a letter first.")))  # fmt: skip
+        errors.insert(
+            0,
+            FieldError("code", "pattern", _("2–32 capital letters, digits or _, a letter first.")),
+        )
     elif AccountFlag.objects.filter(code=code).exists():
         errors.insert(0, FieldError("code", "unique", _("This code is taken.")))
     if errors:
         raise ValidationFailed(errors)
     flag = AccountFlag.objects.create(
-        code=code, name=name.strip(), name_hant=name_hant.strip(), name_hans=name_hans.strip(),
-        colour=colour.lower(), created_at=now,
-    )  # fmt: skip
-    record(actor=actor, action="brokerage.flag.create", object_type="brokerage_flag",
-           object_id=flag.public_id, object_repr=flag.code, after=flag_state(flag), now=now)  # fmt: skip
+        code=code,
+        name=name.strip(),
+        name_hant=name_hant.strip(),
+        name_hans=name_hans.strip(),
+        colour=colour.lower(),
+        created_at=now,
+    )
+    record(
+        actor=actor,
+        action="brokerage.flag.create",
+        object_type="brokerage_flag",
+        object_id=flag.public_id,
+        object_repr=flag.code,
+        after=flag_state(flag),
+        now=now,
+    )
     return flag
 
 
 @transaction.atomic(durable=True)
 def flag_update(
-    *, actor: User, code: str, name: str, name_hant: str, name_hans: str, colour: str,
-    active: bool, now: dt.datetime,
-) -> AccountFlag:  # fmt: skip
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    name_hant: str,
+    name_hans: str,
+    colour: str,
+    active: bool,
+    now: dt.datetime,
+) -> AccountFlag:
     """Rename, recolour, retire (``active=False``: no longer settable; kept on the
     accounts that carry it) or restore a flag.  Raises PermissionDenied, NotFound,
     ValidationFailed."""
@@ -90,9 +122,16 @@ def flag_update(
     flag.name, flag.name_hant, flag.name_hans = name.strip(), name_hant.strip(), name_hans.strip()
     flag.colour, flag.active = colour.lower(), active
     flag.save()
-    record(actor=actor, action="brokerage.flag.update", object_type="brokerage_flag",
-           object_id=flag.public_id, object_repr=flag.code, before=before,
-           after=flag_state(flag), now=now)  # fmt: skip
+    record(
+        actor=actor,
+        action="brokerage.flag.update",
+        object_type="brokerage_flag",
+        object_id=flag.public_id,
+        object_repr=flag.code,
+        before=before,
+        after=flag_state(flag),
+        now=now,
+    )
     return flag
 
 
@@ -103,9 +142,14 @@ class FlagResult:
 
 
 def _bulk(
-    *, actor: User, flag_code: str, account_numbers: list[str], on: bool, reason: str,
+    *,
+    actor: User,
+    flag_code: str,
+    account_numbers: list[str],
+    on: bool,
+    reason: str,
     now: dt.datetime,
-) -> list[FlagResult]:  # fmt: skip
+) -> list[FlagResult]:
     access.require(actor, perms.FLAG_MANAGE)
     numbers = list(dict.fromkeys(n.strip() for n in account_numbers if n.strip()))
     errors = []
@@ -157,30 +201,54 @@ def _bulk(
         record(
             actor=actor,
             action="brokerage.account.flag_set" if on else "brokerage.account.flag_unset",
-            object_type="brokerage_account", object_id=account.public_id,
-            object_repr=account.number, before={"flags": before}, after={"flags": after},
-            reason=reason, now=now,
-        )  # fmt: skip
+            object_type="brokerage_account",
+            object_id=account.public_id,
+            object_repr=account.number,
+            before={"flags": before},
+            after={"flags": after},
+            reason=reason,
+            now=now,
+        )
         results.append(FlagResult(number, "set" if on else "unset"))
     return results
 
 
 @transaction.atomic(durable=True)
 def flags_set(
-    *, actor: User, flag_code: str, account_numbers: list[str], reason: str = "",
+    *,
+    actor: User,
+    flag_code: str,
+    account_numbers: list[str],
+    reason: str = "",
     now: dt.datetime,
-) -> list[FlagResult]:  # fmt: skip
+) -> list[FlagResult]:
     """Set a flag on one or many accounts; an answer per account.  Raises
     PermissionDenied, ValidationFailed (``flag`` unknown / retired, ``accounts``)."""
-    return _bulk(actor=actor, flag_code=flag_code, account_numbers=account_numbers, on=True,
-                 reason=reason, now=now)  # fmt: skip
+    return _bulk(
+        actor=actor,
+        flag_code=flag_code,
+        account_numbers=account_numbers,
+        on=True,
+        reason=reason,
+        now=now,
+    )
 
 
 @transaction.atomic(durable=True)
 def flags_unset(
-    *, actor: User, flag_code: str, account_numbers: list[str], reason: str = "",
+    *,
+    actor: User,
+    flag_code: str,
+    account_numbers: list[str],
+    reason: str = "",
     now: dt.datetime,
-) -> list[FlagResult]:  # fmt: skip
+) -> list[FlagResult]:
     """Take a flag off one or many accounts; an answer per account."""
-    return _bulk(actor=actor, flag_code=flag_code, account_numbers=account_numbers, on=False,
-                 reason=reason, now=now)  # fmt: skip
+    return _bulk(
+        actor=actor,
+        flag_code=flag_code,
+        account_numbers=account_numbers,
+        on=False,
+        reason=reason,
+        now=now,
+    )

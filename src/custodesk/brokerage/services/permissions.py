@@ -93,9 +93,7 @@ def permissions_change_check(
     elif len(reason) > REASON_MAX:
         errors.append(FieldError("reason", "max_length", _("At most 400 characters.")))
     if account.status == Account.Status.CLOSED:
-        errors.append(
-            FieldError("account", "account_closed", _("A closed account has no rights."))
-        )
+        errors.append(FieldError("account", "account_closed", _("A closed account has no rights.")))
     if not changes:
         errors.append(FieldError("changes", "required", _("Choose at least one product.")))
     codes = [c.product for c in changes]
@@ -104,9 +102,10 @@ def permissions_change_check(
     products = {p.code: p for p in TradingProduct.objects.filter(code__in=codes)}
     current = {
         p.product.code: p
-        for p in AccountPermission.objects.filter(account=account, product__code__in=codes)
-        .select_related("product")
-    }  # fmt: skip
+        for p in AccountPermission.objects.filter(
+            account=account, product__code__in=codes
+        ).select_related("product")
+    }
     checked: list[tuple[TradingProduct, PermissionChange]] = []
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -123,16 +122,16 @@ def permissions_change_check(
                 FieldError(
                     field,
                     "account_type_unsupported",
-                    _("A %(type)s account cannot get %(product)s: the account type does not "
-                      "support it (margin products need a margin account).")
+                    _(
+                        "A %(type)s account cannot get %(product)s: the account type does not "
+                        "support it (margin products need a margin account)."
+                    )
                     % {"type": account.get_type_display().lower(), "product": product.code},
                 )
-            )  # fmt: skip
+            )
         if change.effective_from is not None and change.effective_from < today:
             errors.append(
-                FieldError(
-                    f"changes[{i}].effective_from", "past", _("The date is in the past.")
-                )
+                FieldError(f"changes[{i}].effective_from", "past", _("The date is in the past."))
             )
         old = _state(current.get(product.code))
         new = {
@@ -163,9 +162,14 @@ def permissions_change(
     """The change at once (a caller that has its approval already); see
     :func:`permissions_change_apply`."""
     return permissions_change_apply(
-        actor=actor, account_number=account_number, changes=changes, reason=reason,
-        approval_request_id=None, now=now, today=today,
-    )  # fmt: skip
+        actor=actor,
+        account_number=account_number,
+        changes=changes,
+        reason=reason,
+        approval_request_id=None,
+        now=now,
+        today=today,
+    )
 
 
 def permissions_change_apply(
@@ -181,9 +185,13 @@ def permissions_change_apply(
     """Write a checked change inside the caller's transaction (the approval's, or
     :func:`permissions_change`): the account locked first, preconditions re-checked."""
     checked = permissions_change_check(
-        actor=actor, account_number=account_number, changes=changes, reason=reason,
-        today=today, lock=True,
-    )  # fmt: skip
+        actor=actor,
+        account_number=account_number,
+        changes=changes,
+        reason=reason,
+        today=today,
+        lock=True,
+    )
     account = checked.account
     for product, change in checked.changes:
         AccountPermission.objects.update_or_create(
@@ -220,16 +228,16 @@ def _product_errors(
     if code is not None:
         if not CODE.fullmatch(code):
             errors.append(
-                FieldError("code", "pattern", _("2–32 capital letters, digits or _, a letter first."))
+                FieldError(
+                    "code", "pattern", _("2–32 capital letters, digits or _, a letter first.")
+                )
             )
         elif exists:
             errors.append(FieldError("code", "unique", _("This code is taken.")))
     if not name.strip():
         errors.append(FieldError("name", "required", _("Enter a name.")))
     if not account_types or any(t not in ACCOUNT_TYPES for t in account_types):
-        errors.append(
-            FieldError("account_types", "choice", _("Choose cash, margin or both."))
-        )
+        errors.append(FieldError("account_types", "choice", _("Choose cash, margin or both.")))
     return errors
 
 
@@ -248,22 +256,33 @@ def product_create(
     """Add a product to the catalogue.  Raises PermissionDenied, ValidationFailed."""
     access.require(actor, perms.PRODUCT_MANAGE)
     errors = _product_errors(
-        code=code, name=name, account_types=account_types,
+        code=code,
+        name=name,
+        account_types=account_types,
         exists=TradingProduct.objects.filter(code=code).exists(),
-    )  # fmt: skip
+    )
     if errors:
         raise ValidationFailed(errors)
     types = sorted(set(account_types))
     product = TradingProduct.objects.create(
-        code=code, name=name.strip(), name_hant=name_hant.strip(), name_hans=name_hans.strip(),
-        account_types=types, margin_only=types == [Account.Type.MARGIN],
-        sort_order=sort_order, created_at=now,
-    )  # fmt: skip
+        code=code,
+        name=name.strip(),
+        name_hant=name_hant.strip(),
+        name_hans=name_hans.strip(),
+        account_types=types,
+        margin_only=types == [Account.Type.MARGIN],
+        sort_order=sort_order,
+        created_at=now,
+    )
     record(
-        actor=actor, action="brokerage.product.create", object_type="brokerage_product",
-        object_id=product.public_id, object_repr=product.code, after=product_state(product),
+        actor=actor,
+        action="brokerage.product.create",
+        object_type="brokerage_product",
+        object_id=product.public_id,
+        object_repr=product.code,
+        after=product_state(product),
         now=now,
-    )  # fmt: skip
+    )
     return product
 
 
@@ -298,10 +317,15 @@ def product_update(
     product.active, product.sort_order = active, sort_order
     product.save()
     record(
-        actor=actor, action="brokerage.product.update", object_type="brokerage_product",
-        object_id=product.public_id, object_repr=product.code, before=before,
-        after=product_state(product), now=now,
-    )  # fmt: skip
+        actor=actor,
+        action="brokerage.product.update",
+        object_type="brokerage_product",
+        object_id=product.public_id,
+        object_repr=product.code,
+        before=before,
+        after=product_state(product),
+        now=now,
+    )
     return product
 
 

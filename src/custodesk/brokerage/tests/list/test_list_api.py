@@ -9,10 +9,15 @@ from typing import Any
 
 import pytest
 
-from custodesk.brokerage.models import Account, AccountPermission, Client, ClientAppLogin
-from custodesk.brokerage.models import TradingProduct
+from custodesk.brokerage.models import (
+    Account,
+    AccountPermission,
+    Client,
+    ClientAppLogin,
+    TradingProduct,
+)
 
-from .book import build, bulk
+from custodesk.testing.brokerage_list import build, bulk
 
 pytestmark = pytest.mark.django_db(transaction=True)
 API = "/brokerage"
@@ -32,8 +37,10 @@ def test_export_of_10000_filtered_rows_matches_the_list(admin: Any, clock: Any, 
     listed: list[str] = []
     after = None
     while True:
-        r = api.get(f"{API}/accounts", params={**params, "limit": "200",
-                                               **({"after": after} if after else {})})  # fmt: skip
+        r = api.get(
+            f"{API}/accounts",
+            params={**params, "limit": "200", **({"after": after} if after else {})},
+        )
         assert r.status_code == 200, r.text
         body = r.json()
         listed += [i["number"] for i in body["items"]]
@@ -67,12 +74,14 @@ def test_may_trade_answers_for_a_frozen_account(admin: Any, clock: Any, api: Any
     book = build(clock.now())
     hk = TradingProduct.objects.get(code="HK_EQ")
     for number in ("100000001", "100000003"):
-        AccountPermission.objects.create(account=book["accounts"][number], product=hk,
-                                         enabled=True, changed_at=clock.now())  # fmt: skip
+        AccountPermission.objects.create(
+            account=book["accounts"][number], product=hk, enabled=True, changed_at=clock.now()
+        )
 
     def ask(number: str, product: str = "HK_EQ", side: str = "buy") -> Any:
-        return api.get(f"{API}/accounts/{number}/may-trade",
-                       params={"product": product, "side": side})  # fmt: skip
+        return api.get(
+            f"{API}/accounts/{number}/may-trade", params={"product": product, "side": side}
+        )
 
     ok = ask("100000001").json()
     assert ok == {"allowed": True, "reason": "", "message": ""}
@@ -83,8 +92,13 @@ def test_may_trade_answers_for_a_frozen_account(admin: Any, clock: Any, api: Any
     assert ask("100000001", "US_EQ").json()["reason"] == "product_not_enabled"
     assert ask("100000001", "MARGIN_FIN").json()["reason"] == "account_type_unsupported"
     assert ask("100000004").json()["reason"] == "account_closed"
-    ClientAppLogin.objects.create(client=Client.objects.get(client_no="C001"), login_name="c001",
-                                  password="!", status="locked", created_at=clock.now())  # fmt: skip
+    ClientAppLogin.objects.create(
+        client=Client.objects.get(client_no="C001"),
+        login_name="c001",
+        password="!",
+        status="locked",
+        created_at=clock.now(),
+    )
     assert ask("100000001").json()["reason"] == "client_locked"
     assert ask("100000001", side="short").status_code == 422
     assert ask("999999999").status_code == 404
@@ -93,13 +107,19 @@ def test_may_trade_answers_for_a_frozen_account(admin: Any, clock: Any, api: Any
 
 def test_permission_change_over_api_waits_for_approval(admin: Any, clock: Any, api: Any) -> None:
     build(clock.now())
-    r = api.post(f"{API}/accounts/100000002/trading-permissions",
-                 json={"changes": [{"product": "MARGIN_FIN", "enabled": True}],
-                       "reason": "margin agreement signed"})  # fmt: skip
+    r = api.post(
+        f"{API}/accounts/100000002/trading-permissions",
+        json={
+            "changes": [{"product": "MARGIN_FIN", "enabled": True}],
+            "reason": "margin agreement signed",
+        },
+    )
     assert r.status_code == 202, r.text
     assert r.json()["request"]["status"] == "pending"
-    bad = api.post(f"{API}/accounts/100000001/trading-permissions",
-                   json={"changes": [{"product": "MARGIN_FIN", "enabled": True}], "reason": "x"})  # fmt: skip
+    bad = api.post(
+        f"{API}/accounts/100000001/trading-permissions",
+        json={"changes": [{"product": "MARGIN_FIN", "enabled": True}], "reason": "x"},
+    )
     assert bad.status_code == 422 and "account_type_unsupported" in bad.text
     rights = api.get(f"{API}/accounts/100000002/trading-permissions").json()
     assert {r["product"]: r["in_force"] for r in rights["rights"]}["MARGIN_FIN"] is False
@@ -107,15 +127,33 @@ def test_permission_change_over_api_waits_for_approval(admin: Any, clock: Any, a
 
 def test_flags_and_records_over_api(admin: Any, clock: Any, api: Any) -> None:
     build(clock.now())
-    r = api.post(f"{API}/flags", json={"code": "HOT", "name": "Hot", "name_hant": "熱",
-                                       "name_hans": "热", "colour": "#ff0000"})  # fmt: skip
+    r = api.post(
+        f"{API}/flags",
+        json={
+            "code": "HOT",
+            "name": "Hot",
+            "name_hant": "熱",
+            "name_hans": "热",
+            "colour": "#ff0000",
+        },
+    )
     assert r.status_code == 201, r.text
-    bad = api.post(f"{API}/flags", json={"code": "COLD", "name": "Cold", "name_hant": "冷",
-                                         "name_hans": "冷", "colour": "blue"})  # fmt: skip
+    bad = api.post(
+        f"{API}/flags",
+        json={
+            "code": "COLD",
+            "name": "Cold",
+            "name_hant": "冷",
+            "name_hans": "冷",
+            "colour": "blue",
+        },
+    )
     assert bad.status_code == 422 and "colour" in bad.text
     r = api.post(f"{API}/flags/HOT/set", json={"accounts": ["100000001", "100000009"]})
-    assert r.json() == [{"account": "100000001", "outcome": "set"},
-                        {"account": "100000009", "outcome": "not_found"}]  # fmt: skip
+    assert r.json() == [
+        {"account": "100000001", "outcome": "set"},
+        {"account": "100000009", "outcome": "not_found"},
+    ]
     listed = api.get(f"{API}/accounts", params={"flag": "HOT"}).json()["items"]
     assert [i["number"] for i in listed] == ["100000001"]
     ops = api.get(f"{API}/records/operations", params={"account": "100000001"}).json()["items"]

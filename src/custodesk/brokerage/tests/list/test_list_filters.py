@@ -9,7 +9,7 @@ import pytest
 from custodesk.brokerage.selectors import list as account_list
 from custodesk.core.errors import PermissionDenied, ValidationFailed
 
-from .book import ROWS, build
+from custodesk.testing.brokerage_list import ROWS, build
 
 pytestmark = pytest.mark.django_db
 
@@ -59,13 +59,15 @@ ALL = sorted(r[0] for r in ROWS)
         ({"name": "chan", "type": "cash"}, ["100000001", "200000002"]),
         ({"name": "chan", "type": "cash", "status": "active"}, ["100000001"]),
         ({"flag": "VIP", "frozen": "false", "opened_from": "2020-01-01"}, ["100000001"]),
-        ({"client_status": "active", "status": "active", "type": "cash"},
-         ["100000001", "200000001"]),
+        (
+            {"client_status": "active", "status": "active", "type": "cash"},
+            ["100000001", "200000001"],
+        ),
         ({"name": "陳", "status": "closed", "client_kind": "joint"}, ["200000002"]),
         ({"phone": "+85251234567", "flag": "ESOP"}, ["100000002"]),
         ({"number": "2", "name": "wong"}, ["200000002"]),
     ],
-)  # fmt: skip
+)
 def test_filter(book: Any, admin: Any, params: dict[str, str], expected: list[str]) -> None:
     assert numbers(admin, **params) == expected
 
@@ -84,7 +86,11 @@ def test_rows_carry_client_status_and_flags(book: Any, admin: Any) -> None:
         ({"status": "sleeping"}, "status", "choice"),
         ({"frozen": "yes"}, "frozen", "choice"),
         ({"opened_from": "2020-13-01"}, "opened_from", "date"),
-        ({"opened_from": "2021-01-01", "opened_to": "2020-01-01"}, "opened_to", "after_opened_from"),
+        (
+            {"opened_from": "2021-01-01", "opened_to": "2020-01-01"},
+            "opened_to",
+            "after_opened_from",
+        ),
         ({"phone": "not a phone"}, "phone", "phone"),
         ({"number": "12%"}, "number", "pattern"),
         ({"flag": "bad code!"}, "flag", "pattern"),
@@ -93,7 +99,7 @@ def test_rows_carry_client_status_and_flags(book: Any, admin: Any) -> None:
         ({"limit": "7"}, "limit", "choice"),
         ({"after": "garbage"}, "after", "cursor"),
     ],
-)  # fmt: skip
+)
 def test_bad_filter_is_refused_naming_field_and_rule(
     book: Any, admin: Any, params: dict[str, str], field: str, rule: str
 ) -> None:
@@ -120,8 +126,10 @@ def test_keyset_pages_cover_the_set_once_in_order(book: Any, admin: Any) -> None
             seen.append(nxt.rows[0]["number"])
             cursor = account_list.encode_cursor(sort, _account(nxt.rows[0]["number"]))
         assert seen == [r["number"] for r in rows], sort
-    by_opened = [r["number"] for r in account_list.account_page(
-        actor=admin, params={"sort": "opened_on"}).rows]  # fmt: skip
+    by_opened = [
+        r["number"]
+        for r in account_list.account_page(actor=admin, params={"sort": "opened_on"}).rows
+    ]
     assert by_opened[0] == "200000002" and by_opened[-1] == "200000001"
 
 
@@ -141,9 +149,12 @@ def test_total_is_capped(book: Any, admin: Any, monkeypatch: pytest.MonkeyPatch)
 
 def test_a_filter_registered_later_is_used(book: Any, admin: Any) -> None:
     f = account_list.ListFilter(
-        "base_currency_test", "Currency", "text", lambda n, v: v.upper(),
+        "base_currency_test",
+        "Currency",
+        "text",
+        lambda n, v: v.upper(),
         lambda qs, v: qs.filter(base_currency=v),
-    )  # fmt: skip
+    )
     account_list.register_filter(f)
     try:
         assert numbers(admin, base_currency_test="usd") == []
