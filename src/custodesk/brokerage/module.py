@@ -24,14 +24,7 @@ MODULE = Module(
     api=ApiRouter("/brokerage", "custodesk.brokerage.api_list", order=60),
     menu=(
         MenuSection("brokerage", _("Account management"), 300),
-        MenuItem("brokerage", _("Clients"), "console:brokerage_clients", perms.CLIENT_VIEW, 20),
-        MenuItem(
-            "brokerage",
-            _("Register a client"),
-            "console:brokerage_client_new",
-            perms.CLIENT_MANAGE,
-            30,
-        ),
+        # brokerage-core's entries (Clients, Register a client) come with its pages
         # account list, trading products, flags, records query (brokerage-list)
         MenuItem(
             "brokerage",
