@@ -169,7 +169,7 @@ def export(port: int, token: str, server_pid: int, accounts: int) -> None:
     conn = http.client.HTTPConnection(bench_http.HOST, port, timeout=600)
     t0 = time.perf_counter()
     conn.request(
-        "GET", f"{API}/accounts/export?format=csv", headers={"Authorization": f"Bearer {token}"}
+        "GET", f"{API}/export/accounts?format=csv", headers={"Authorization": f"Bearer {token}"}
     )
     resp = conn.getresponse()
     if resp.status != 200:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.db import connection
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router
 
 from custodesk.core import access, clock
 from custodesk.core.apiauth import actor, auth
-from custodesk.core.exports import tabular_response
+from custodesk.core.exports import csv_copy_response, tabular_response
 from custodesk.core.schema_types import download
 
 from . import api_permissions
@@ -26,7 +27,7 @@ from .schemas_list import (
     RecordQuery,
 )
 from .selectors import list as account_list
-from .selectors import records
+from .selectors import list_export, records
 from .services import columns as columns_svc
 
 router = Router(auth=auth, tags=["brokerage: account list"])
@@ -60,16 +61,17 @@ def export_accounts(
     user = actor(request)
     access.require(user, perms.ACCOUNT_EXPORT)
     params = {k: v for k, v in _params(q).items() if k not in ("after", "limit")}
-    rows = account_list.export_rows(actor=user, params=params)
-    first = next(rows, None)  # a bad filter is refused here, before the answer starts
+    account_list.parse_filters(params)  # a bad filter is refused before the answer starts
+    if format == "csv" and connection.vendor == "postgresql":
+        sql, sql_params = list_export.export_sql(actor=user, params=params)
+        return csv_copy_response(list_export.EXPORT_COLUMNS, sql, sql_params, "accounts")
+    rows = list_export.export_rows(actor=user, params=params)
 
     def all_rows() -> Any:
-        if first is not None:
-            yield first
-            yield from rows
+        yield from rows
 
     return tabular_response(
-        account_list.EXPORT_COLUMNS, all_rows(), format, "accounts", sheet="accounts"
+        list_export.EXPORT_COLUMNS, all_rows(), format, "accounts", sheet="accounts"
     )
 
 
@@ -78,7 +80,7 @@ def get_columns(request: HttpRequest) -> dict[str, Any]:
     """The columns the caller chose for the account list (defaults until it chooses)."""
     user = actor(request)
     access.require(user, perms.ACCOUNT_LIST)
-    return {"columns": columns_svc.columns_of(user), "available": list(account_list.COLUMN_KEYS)}
+    return {"columns": columns_svc.columns_of(user), "available": list(list_export.COLUMN_KEYS)}
 
 
 @router.put("/account-list/columns", response=ColumnsOut)
@@ -86,7 +88,7 @@ def put_columns(request: HttpRequest, payload: ColumnsIn) -> dict[str, Any]:
     chosen = columns_svc.columns_choose(
         actor=actor(request), columns=payload.columns, now=clock.now()
     )
-    return {"columns": chosen, "available": list(account_list.COLUMN_KEYS)}
+    return {"columns": chosen, "available": list(list_export.COLUMN_KEYS)}
 
 
 # -- records query --------------------------------------------------------------------

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -21,14 +22,14 @@ from custodesk.console.decorators import console_view
 from custodesk.console.errors import error_text
 from custodesk.core import access, clock
 from custodesk.core.errors import DomainError, ValidationFailed
-from custodesk.core.exports import tabular_response
+from custodesk.core.exports import csv_copy_response, tabular_response
 
 from . import permissions_list as perms
 from .approvals_list import PERMISSIONS_CHANGE
 from .models import AccountFlag
 from .selectors import list as account_list
+from .selectors import list_export, records
 from .selectors import permissions as rights
-from .selectors import records
 from .services import columns as columns_svc
 from .services import flags as flag_svc
 from .services import permissions as perm_svc
@@ -104,7 +105,7 @@ def accounts(request: HttpRequest) -> HttpResponse:
             "params": params,
             "paged": "after" in params,
             "columns": columns,
-            "all_columns": [(c.key, c.label) for c in account_list.COLUMNS],
+            "all_columns": [(c.key, c.label) for c in list_export.COLUMNS],
             "sorts": list(account_list.SORTS),
             "flags": list(AccountFlag.objects.filter(active=True).order_by("code")),
             "can_flag": user.has_permission(perms.FLAG_MANAGE),
@@ -125,8 +126,11 @@ def accounts_export(request: HttpRequest) -> HttpResponseBase:
         for e in _errors(request, exc):
             messages.error(request, e)
         return redirect("console:brokerage_accounts")
-    rows = account_list.export_rows(actor=user, params=params)
-    return tabular_response(account_list.EXPORT_COLUMNS, rows, fmt, "accounts", sheet="accounts")
+    if fmt == "csv" and connection.vendor == "postgresql":
+        sql, sql_params = list_export.export_sql(actor=user, params=params)
+        return csv_copy_response(list_export.EXPORT_COLUMNS, sql, sql_params, "accounts")
+    rows = list_export.export_rows(actor=user, params=params)
+    return tabular_response(list_export.EXPORT_COLUMNS, rows, fmt, "accounts", sheet="accounts")
 
 
 @console_view

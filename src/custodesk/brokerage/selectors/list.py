@@ -20,13 +20,21 @@ import binascii
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
 from django.db import connection
-from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    Expression,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -456,7 +464,10 @@ def account_page(*, actor: access.Principal, params: dict[str, str]) -> AccountP
     more = len(accounts) > size
     accounts = accounts[:size]
     flags = flags_of([a.pk for a in accounts])
-    total = filtered(actor=actor, params=params).order_by()[: TOTAL_CAP + 1].count()
+    if not more and "after" not in params:
+        total = len(accounts)  # the whole set is on this first page: no count needed
+    else:
+        total = filtered(actor=actor, params=params).order_by()[: TOTAL_CAP + 1].count()
     return AccountPage(
         rows=[row(a, flags.get(a.pk, [])) for a in accounts],
         next_after=encode_cursor(sort, accounts[-1]) if more and accounts else None,
@@ -516,80 +527,3 @@ def row(a: Account, flags: list[dict[str, str]]) -> dict[str, Any]:
         "main_account": a.parent.number if a.parent_id and a.parent else None,
         "flags": flags,
     }
-
-
-# -- columns (the chooser) and the export ---------------------------------------------
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str | Promise
-    default: bool = True
-
-
-COLUMNS = (
-    Column("number", _("Account number")),
-    Column("client_no", _("Client number")),
-    Column("client_name_en", _("Name (English)")),
-    Column("client_name_zh", _("Name (Chinese)")),
-    Column("client_kind", _("Client type")),
-    Column("client_status", _("Client status")),
-    Column("type", _("Account type")),
-    Column("status", _("Account status")),
-    Column("frozen", _("Account freeze")),
-    Column("flags", _("Account flags")),
-    Column("opened_on", _("Opened")),
-    Column("id_number", _("ID number"), default=False),
-    Column("phone", _("Phone"), default=False),
-    Column("email", _("E-mail"), default=False),
-    Column("base_currency", _("Base currency"), default=False),
-)
-COLUMN_KEYS = tuple(c.key for c in COLUMNS)
-DEFAULT_COLUMNS = tuple(c.key for c in COLUMNS if c.default)
-
-# the export's columns: (header, SQL-side value) — values_list keeps it at C speed
-EXPORT_FIELDS = (
-    ("account_number", "number"),
-    ("client_number", "client__client_no"),
-    ("name_en", "client__name_en"),
-    ("name_zh", "client__name_zh"),
-    ("client_type", "client__kind"),
-    ("client_status", "client__status"),
-    ("id_type", "client__id_type"),
-    ("id_number", "client__id_number"),
-    ("phone", "client__phone"),
-    ("account_type", "type"),
-    ("account_status", "status"),
-    ("frozen", "frozen"),
-    ("base_currency", "base_currency"),
-    ("opened_on", "opened_on"),
-)
-EXPORT_COLUMNS = [h for h, _f in EXPORT_FIELDS] + ["flags"]
-EXPORT_CHUNK = 5000
-
-
-def export_rows(*, actor: access.Principal, params: dict[str, str]) -> Iterator[list[Any]]:
-    """Every account the filters select, in the list's order, read in chunks through a
-    server-side cursor (constant memory), flags joined per chunk."""
-    sort = _sort(params)
-    qs = filtered(actor=actor, params=params).order_by(*_order(sort))
-    rows = qs.values_list("pk", *(f for _h, f in EXPORT_FIELDS)).iterator(chunk_size=EXPORT_CHUNK)
-    chunk: list[tuple[Any, ...]] = []
-    for r in rows:
-        chunk.append(r)
-        if len(chunk) >= EXPORT_CHUNK:
-            yield from _with_flags(chunk)
-            chunk = []
-    if chunk:
-        yield from _with_flags(chunk)
-
-
-def _with_flags(chunk: list[tuple[Any, ...]]) -> Iterator[list[Any]]:
-    codes: dict[int, list[str]] = {}
-    for account_id, code in (
-        AccountFlagAssignment.objects.filter(account_id__in=[r[0] for r in chunk])
-        .order_by("flag__code")
-        .values_list("account_id", "flag__code")
-    ):
-        codes.setdefault(account_id, []).append(code)
-    for r in chunk:
-        yield [*r[1:], " ".join(codes.get(r[0], ()))]

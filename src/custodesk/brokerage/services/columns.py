@@ -14,7 +14,7 @@ from custodesk.identity.models import User
 
 from .. import permissions_list as perms
 from ..models_list import AccountListColumns
-from ..selectors.list import COLUMN_KEYS, DEFAULT_COLUMNS
+from ..selectors.list_export import COLUMN_KEYS, DEFAULT_COLUMNS
 
 LIST_KEY = "accounts"
 

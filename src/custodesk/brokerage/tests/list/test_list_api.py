@@ -16,7 +16,6 @@ from custodesk.brokerage.models import (
     ClientAppLogin,
     TradingProduct,
 )
-
 from custodesk.testing.brokerage_list import build, bulk
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -165,3 +164,24 @@ def test_flags_and_records_over_api(admin: Any, clock: Any, api: Any) -> None:
     exp = api.get(f"{API}/records/operations/export", params={"action": "brokerage.flag"})
     assert exp.status_code == 200 and "brokerage.flag.create" in exp.content.decode("utf-8-sig")
     assert api.get(f"{API}/records/operations", params={"date_from": "x"}).status_code == 422
+
+
+def test_export_is_safe_to_open_on_both_paths(admin: Any, clock: Any, api: Any) -> None:
+    """PostgreSQL writes the CSV itself (COPY); SQLite through Python: the same cells."""
+    book = build(clock.now())
+    Client.objects.filter(client_no="C002").update(
+        name_en="=HYPERLINK(\"http://x\")", name_zh="黃\x01小明", id_number="@B7654321"
+    )
+    r = api.get(f"{API}/export/accounts", params={"number": "100000003", "format": "csv"})
+    assert r.status_code == 200
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    header, row = rows[0], rows[1]
+    cell = dict(zip(header, row, strict=True))
+    assert cell["account_number"] == "100000003"
+    assert cell["name_en"] == "'=HYPERLINK(\"http://x\")"
+    assert cell["name_zh"] == "黃\ufffd小明"
+    assert cell["id_number"] == "'@B7654321"
+    assert cell["phone"] == "'+85262345678"
+    assert cell["frozen"] == "True" and cell["opened_on"] == "2019-03-09"
+    assert cell["flags"] == "VIP"
+    assert book["accounts"]["100000003"].number == "100000003"

@@ -8,7 +8,6 @@ import pytest
 
 from custodesk.brokerage.selectors import list as account_list
 from custodesk.core.errors import PermissionDenied, ValidationFailed
-
 from custodesk.testing.brokerage_list import ROWS, build
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,6 @@ from custodesk.brokerage.selectors import permissions as rights
 from custodesk.brokerage.services import flags as flag_svc
 from custodesk.brokerage.services import permissions as perm_svc
 from custodesk.core.errors import ValidationFailed
-
 from custodesk.testing.brokerage_list import build
 
 pytestmark = pytest.mark.django_db
