@@ -7,8 +7,9 @@
 
 from ninja import Router
 
-from . import api_app, api_clients
+from . import api_app, api_clients, api_list
 
 router = Router()
 router.add_router("/brokerage", api_clients.router)
+router.add_router("/brokerage", api_list.router)
 router.add_router("/client-app", api_app.router)

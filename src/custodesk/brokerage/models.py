@@ -501,3 +501,7 @@ class ClientLoginDevice(models.Model):
             models.Index(fields=["client", "-at"], name="brokerage_login_device_client"),
             models.Index(fields=["at"], name="brokerage_login_device_at"),
         ]
+
+
+# The account list's own tables (brokerage-list), kept in their own file.
+from .models_list import AccountListColumns  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views_actions, views_detail, views_people
+from . import views_actions, views_detail, views_list, views_people
 
 _NUMBER = r"(?P<number>[0-9]{9})"
 _CLIENT = r"(?P<client_no>[0-9]{8})"
@@ -63,4 +63,6 @@ urlpatterns = [
         views_actions.account_action,
         name="brokerage_account_cash",
     ),
+    # account list, trading permissions, flags, records query (brokerage-list)
+    *views_list.urlpatterns,
 ]
