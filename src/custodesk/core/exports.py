@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
+from django.db.models import Func, TextField
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
@@ -164,5 +165,58 @@ def tabular_response(
     response = StreamingHttpResponse(
         _csv_chunks(columns, rows), content_type="text/csv; charset=utf-8"
     )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+# -- PostgreSQL: the database writes the CSV (COPY) -----------------------------------
+# For lists of a million rows: Python's per-cell work caps an export at some 20,000
+# rows/s on a small machine, PostgreSQL's COPY writes several hundred thousand.  The
+# rules above hold in SQL: ``CsvSafeText`` neutralises formula-like text (a quote in
+# front) and replaces the control characters an XLSX cell cannot hold with U+FFFD, as
+# ``csv_value`` does; the answer starts with the same BOM and header.  Differences a
+# spreadsheet does not see: lines end with LF (csv.writer: CRLF) and an empty string is
+# written ``""`` (NULL stays empty).
+_CONTROL = "".join(chr(c) for c in range(1, 32) if chr(c) not in "\t\n\r")
+
+
+class CsvSafeText(Func):
+    """PostgreSQL: the text of ``expression`` as ``csv_value`` would write it."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
+        (expr,) = self.get_source_expressions()
+        sql, params = compiler.compile(expr)
+        starts = ", ".join("'" + c.replace("'", "''") + "'" for c in FORMULA_START)
+        text = f"translate(({sql})::text, %s, %s)"
+        return (
+            f"CASE WHEN left({text}, 1) IN ({starts}) THEN '''' || {text} ELSE {text} END",
+            (*params, _CONTROL, REPLACEMENT * len(_CONTROL)) * 3,
+        )
+
+
+def csv_copy_response(
+    columns: Sequence[str], sql: str, params: Sequence[Any], filename: str
+) -> StreamingHttpResponse:
+    """Stream ``COPY (sql) TO STDOUT (FORMAT csv)`` (PostgreSQL only) as the CSV
+    attachment ``filename``.csv, chunk by chunk as the database sends them (constant
+    memory).  ``sql`` selects the columns in order, already made safe (``CsvSafeText``
+    for text); ``params`` are bound on the client (COPY takes no server parameters)."""
+    from django.db import connection
+    from psycopg import ClientCursor
+
+    def chunks() -> Iterator[bytes]:
+        writer = csv.writer(_Line())
+        yield ("\ufeff" + writer.writerow([csv_value(c) for c in columns])).encode("utf-8")
+        connection.ensure_connection()
+        raw = connection.connection
+        with ClientCursor(raw) as cur:
+            query = cur.mogrify(sql, list(params))
+            with cur.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+                for data in copy:
+                    yield bytes(data)
+
+    response = StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
