@@ -15,6 +15,7 @@ from .roles import (
     role_revoke_check,
     role_revoke_execute,
 )
+from .self_service import LOGIN_NAME_RE, password_reset_self, username_change
 from .sessions import session_force_logout, session_touch, sessions_force_logout_all, sign_out
 from .sign_in import (
     PASSWORD_PROOF_SALT,
@@ -27,9 +28,18 @@ from .sign_in import (
     sign_in_second_factor,
 )
 from .totp import totp_begin, totp_confirm
-from .users import bootstrap_admin, organisation_create, user_create, user_deactivate, user_lock
+from .users import (
+    bootstrap_admin,
+    organisation_create,
+    organisation_open,
+    user_create,
+    user_deactivate,
+    user_lock,
+)
+from .verification import verification_check, verification_consume, verification_send
 
 __all__ = [
+    "LOGIN_NAME_RE",
     "PASSWORD_PROOF_SALT",
     "PASSWORD_PROOF_SECONDS",
     "TOKEN_PREFIX",
@@ -40,8 +50,10 @@ __all__ = [
     "generate_password",
     "has_totp",
     "organisation_create",
+    "organisation_open",
     "password_change",
     "password_proof",
+    "password_reset_self",
     "role_grant_check",
     "role_grant_cli",
     "role_grant_execute",
@@ -58,4 +70,8 @@ __all__ = [
     "user_create",
     "user_deactivate",
     "user_lock",
+    "username_change",
+    "verification_check",
+    "verification_consume",
+    "verification_send",
 ]
