@@ -48,15 +48,17 @@ class Registered:
     warnings: list[dict[str, str]] = field(default_factory=list)
 
 
-def card_fields(c: Checker, bank_code: str, branch_code: str, card_number: str) -> dict[str, str]:
+def card_fields(
+    c: Checker, bank_code: str, branch_code: str, card_number: str, *, branch: bool = True
+) -> dict[str, str]:
     """The card's bank (the directory), branch (of that bank) and number (16–19 digits;
     a failed Luhn check is a warning: not every domestic card follows it)."""
     bank = c.text("bank_code", bank_code, max_length=16)
     if bank and not Bank.objects.filter(code=bank).exists():
         c.add("bank_code", "unknown", _("Choose a bank from the directory."))
         bank = ""
-    branch = c.text("branch_code", branch_code, max_length=16)
-    if branch and bank and not Branch.objects.filter(code=branch, bank__code=bank).exists():
+    branch_code = c.text("branch_code", branch_code, max_length=16, required=branch)
+    if branch_code and bank and not Branch.objects.filter(code=branch_code, bank__code=bank).exists():
         c.add("branch_code", "unknown", _("Choose a branch of this bank from the directory."))
     number = "".join((card_number or "").split())
     if not number:
@@ -67,7 +69,7 @@ def card_fields(c: Checker, bank_code: str, branch_code: str, card_number: str) 
         c.warnings.append(
             {"field": "card_number", "rule": "luhn", "message": str(WARNINGS["luhn"])}
         )
-    return {"bank_code": bank, "branch_code": branch, "card_number": number}
+    return {"bank_code": bank, "branch_code": branch_code, "card_number": number}
 
 
 def individual_check(form: IndividualForm, *, now: dt.datetime) -> tuple[dict[str, str], list[Any]]:

@@ -101,7 +101,7 @@ def forgot_individual(
         "id_type": c.choice("id_type", id_type, INDIVIDUAL_ID_TYPES),
     }
     clean["id_number"] = c.id_number("id_number", clean["id_type"], id_number, today=now.date())
-    card = card_fields(c, bank_code, "", card_number)
+    card = card_fields(c, bank_code, "", card_number, branch=False)
     clean.update(bank_code=card["bank_code"], card_number=card["card_number"])
     clean["phone"] = c.mobile("phone", phone)
     c.done()
