@@ -6,14 +6,15 @@ import io
 import itertools
 import re
 import zipfile
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from stdnum.cn import uscc as stdnum_uscc
 
 from custodesk.identity import services as identity
 from custodesk.members import ids, services
 from custodesk.notify import services as notify
-from custodesk.notify.senders import phone_dir
 from custodesk.testing.governance import delivered_code
 
 BANK = "102"  # Industrial and Commercial Bank of China (the shipped directory)
@@ -94,7 +95,8 @@ def delivered_sms(phone: str, template: str, *, clock: Any) -> str:
     """Deliver the outbox; the body of the newest SMS of ``template`` sent to ``phone``."""
     notify.deliver_due(clock=clock)
     newest: tuple[tuple[int, str], str] | None = None
-    for path in phone_dir().glob("sms-*.txt"):
+    # the embedded SMS gateway's files (notify.senders.FileSmsSender)
+    for path in (Path(settings.VAR_DIR) / "outbox").glob("sms-*.txt"):
         head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
         if f"To: {phone}\n" not in head + "\n" or f"Template: {template}\n" not in head + "\n":
             continue
