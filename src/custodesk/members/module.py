@@ -30,5 +30,5 @@ MODULE = Module(
         ),
     ),
     imports=("custodesk.members.messages",),
-    demo=DemoStep("custodesk.members.demo.seed", 70),
+    demo=DemoStep("custodesk.members.demo.seed", 160, notes="custodesk.members.demo.notes"),
 )
