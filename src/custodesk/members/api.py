@@ -245,7 +245,22 @@ def get_application(request: HttpRequest, application_id: UUID) -> dict[str, Any
     return selectors.application_row(app)
 
 
-@router.get("/applications/{application_id}/archive", tags=["counter"])
+_ARCHIVE_ANSWER = {
+    "responses": {
+        200: {
+            "description": "the archive as uploaded (an attachment)",
+            "content": {
+                kind: {"schema": {"type": "string", "format": "binary"}}
+                for kind in uploads.CONTENT_TYPES.values()
+            },
+        }
+    }
+}
+
+
+@router.get(
+    "/applications/{application_id}/archive", tags=["counter"], openapi_extra=_ARCHIVE_ANSWER
+)
 def download_archive(request: HttpRequest, application_id: UUID) -> FileResponse:
     """The archive as uploaded, as an attachment (never shown inline)."""
     app = selectors.application_get(actor=actor(request), public_id=application_id)
