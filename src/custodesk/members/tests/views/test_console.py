@@ -45,6 +45,11 @@ def pending_files() -> list[Path]:
     return list(root.glob("*")) if root.exists() else []
 
 
+def test_the_sign_in_page_links_registration_and_recovery(client: Client) -> None:
+    page = client.get("/console/sign-in/").content.decode()
+    assert url("member_register") in page and url("member_forgot") in page
+
+
 def test_public_pages_need_no_sign_in(client: Client) -> None:
     for name in ("member_register", "member_register_enterprise", "member_register_individual",
                  "member_forgot"):  # fmt: skip
