@@ -70,6 +70,11 @@ def register_enterprise(request: HttpRequest) -> HttpResponse:
     check included): at most 5 MB of the file is ever taken."""
     handler = None
     if request.method == "POST":
+        if uploads.declared_too_large(request):  # refused unread (nothing is done)
+            state = _wizard(request, "enterprise")
+            form = EnterpriseRegisterForm(initial=dict(state["values"]) if state else {})
+            messages.error(request, str(uploads.too_large().errors[0].message))
+            return render(request, "members/register_enterprise.html", {"form": form}, status=413)
         handler = uploads.install_handler(request)
     return _register_enterprise(request, handler)
 

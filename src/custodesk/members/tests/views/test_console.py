@@ -140,6 +140,13 @@ def test_the_wizard_stops_reading_an_archive_past_5_mb(client: Client) -> None:
     assert not pending_files()
 
 
+def test_the_wizard_refuses_a_declared_huge_body_unread(client: Client) -> None:
+    big = SimpleUploadedFile("docs.zip", b"\0" * (uploads.MAX_ARCHIVE_BYTES + 400_000))
+    page = client.post(url("member_register_enterprise"), {**enterprise_fields(), "archive": big})
+    assert page.status_code == 413 and "larger than 5 MB" in page.content.decode()
+    assert not pending_files()
+
+
 def test_individual_wizard_with_a_failing_card_then_a_good_one(client: Client, clock: Any) -> None:
     def attempt(card: str) -> Any:
         fields = individual_fields(card_number=card)
