@@ -34,6 +34,7 @@ from .forms import (
     ForgotIndividualForm,
     IndividualRegisterForm,
 )
+from .models import IdType
 
 WIZARD = "members.registration"
 LABELS = {
@@ -125,8 +126,11 @@ def _send_code(request: HttpRequest, phone: str, purpose: str, key: str) -> None
     messages.success(request, _("A code was sent by SMS to %(phone)s.") % {"phone": phone})
 
 
-def _shown(values: dict[str, str]) -> list[tuple[Any, str]]:
-    return [(LABELS.get(k, k), v) for k, v in values.items() if v]
+def _shown(values: dict[str, str]) -> list[tuple[Any, Any]]:
+    """The confirmation page's lines: label and value (an ID type by its name)."""
+    return [
+        (LABELS.get(k, k), IdType(v).label if k == "id_type" else v) for k, v in values.items() if v
+    ]
 
 
 def register_enterprise_confirm(request: HttpRequest) -> HttpResponse:
