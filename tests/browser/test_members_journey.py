@@ -98,3 +98,49 @@ def test_enterprise_registration_and_counter_approval(
     sign_in(member, username, password)
     member.wait_for_url(re.compile(r"/console/password/"))
     shot(member, "first-sign-in")
+
+
+def test_individual_registration_with_the_branch_picker_and_another_card(
+    page: Page, clock: Any, shot: Callable[[Page, str], Any]
+) -> None:
+    from custodesk.members.tests.helpers import BAD_CARD, GOOD_CARD, ensure_directory, ric
+
+    ensure_directory()
+    phone = "+8613900000002"
+
+    def fill(card: str) -> None:
+        form = page.get_by_test_id("individual-form")
+        form.locator("[name=name]").fill("王芳")
+        form.get_by_label("ID type").select_option("cn_ric")
+        form.locator("[name=id_number]").fill(ric(3))
+        form.locator("[name=card_number]").fill(card)
+        form.locator("[name=phone]").fill(phone)
+        picker = page.get_by_test_id("branch-picker")
+        picker.get_by_test_id("bp-bank").select_option("102")
+        results = picker.get_by_test_id("bp-results")
+        expect(results.locator("input[type=radio]").first).to_be_visible()
+        results.locator("input[type=radio]").first.check()
+
+    def confirm() -> None:
+        with page.expect_navigation():
+            page.get_by_role("button", name="Next").click()
+        clock.advance(seconds=61)
+        with page.expect_navigation():
+            page.get_by_test_id("send-code").click()
+        page.get_by_label("SMS code").fill(delivered_code(phone, clock=clock))
+        with page.expect_navigation():
+            page.get_by_test_id("confirm").click()
+
+    page.goto("/console/register/")
+    page.get_by_test_id("register-individual").click()
+    fill(BAD_CARD)
+    shot(page, "form")
+    confirm()
+    expect(page.locator("body")).to_contain_text("name does not match")
+    shot(page, "card-refused")
+    page.locator("[name=card_number]").fill(GOOD_CARD)
+    if not page.get_by_test_id("bp-results").locator("input:checked").count():
+        fill(GOOD_CARD)
+    confirm()
+    expect(page.get_by_test_id("done-individual")).to_be_visible()
+    shot(page, "registered")

@@ -29,7 +29,6 @@ class EnterpriseRegisterForm(forms.Form):
     )
     archive = forms.FileField(
         label=_("Documents (one zip or rar, at most 5 MB)"),
-        required=False,
         help_text=_(
             "Account opening permit, business licence, organisation code certificate, tax "
             "registration, the legal representative's ID (both sides), the authorisation "
