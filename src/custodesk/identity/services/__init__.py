@@ -7,6 +7,7 @@ controls (password resets, unlocks, roles, the dual-admin switch) are approvable
 actions in ``identity.governance``.
 """
 
+from .closing import organisation_close, user_phone_set
 from .common import TOKEN_PREFIX, USERNAME_RE, forget_cached_sessions, generate_password
 from .roles import (
     role_grant_check,
@@ -39,6 +40,7 @@ __all__ = [
     "forget_cached_sessions",
     "generate_password",
     "has_totp",
+    "organisation_close",
     "organisation_create",
     "password_change",
     "password_proof",
@@ -58,4 +60,5 @@ __all__ = [
     "user_create",
     "user_deactivate",
     "user_lock",
+    "user_phone_set",
 ]
