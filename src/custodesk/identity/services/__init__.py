@@ -16,6 +16,7 @@ from .roles import (
     role_revoke_check,
     role_revoke_execute,
 )
+from .self_service import LOGIN_NAME_RE, password_reset_self, username_change
 from .sessions import session_force_logout, session_touch, sessions_force_logout_all, sign_out
 from .sign_in import (
     PASSWORD_PROOF_SALT,
@@ -28,9 +29,18 @@ from .sign_in import (
     sign_in_second_factor,
 )
 from .totp import totp_begin, totp_confirm
-from .users import bootstrap_admin, organisation_create, user_create, user_deactivate, user_lock
+from .users import (
+    bootstrap_admin,
+    organisation_create,
+    organisation_open,
+    user_create,
+    user_deactivate,
+    user_lock,
+)
+from .verification import verification_check, verification_consume, verification_send
 
 __all__ = [
+    "LOGIN_NAME_RE",
     "PASSWORD_PROOF_SALT",
     "PASSWORD_PROOF_SECONDS",
     "TOKEN_PREFIX",
@@ -42,8 +52,10 @@ __all__ = [
     "has_totp",
     "organisation_close",
     "organisation_create",
+    "organisation_open",
     "password_change",
     "password_proof",
+    "password_reset_self",
     "role_grant_check",
     "role_grant_cli",
     "role_grant_execute",
@@ -61,4 +73,8 @@ __all__ = [
     "user_deactivate",
     "user_lock",
     "user_phone_set",
+    "username_change",
+    "verification_check",
+    "verification_consume",
+    "verification_send",
 ]
