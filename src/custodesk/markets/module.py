@@ -1,7 +1,19 @@
 """What the markets module adds to the running system (custodesk.core.modules)."""
 
-from custodesk.core.modules import Module
+from django.utils.translation import gettext_lazy as _
+
+from custodesk.core.modules import BuiltinRole, Module
+
+from . import permissions as perms
 
 MODULE = Module(
     permissions="custodesk.markets.permissions",
+    roles=(
+        BuiltinRole(
+            "market_officer",
+            (perms.MARKET_VIEW, perms.MARKET_MANAGE),
+            _("Trading market officer"),
+        ),
+    ),
+    imports=("custodesk.markets.approvals",),
 )
