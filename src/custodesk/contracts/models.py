@@ -90,9 +90,7 @@ class ContractMarketState(models.Model):
     settled yet and open disputes (both block a cancel).  The latest report; every
     report is an operation record with before and after."""
 
-    contract = models.OneToOneField(
-        Contract, on_delete=models.PROTECT, related_name="market_state"
-    )
+    contract = models.OneToOneField(Contract, on_delete=models.PROTECT, related_name="market_state")
     open_trades = models.PositiveIntegerField(_("unsettled trades"), default=0)
     open_disputes = models.PositiveIntegerField(_("open disputes"), default=0)
     note = models.CharField(_("note"), max_length=500, blank=True)

@@ -56,7 +56,9 @@ def contracts(
         qs = qs.filter(market__code__iexact=market)
     if q:
         qs = qs.filter(
-            Q(member_code__icontains=q) | Q(member__name__icontains=q) | Q(market__name__icontains=q)
+            Q(member_code__icontains=q)
+            | Q(member__name__icontains=q)
+            | Q(market__name__icontains=q)
         )
     return qs.order_by("-signed_at", "-id")
 

@@ -52,8 +52,8 @@ def _member(actor: User) -> MemberProfile:
 
 
 def _locked_member(profile: MemberProfile) -> MemberProfile:
-    return MemberProfile.objects.select_for_update().select_related("organisation").get(
-        pk=profile.pk
+    return (
+        MemberProfile.objects.select_for_update().select_related("organisation").get(pk=profile.pk)
     )
 
 
@@ -91,7 +91,9 @@ def _authenticate(profile: MemberProfile, *, card_number: str, phone: str, bank_
         bank_code=bank_code,
     )
     if not check.ok:
-        raise CardAuthenticationFailed(check.message or None, field="card_number", reason=check.reason)
+        raise CardAuthenticationFailed(
+            check.message or None, field="card_number", reason=check.reason
+        )
 
 
 # -- M-CARD ----------------------------------------------------------------------------

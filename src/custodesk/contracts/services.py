@@ -218,9 +218,7 @@ def sign_check(
         )
     if agreement_accepted is not True:
         errors.append(
-            FieldError(
-                "agreement_accepted", "required", _("Accept the service agreement to sign.")
-            )
+            FieldError("agreement_accepted", "required", _("Accept the service agreement to sign."))
         )
     if errors:
         raise ValidationFailed(errors)
