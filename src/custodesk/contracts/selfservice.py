@@ -437,7 +437,7 @@ def _close(*, actor: User, profile: MemberProfile, now: dt.datetime) -> MemberPr
         organisation_code=profile.organisation.code,
         now=now,
     )
-    identity.organisation_close(
+    profile.organisation = identity.organisation_close(
         actor=actor,
         organisation_id=profile.organisation_id,
         reason="member closed its registration",

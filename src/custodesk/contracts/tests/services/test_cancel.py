@@ -168,7 +168,9 @@ def test_a_condition_appearing_before_the_review_stops_the_cancel(
     contract, market, operator, reviewer, clock
 ):
     sub = cancel(operator, contract, clock)
-    deposit(market, contract.sub_ledger_account_id, "1.00", now=clock.now(), day=clock.business_date())
+    deposit(
+        market, contract.sub_ledger_account_id, "1.00", now=clock.now(), day=clock.business_date()
+    )
     with pytest.raises(PreconditionFailed) as exc:
         approvals.approve(actor=reviewer, request_id=sub.request.public_id, now=clock.now())
     assert exc.value.data["cause"] == "contract_has_balance"

@@ -45,13 +45,18 @@ def test_enterprise_operator_submits_reviewer_rejects_then_approves(
     with pytest.raises(InitiatorCannotApprove):
         approvals.approve(actor=operator, request_id=sub.request.public_id, now=clock.now())
     approvals.reject(
-        actor=reviewer, request_id=sub.request.public_id, reason="wrong member code", now=clock.now()
+        actor=reviewer,
+        request_id=sub.request.public_id,
+        reason="wrong member code",
+        now=clock.now(),
     )
     assert not Contract.objects.exists()
 
     clock.advance(minutes=5)
     again = sign(operator, market, enterprise.card, clock, member_code="M0002")
-    decision = approvals.approve(actor=reviewer, request_id=again.request.public_id, now=clock.now())
+    decision = approvals.approve(
+        actor=reviewer, request_id=again.request.public_id, now=clock.now()
+    )
     assert decision.executed
     c = Contract.objects.get()
     assert (c.status, c.member_code, c.submitted_by, c.approved_by) == (
@@ -135,7 +140,10 @@ def test_refusals_name_the_field_and_store_nothing(market, enterprise, clock):
 
 def _sms(member: Any, clock: Any, purpose: str = services.PURPOSE_SIGN) -> dict[str, Any]:
     ch = services.sms_code_send(actor=member.admin, purpose=purpose, now=clock.now())
-    return {"challenge_id": ch.public_id, "sms_code": delivered_code(member.profile.mobile, clock=clock)}
+    return {
+        "challenge_id": ch.public_id,
+        "sms_code": delivered_code(member.profile.mobile, clock=clock),
+    }
 
 
 def test_an_individual_signs_with_an_sms_code_at_once(market, other_market, individual, clock):
@@ -146,9 +154,18 @@ def test_an_individual_signs_with_an_sms_code_at_once(market, other_market, indi
     code = delivered_code(individual.profile.mobile, clock=clock)
     wrong = "000000" if code != "000000" else "111111"
     with pytest.raises(InvalidVerificationCode):
-        sign(individual.admin, market, individual.card, clock, challenge_id=ch.public_id, sms_code=wrong)
+        sign(
+            individual.admin,
+            market,
+            individual.card,
+            clock,
+            challenge_id=ch.public_id,
+            sms_code=wrong,
+        )
     assert not Contract.objects.exists()
-    sub = sign(individual.admin, market, individual.card, clock, challenge_id=ch.public_id, sms_code=code)
+    sub = sign(
+        individual.admin, market, individual.card, clock, challenge_id=ch.public_id, sms_code=code
+    )
     assert sub.executed and sub.request.auto_approved
     c = Contract.objects.get()
     assert c.approved_by is None and c.sub_ledger_account_id
@@ -170,5 +187,12 @@ def test_a_second_contract_with_the_same_market_is_refused(market, individual, c
     sign(individual.admin, market, individual.card, clock, **_sms(individual, clock))
     clock.advance(minutes=2)
     with pytest.raises(ValidationFailed) as exc:
-        sign(individual.admin, market, individual.card, clock, member_code="M0003", **_sms(individual, clock))
+        sign(
+            individual.admin,
+            market,
+            individual.card,
+            clock,
+            member_code="M0003",
+            **_sms(individual, clock),
+        )
     assert ("market_id", "already_signed") in rules(exc.value)
