@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, QuerySet
 
 from .directory import keyword_grams
@@ -25,7 +27,7 @@ def branch(code: str) -> Branch | None:
     return Branch.objects.select_related("bank").filter(code=code).first()
 
 
-def provinces(*, bank_code: str | None = None) -> list[dict[str, object]]:
+def provinces(*, bank_code: str | None = None) -> list[dict[str, Any]]:
     """Provinces with their cities (of one bank's branches, or of all)."""
     qs = Branch.objects.all()
     if bank_code:

@@ -14,6 +14,8 @@ MODULE = Module(
             (perms.MARKET_VIEW, perms.MARKET_MANAGE),
             _("Trading market officer"),
         ),
+        # a market's own users (its administrator holds every permission of its kind)
+        BuiltinRole("market_staff", (perms.OWN_MARKET_VIEW,), _("Market staff"), kinds=("market",)),
     ),
     imports=("custodesk.markets.approvals",),
 )

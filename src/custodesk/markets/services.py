@@ -202,7 +202,7 @@ def market_create_execute(
         code=data.code,
         name=data.name.strip(),
         kind=Organisation.Kind.MARKET,
-        sign_in_factor="totp",
+        sign_in_factor="",  # as the staff organisation: TOTP once enrolled
         admin_username=data.admin_username,
         admin_full_name=data.admin_full_name,
         admin_email=data.admin_email,

@@ -1,0 +1,3 @@
+"""Console pages of the members module."""
+
+urlpatterns: list = []
