@@ -44,12 +44,6 @@ class CardMovedFundsToday(Conflict):
     )
 
 
-class CardAuthenticationFailed(DomainError):
-    code = "card_authentication_failed"
-    title = _("The bank did not authenticate this card. Check the details or try another card.")
-    status = 422
-
-
 class MemberHasContracts(Conflict):
     code = "member_has_contracts"
     title = _("Cancel every contract before closing the registration.")

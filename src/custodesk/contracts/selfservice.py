@@ -27,11 +27,11 @@ from custodesk.core.errors import FieldError, ValidationFailed
 from custodesk.identity import services as identity
 from custodesk.identity.models import User
 from custodesk.ledger import facade as ledger
+from custodesk.members.errors import CardAuthenticationFailed
 from custodesk.members.models import BoundCard, MemberProfile, mask_card
 
 from . import permissions as perms
 from .errors import (
-    CardAuthenticationFailed,
     CardMovedFundsToday,
     MemberHasBalance,
     MemberHasContracts,

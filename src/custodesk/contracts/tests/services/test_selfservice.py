@@ -10,7 +10,6 @@ import pytest
 from custodesk.audit.models import AuditEntry
 from custodesk.contracts import selfservice, services
 from custodesk.contracts.errors import (
-    CardAuthenticationFailed,
     CardMovedFundsToday,
     MemberHasContracts,
 )
@@ -19,6 +18,7 @@ from custodesk.contracts.tests.conftest import BAD_CARD, GOOD_CARD_2, deposit, w
 from custodesk.core.errors import PermissionDenied, ValidationFailed
 from custodesk.identity.errors import InvalidVerificationCode
 from custodesk.identity.models import User
+from custodesk.members.errors import CardAuthenticationFailed
 from custodesk.members.models import BoundCard
 from custodesk.testing.governance import delivered_code
 
