@@ -147,3 +147,9 @@ class CaptchaInvalid(AuthenticationRequired):
 class SecondFactorEnrolmentRequired(PermissionDenied):
     code = "second_factor_enrolment_required"
     title = _("Set up your authenticator app before doing anything else.")
+
+
+class SecondFactorUnavailable(DomainError):
+    code = "second_factor_unavailable"
+    title = _("No mobile number is on record for the sign-in code. Ask your administrator.")
+    status = 409

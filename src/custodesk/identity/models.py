@@ -271,6 +271,7 @@ class LoginDevice(models.Model):
         INACTIVE = "inactive", _("User deactivated")
         OTP_REQUIRED = "otp_required", _("Second factor required")
         BAD_OTP = "bad_otp", _("Wrong second-factor code")
+        NO_SECOND_FACTOR = "no_second_factor", _("No phone for the SMS code")
 
     public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
     user = models.ForeignKey(
@@ -313,6 +314,7 @@ class SecurityEvent(models.Model):
         USER_INACTIVE = "inactive", _("User deactivated")
         BAD_OTP = "bad_otp", _("Wrong second-factor code")
         WRONG_CURRENT_PASSWORD = "wrong_current_password", _("Wrong current password")
+        NO_SECOND_FACTOR = "no_second_factor", _("No phone for the SMS code")
 
     public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
     at = models.DateTimeField(_("time"), db_index=True)

@@ -143,3 +143,20 @@ def delivered_code(phone: str, *, clock: Any) -> str:
     found = re.search(r"\b([0-9]{6})\b", newest[1])
     assert found, newest[1]
     return found.group(1)
+
+
+def captcha_answer(key: str) -> str:
+    """The answer to the sign-in captcha ``key`` (read from django-simple-captcha's
+    store, as a person would read the image)."""
+    from captcha.models import CaptchaStore
+
+    return str(CaptchaStore.objects.get(hashkey=key).response)
+
+
+def solved_captcha() -> dict[str, str]:
+    """A new captcha and its answer, as the sign-in takes them (``captcha_key``,
+    ``captcha_value``): for a test that signs in after a refused attempt."""
+    from custodesk.identity import captcha
+
+    key = captcha.new_key()
+    return {"captcha_key": key, "captcha_value": captcha_answer(key)}

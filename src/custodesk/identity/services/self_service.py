@@ -14,6 +14,7 @@ from custodesk.core.errors import FieldError, ValidationFailed
 
 from ..models import User, UserSession
 from .common import _end_sessions, generate_password
+from .sign_in import _current_password_refusal
 
 # SELF-CRED: 4–32 characters, not starting with a digit; letters, digits, . @ - _ only.
 LOGIN_NAME_RE = re.compile(r"^[A-Za-z.@_-][A-Za-z0-9.@_-]{3,31}$")
@@ -22,17 +23,44 @@ LOGIN_NAME_RULE = _(
 )
 
 
-@transaction.atomic(durable=True)
 def username_change(
-    *, user: User, new_username: str, now: dt.datetime, new_username_again: str | None = None
+    *,
+    user: User,
+    new_username: str,
+    now: dt.datetime,
+    new_username_again: str | None = None,
+    current_password: str | None = None,
 ) -> User:
     """The user changes its own login name (audited, before and after).
 
     The name: 4–32 characters, not starting with a digit, letters, digits and
     ``.@-_`` only (rule ``pattern``), nobody else's in any case (rule ``unique``); a
     confirmation, when given, must be equal (``new_username_again``, rule ``mismatch``).
-    Raises ValidationFailed.
+    ``current_password``, when given (the console and the API always give it), is
+    checked as a password change checks it: a wrong one counts toward the sign-in
+    lockout.  Raises ValidationFailed, WrongCurrentPassword, LockedOut.
     """
+    result = _username_change(
+        user=user,
+        new_username=new_username,
+        new_username_again=new_username_again,
+        current_password=current_password,
+        now=now,
+    )
+    if isinstance(result, Exception):
+        raise result  # after the commit: the failure count and its records stay
+    return result
+
+
+@transaction.atomic(durable=True)
+def _username_change(
+    *,
+    user: User,
+    new_username: str,
+    new_username_again: str | None,
+    current_password: str | None,
+    now: dt.datetime,
+) -> User | Exception:
     name = (new_username or "").strip()
     errors = []
     if not LOGIN_NAME_RE.match(name):
@@ -50,6 +78,10 @@ def username_change(
     if errors:
         raise ValidationFailed(errors)
     locked = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    if current_password is not None:
+        refusal = _current_password_refusal(locked, current_password, now=now)
+        if refusal is not None:
+            return refusal
     before = locked.username
     locked.username = name
     try:
