@@ -8,8 +8,6 @@ reviewer must decide (``POST /approvals/{id}/approve`` or ``/reject``).  Another
 member's (or market's) contract is 404.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 from uuid import UUID
 

@@ -1,7 +1,5 @@
 """API schemas of the custody member portal (separate in / out, bounded inputs)."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated
 from uuid import UUID

@@ -148,9 +148,10 @@ def sign_check(
     agreement_version: int,
     agreement_accepted: bool,
 ) -> SignPlan:
-    """Check a signing (read only).  Raises NotAMember, MemberClosed, ValidationFailed
+    """Check a signing (read only).  Raises NotAMember, MemberClosed, NotFound (a card
+    that is not the member's), ValidationFailed
     naming the field and rule (``market_id`` ``not_offered`` / ``already_signed``,
-    ``member_code`` ``pattern`` / ``duplicate``, ``card_id`` ``not_found`` /
+    ``member_code`` ``pattern`` / ``duplicate``, ``card_id`` ``not_current`` /
     ``holder_name_mismatch``, ``currency`` ``choice``, ``agreement_version``
     ``outdated``, ``agreement_accepted`` ``required``)."""
     access.require(actor, perms.CONTRACT_SUBMIT)
@@ -186,11 +187,13 @@ def sign_check(
                 "member_code", "duplicate", _("This member code is already signed in this market.")
             )
         )
-    card = BoundCard.objects.filter(
-        public_id=card_id, member=profile, status=BoundCard.Status.CURRENT
-    ).first()
-    if card is None:
-        errors.append(FieldError("card_id", "not_found", _("Choose the member's bound card.")))
+    card = BoundCard.objects.filter(public_id=card_id, member=profile).first()
+    if card is None:  # another member's card is not found, as if it did not exist
+        raise NotFound(object="card", field="card_id")
+    if card.status != BoundCard.Status.CURRENT:
+        errors.append(
+            FieldError("card_id", "not_current", _("This card was replaced: choose the bound one."))
+        )
     elif card.holder_name.strip() != profile.name.strip():
         errors.append(
             FieldError(
