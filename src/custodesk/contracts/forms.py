@@ -51,8 +51,8 @@ class SignForm(forms.Form):
         **kw: object,
     ) -> None:
         super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.fields["card_id"].choices = cards
-        self.fields["currency"].choices = [(c, c) for c in currencies]
+        self.fields["card_id"].choices = cards  # type: ignore[attr-defined]
+        self.fields["currency"].choices = [(c, c) for c in currencies]  # type: ignore[attr-defined]
         if sms:
             self.fields["sms_code"] = SmsCodeField()
 
@@ -83,7 +83,7 @@ class CardChangeForm(forms.Form):
 
     def __init__(self, *args: object, banks: list[tuple[str, str]], **kw: object) -> None:
         super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.fields["bank_code"].choices = banks
+        self.fields["bank_code"].choices = banks  # type: ignore[attr-defined]
 
 
 class InfoForm(forms.Form):

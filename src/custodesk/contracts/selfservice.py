@@ -63,6 +63,8 @@ def _moved_funds_today(actor: User, profile: MemberProfile, business_date: dt.da
     for account_id in Contract.objects.filter(
         member=profile, status=Contract.Status.ACTIVE, sub_ledger_account_id__isnull=False
     ).values_list("sub_ledger_account_id", flat=True):
+        if account_id is None:
+            continue
         st = ledger.statement(
             actor=actor, account_id=account_id, date_from=business_date, date_to=business_date
         )
@@ -392,6 +394,8 @@ def _close_blockers(actor: User, profile: MemberProfile) -> None:
     for account_id in Contract.objects.filter(
         member=profile, sub_ledger_account_id__isnull=False
     ).values_list("sub_ledger_account_id", flat=True):
+        if account_id is None:
+            continue
         b = ledger.balances(actor=actor, account_id=account_id)
         if b.posted.minor or b.pending_debits.minor or b.pending_credits.minor:
             raise MemberHasBalance(currency=b.posted.currency)
