@@ -42,6 +42,7 @@ from .schemas import (
     TotpBeginOut,
     UserCreatedOut,
     UserCreateIn,
+    UsernameChangeIn,
     UserOut,
     UserReasonIn,
     UserStatus,
@@ -153,6 +154,23 @@ def change_password(request: HttpRequest, payload: PasswordChangeIn) -> dict[str
         current_password=payload.current_password,
         new_password=payload.new_password,
         new_password_again=payload.new_password_again,
+        now=clock.now(),
+    )
+    return me_payload(user)
+
+
+@router.post("/me/username", response=MeOut, tags=["auth"])
+def change_username(request: HttpRequest, payload: UsernameChangeIn) -> dict[str, Any]:
+    """Change the caller's login name (SELF-CRED): 4–32 characters, not starting with a
+    digit, letters, digits, `.`, `@`, `-`, `_` only, nobody else's in any case; typed
+    twice; the current password confirms it (a wrong one counts toward the sign-in
+    lockout, as on a password change).  422 names the field and the rule (`pattern`,
+    `unique`, `unchanged`, `mismatch`)."""
+    user = services.username_change(
+        user=actor(request),
+        new_username=payload.new_username,
+        new_username_again=payload.new_username_again,
+        current_password=payload.current_password,
         now=clock.now(),
     )
     return me_payload(user)

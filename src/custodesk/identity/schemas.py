@@ -77,6 +77,12 @@ class PasswordChangeIn(Input):
     new_password_again: Password
 
 
+class UsernameChangeIn(Input):
+    new_username: Text = Field(min_length=1, max_length=64)
+    new_username_again: Text = Field(min_length=1, max_length=64)
+    current_password: Password
+
+
 class TotpBeginOut(Schema):
     secret: str = Field(description="Base32 secret for manual entry")
     otpauth_uri: str

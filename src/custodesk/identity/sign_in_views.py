@@ -22,7 +22,7 @@ from custodesk.core import clock
 from custodesk.core.errors import DomainError
 
 from . import captcha, services
-from .errors import LockedOut
+from .errors import LockedOut, SignInExpired
 from .middleware import SESSION_KEY
 from .models import LoginDevice, User, UserSession
 
@@ -220,6 +220,28 @@ def sign_in_otp(request: HttpRequest) -> HttpResponse:
         "identity/sign_in_otp.html",
         {"form": form, "sms": sms, "phone_hint": pending.get("phone_hint", "")},
     )
+
+
+@require_POST
+def sign_in_sms_resend(request: HttpRequest) -> HttpResponse:
+    """Another SMS code for the second step (at most one a minute)."""
+    pending = request.session.get(PENDING_OTP_KEY)
+    if not pending or pending.get("second_factor") != "sms":
+        return redirect("console:sign_in")
+    try:
+        challenge = services.sign_in_sms_resend(
+            proof=pending["proof"], binding=_session_binding(request), now=clock.now()
+        )
+    except SignInExpired as exc:
+        request.session.pop(PENDING_OTP_KEY, None)
+        messages.error(request, str(exc.title))
+        return redirect("console:sign_in")
+    except DomainError as exc:  # throttled: the code sent last is still the one
+        messages.error(request, str(exc.title))
+        return redirect("console:sign_in_otp")
+    request.session[PENDING_OTP_KEY] = {**pending, "challenge_id": str(challenge.public_id)}
+    messages.success(request, _("A new code has been sent."))
+    return redirect("console:sign_in_otp")
 
 
 @require_POST

@@ -8,6 +8,7 @@ urlpatterns = [
     path("sign-in/", sign_in_views.sign_in, name="sign_in"),
     path("sign-in/captcha/", sign_in_views.sign_in_captcha, name="sign_in_captcha"),
     path("sign-in/code/", sign_in_views.sign_in_otp, name="sign_in_otp"),
+    path("sign-in/code/resend/", sign_in_views.sign_in_sms_resend, name="sign_in_sms_resend"),
     path("sign-out/", sign_in_views.sign_out, name="sign_out"),
     path("password/", views.password_change, name="password_change"),
     path("security/", views.security, name="security"),

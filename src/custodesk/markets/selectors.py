@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from custodesk.core.errors import NotFound, PermissionDenied
+from custodesk.ledger import facade as ledger
 
 from . import permissions as perms
 from .models import Market, MarketLedgerAccount, ServiceAgreement
@@ -36,7 +37,8 @@ def visible_markets(actor: Any) -> QuerySet[Market]:
 
 
 def market_list(*, actor: Any, status: str | None = None, q: str | None = None) -> QuerySet[Market]:
-    qs = visible_markets(actor).select_related("summary_branch")
+    qs = visible_markets(actor).select_related("organisation", "summary_branch")
+    qs = qs.prefetch_related("ledger_accounts")
     if status:
         qs = qs.filter(status=status)
     if q:
@@ -89,3 +91,25 @@ def market_state(market: Market) -> dict[str, Any]:
         "currencies": list(market.currencies),
         "agreement_version": market.agreement_version,
     }
+
+
+def account_rows(*, actor: Any, market: Market) -> list[dict[str, Any]]:
+    """The market's ledger accounts with their balances, one row per currency (minor
+    units).  The summary account is the money at the bank (debits − credits), the
+    suspense account what is owed to payers not yet identified (credits − debits)."""
+    rows = []
+    for row in MarketLedgerAccount.objects.filter(market=market).order_by("currency"):
+        summary = ledger.account(actor=actor, account_id=row.summary_account_id)
+        suspense = ledger.account(actor=actor, account_id=row.suspense_account_id)
+        held = ledger.balances(actor=actor, account_id=row.summary_account_id)
+        unmatched = ledger.balances(actor=actor, account_id=row.suspense_account_id)
+        rows.append(
+            {
+                "currency": row.currency,
+                "summary_code": summary.code,
+                "summary_balance": -held.posted.minor,
+                "suspense_code": suspense.code,
+                "suspense_balance": unmatched.posted.minor,
+            }
+        )
+    return rows

@@ -1,8 +1,6 @@
 """The members API: public registration (REG-ENT, REG-IND) and recovery (FORGOT), and
 the bank counter's review of enterprise applications (staff)."""
 
-from __future__ import annotations
-
 from typing import Any
 from uuid import UUID
 
@@ -260,9 +258,7 @@ def archive_response(app: Any) -> FileResponse:
     return response
 
 
-@router.post(
-    "/applications/{application_id}/approve", response=ApplicationOut, tags=["counter"]
-)
+@router.post("/applications/{application_id}/approve", response=ApplicationOut, tags=["counter"])
 def approve_application(request: HttpRequest, application_id: UUID) -> dict[str, Any]:
     """Approve: the member organisation and its first admin user are created; the login
     name and temporary password go to the applicant through the outbox only."""

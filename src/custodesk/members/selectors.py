@@ -18,7 +18,9 @@ from .models import BoundCard, EnterpriseApplication, MemberProfile
 def profile_for_org(org: Organisation | int) -> MemberProfile | None:
     """The member profile of an organisation (None: not a member organisation)."""
     org_id = org if isinstance(org, int) else org.pk
-    return MemberProfile.objects.select_related("organisation").filter(organisation_id=org_id).first()
+    return (
+        MemberProfile.objects.select_related("organisation").filter(organisation_id=org_id).first()
+    )
 
 
 def current_card(member: MemberProfile) -> BoundCard | None:

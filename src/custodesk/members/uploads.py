@@ -36,6 +36,8 @@ MAX_ARCHIVE_BYTES = 5 * 1024 * 1024
 CHUNK = 64 * 1024
 FIELD = "archive"
 UPLOAD_SUBDIR = Path("uploads") / "enterprise"
+# the console wizard's archive between its steps (the form, then the SMS code)
+PENDING_SUBDIR = Path("uploads") / "pending"
 CONTENT_TYPES = {"zip": "application/zip", "rar": "application/vnd.rar"}
 
 
@@ -115,13 +117,14 @@ def _safe_name(name: str) -> str:
     return base.strip()[:200] or "archive"
 
 
-def store_archive(stream: IO[bytes] | None, name: str) -> StoredArchive:
+def store_archive(stream: IO[bytes] | None, name: str, *, pending: bool = False) -> StoredArchive:
     """Write the archive under VAR_DIR; raises ValidationFailed (field ``archive``,
     rules ``required``, ``too_large``, ``empty``, ``archive_type``) and then keeps
     nothing."""
     if stream is None:
         raise _invalid("required")
-    directory = Path(settings.VAR_DIR) / UPLOAD_SUBDIR
+    subdir = PENDING_SUBDIR if pending else UPLOAD_SUBDIR
+    directory = Path(settings.VAR_DIR) / subdir
     directory.mkdir(parents=True, exist_ok=True)
     stem = uuid7().hex
     partial = directory / f"{stem}.part"
@@ -153,7 +156,7 @@ def store_archive(stream: IO[bytes] | None, name: str) -> StoredArchive:
         partial.unlink(missing_ok=True)
         raise
     return StoredArchive(
-        path=str(UPLOAD_SUBDIR / final.name),
+        path=str(subdir / final.name),
         name=_safe_name(name),
         size=size,
         sha256=digest.hexdigest(),
@@ -162,11 +165,16 @@ def store_archive(stream: IO[bytes] | None, name: str) -> StoredArchive:
 
 
 def discard(stored: StoredArchive) -> None:
-    (Path(settings.VAR_DIR) / stored.path).unlink(missing_ok=True)
+    for pending in (False, True):
+        try:
+            absolute(stored.path, pending=pending).unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
 
 
-def absolute(relative: str) -> Path:
-    root = (Path(settings.VAR_DIR) / UPLOAD_SUBDIR).resolve()
+def absolute(relative: str, *, pending: bool = False) -> Path:
+    """The file of a stored archive; only under its own directory."""
+    root = (Path(settings.VAR_DIR) / (PENDING_SUBDIR if pending else UPLOAD_SUBDIR)).resolve()
     path = (Path(settings.VAR_DIR) / relative).resolve()
     if root not in path.parents:
         raise FileNotFoundError(relative)

@@ -29,6 +29,7 @@ from .sign_in import (
     password_proof,
     sign_in,
     sign_in_second_factor,
+    sign_in_sms_resend,
 )
 from .totp import totp_begin, totp_confirm
 from .users import (
@@ -70,6 +71,7 @@ __all__ = [
     "sessions_force_logout_all",
     "sign_in",
     "sign_in_second_factor",
+    "sign_in_sms_resend",
     "sign_out",
     "totp_begin",
     "totp_confirm",

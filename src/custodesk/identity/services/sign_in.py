@@ -300,6 +300,14 @@ def sign_in_second_factor(
     start again with the password).  Otherwise as :func:`sign_in` (lockout, status and
     the code are checked again; failures are returned, and recorded).
     """
+    user = _proof_user(proof, binding, now=now)
+    outcome = _attempt(user, None, otp_code, challenge_id, kind=kind, now=now)
+    return _record_attempt(outcome, username=user.username, kind=kind, now=now)
+
+
+def _proof_user(proof: str, binding: str, *, now: dt.datetime) -> User:
+    """The user whose password step ``proof`` shows passed (locked for update), or
+    SignInExpired."""
     try:
         data = signing.loads(proof, salt=PASSWORD_PROOF_SALT)
     except signing.BadSignature:
@@ -318,8 +326,18 @@ def sign_in_second_factor(
         or not constant_time_compare(data.get("p", ""), _password_mark(user))
     ):
         raise SignInExpired()
-    outcome = _attempt(user, None, otp_code, challenge_id, kind=kind, now=now)
-    return _record_attempt(outcome, username=user.username, kind=kind, now=now)
+    return user
+
+
+@transaction.atomic(durable=True)
+def sign_in_sms_resend(*, proof: str, binding: str, now: dt.datetime) -> VerificationChallenge:
+    """The console's second step asks for another SMS code (the password step's proof
+    names the user).  Raises SignInExpired (no valid proof, or the user signs in
+    otherwise), CodeThrottled (a code went out less than a minute ago)."""
+    user = _proof_user(proof, binding, now=now)
+    if user.organisation.sign_in_factor != SignInFactor.SMS or not user.phone:
+        raise SignInExpired()
+    return verification_send(purpose=SMS_PURPOSE, phone=user.phone, language=user.language, now=now)
 
 
 def _record_attempt(
@@ -419,9 +437,7 @@ def _attempt(
             return refused
     elif has_totp(user):
         if not otp_code:
-            return SignInOutcome(
-                R.OTP_REQUIRED, user, error=OtpRequired(second_factor="totp")
-            )
+            return SignInOutcome(R.OTP_REQUIRED, user, error=OtpRequired(second_factor="totp"))
         if not _verify_otp(user, otp_code):
             return _failed(user, R.BAD_OTP, InvalidOtp(field="otp_code"), now=now)
     if user.failed_logins:

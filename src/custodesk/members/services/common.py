@@ -140,10 +140,11 @@ def id_in_use(id_type: str, id_number: str) -> bool:
     if pending.filter(id_type=id_type, id_number=id_number).exists():
         return True
     if id_type == IdType.ORG_CODE:
-        inside = {"id_type": IdType.USCC, "id_number__regex": rf"^.{{8}}{id_number.replace('-', '')}.$"}
-        return (
-            MemberProfile.objects.filter(**inside).exists() or pending.filter(**inside).exists()
-        )
+        inside = {
+            "id_type": IdType.USCC,
+            "id_number__regex": rf"^.{{8}}{id_number.replace('-', '')}.$",
+        }
+        return MemberProfile.objects.filter(**inside).exists() or pending.filter(**inside).exists()
     if id_type == IdType.USCC:
         inner = f"{id_number[8:16]}-{id_number[16]}"
         org = IdType.ORG_CODE
@@ -160,9 +161,7 @@ def duplicate_error(field: str = "id_number") -> ValidationFailed:
     )
 
 
-def check_code(
-    *, challenge_id: Any, purpose: str, phone: str, code: str, now: dt.datetime
-) -> None:
+def check_code(*, challenge_id: Any, purpose: str, phone: str, code: str, now: dt.datetime) -> None:
     """The SMS code (identity's verification): consumed on success, a failed try
     counted.  Runs outside any transaction of ours (identity commits the try)."""
     identity.verification_check(

@@ -58,7 +58,11 @@ def card_fields(
         c.add("bank_code", "unknown", _("Choose a bank from the directory."))
         bank = ""
     branch_code = c.text("branch_code", branch_code, max_length=16, required=branch)
-    if branch_code and bank and not Branch.objects.filter(code=branch_code, bank__code=bank).exists():
+    if (
+        branch_code
+        and bank
+        and not Branch.objects.filter(code=branch_code, bank__code=bank).exists()
+    ):
         c.add("branch_code", "unknown", _("Choose a branch of this bank from the directory."))
     number = "".join((card_number or "").split())
     if not number:
@@ -192,7 +196,11 @@ def _create(clean: dict[str, str], lang: str, *, now: dt.datetime) -> MemberProf
             "organisation": org.code,
             "id_type": member.id_type,
             "id_number": member.id_number,
-            "card": {"bank": card.bank_code, "branch": card.branch_code, "number": card.masked_number},
+            "card": {
+                "bank": card.bank_code,
+                "branch": card.branch_code,
+                "number": card.masked_number,
+            },
         },
         organisation_id=org.pk,
         organisation_code=org.code,

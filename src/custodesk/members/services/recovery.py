@@ -48,11 +48,7 @@ def _user_for(member: MemberProfile | None, phone: str | None) -> User | None:
     users = User.objects.filter(organisation=member.organisation)
     if phone is not None:
         users = users.filter(phone=phone)
-    return (
-        users.exclude(status=User.Status.INACTIVE)
-        .order_by("created_at", "pk")
-        .first()
-    )
+    return users.exclude(status=User.Status.INACTIVE).order_by("created_at", "pk").first()
 
 
 def forgot_enterprise(

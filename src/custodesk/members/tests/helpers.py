@@ -6,20 +6,21 @@ import io
 import itertools
 import re
 import zipfile
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from stdnum.cn import uscc as stdnum_uscc
 
 from custodesk.identity import services as identity
 from custodesk.members import ids, services
 from custodesk.notify import services as notify
-from custodesk.notify.senders import phone_dir
 from custodesk.testing.governance import delivered_code
 
 BANK = "102"  # Industrial and Commercial Bank of China (the shipped directory)
 BRANCH = "102100000011"
-GOOD_CARD = "6222020200112233440"  # ends in 0: the embedded verifier says yes
-BAD_CARD = "6222020200112233441"  # ends in 1: card_name_mismatch
+GOOD_CARD = "6222020200112204330"  # ends in 0: the embedded verifier says yes (Luhn ok)
+BAD_CARD = "6222020200112208331"  # ends in 1: card_name_mismatch
 _serial = itertools.count(1)
 
 
@@ -41,8 +42,11 @@ def ric(n: int = 1, born: str = "19800101") -> str:
 def real_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("business_licence.pdf", b"%PDF-1.4 licence scan\n")
-        archive.writestr("legal_rep_id.jpg", b"\xff\xd8\xff\xe0 id card scan")
+        for name, data in (
+            ("business_licence.pdf", b"%PDF-1.4 licence scan\n"),
+            ("legal_rep_id.jpg", b"\xff\xd8\xff\xe0 id card scan"),
+        ):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 20, 9, 0, 0)), data)
     return buffer.getvalue()
 
 
@@ -76,7 +80,9 @@ def individual_fields(**overrides: Any) -> dict[str, str]:
     return fields
 
 
-def code_for(phone: str, *, purpose: str = services.PURPOSE_REGISTER, clock: Any) -> tuple[Any, str]:
+def code_for(
+    phone: str, *, purpose: str = services.PURPOSE_REGISTER, clock: Any
+) -> tuple[Any, str]:
     """A fresh SMS code for ``phone`` (the clock moves past the resend throttle)."""
     clock.advance(seconds=61)
     challenge = identity.verification_send(
@@ -89,7 +95,8 @@ def delivered_sms(phone: str, template: str, *, clock: Any) -> str:
     """Deliver the outbox; the body of the newest SMS of ``template`` sent to ``phone``."""
     notify.deliver_due(clock=clock)
     newest: tuple[tuple[int, str], str] | None = None
-    for path in phone_dir().glob("sms-*.txt"):
+    # the embedded SMS gateway's files (notify.senders.FileSmsSender)
+    for path in (Path(settings.VAR_DIR) / "outbox").glob("sms-*.txt"):
         head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
         if f"To: {phone}\n" not in head + "\n" or f"Template: {template}\n" not in head + "\n":
             continue
@@ -104,3 +111,26 @@ def credentials(text: str) -> tuple[str, str]:
     found = re.search(r"login name is (\S+) and your temporary password is (\S+?)\. ", text)
     assert found, text
     return found.group(1), found.group(2)
+
+
+def ensure_directory() -> None:
+    """The shipped directory's two banks and branches the tests use: a data migration
+    loads them, but a transactional test's flush empties the tables."""
+    from custodesk.banks.models import Bank, Branch
+
+    for code, name, hans, branch in (
+        ("102", "Industrial and Commercial Bank of China", "中国工商银行", BRANCH),
+        ("103", "Agricultural Bank of China", "中国农业银行", "103100000019"),
+    ):
+        bank, _ = Bank.objects.get_or_create(
+            code=code, defaults={"name": name, "name_hant": hans, "name_hans": hans, "region": "CN"}
+        )
+        Branch.objects.get_or_create(
+            code=branch,
+            defaults={
+                "bank": bank,
+                "name": f"{hans}北京分行",
+                "province": "北京市",
+                "city": "北京市",
+            },
+        )
