@@ -63,9 +63,8 @@ MODULE = Module(
         BuiltinRole("custody_operator", perms.OPERATOR, _("Custody operator"), kinds=MEMBER),
         BuiltinRole("custody_reviewer", perms.REVIEWER, _("Custody reviewer"), kinds=MEMBER),
         BuiltinRole("custody_individual", perms.INDIVIDUAL, _("Individual member"), kinds=MEMBER),
-        BuiltinRole(
-            "custody_market_staff", perms.MARKET_STAFF, _("Market custody staff"), kinds=("market",)
-        ),
+        # the market's own users (the markets module's role): its members' contracts
+        BuiltinRole("market_staff", perms.MARKET_STAFF, kinds=("market",)),
     ),
     imports=("custodesk.contracts.approvals", "custodesk.contracts.blockers"),
 )

@@ -43,7 +43,7 @@ def market_staff(market: Any, clock: Any) -> Any:
         must_change_password=False,
         now=clock.now(),
     )
-    role = Role.objects.get(organisation=market.organisation, code="custody_market_staff")
+    role = Role.objects.get(organisation=market.organisation, code="market_staff")
     approvals.submit(
         actor=market_admin,
         action_type="identity.role_grant",
