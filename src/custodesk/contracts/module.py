@@ -14,7 +14,7 @@ MODULE = Module(
     console_urls="custodesk.contracts.urls",
     api=ApiRouter("/custody", "custodesk.contracts.api", order=60),
     menu=(
-        MenuSection("custody", _("Funds custody"), 300),
+        MenuSection("custody", _("Custody"), 300),
         MenuItem("custody", _("Contracts"), "console:contracts", perms.CONTRACT_VIEW, 10),
         MenuItem(
             "custody",
