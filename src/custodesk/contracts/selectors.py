@@ -174,7 +174,10 @@ def member_profile(*, actor: User) -> MemberProfile:
 
 
 def cards(*, actor: User) -> list[dict[str, Any]]:
-    """The member's bound cards, current first then the replaced ones (history)."""
+    """The member's bound cards, current first then the replaced ones (history): for
+    who signs contracts or maintains the member's data."""
+    if not actor.has_permission(perms.CONTRACT_SUBMIT):
+        access.require(actor, perms.MEMBER_MAINTAIN)
     profile = member_profile(actor=actor)
     return [
         {
