@@ -35,6 +35,7 @@ from .schemas import (
     MarketOfferOut,
     MarketStateIn,
     MarketStateOut,
+    MemberRowOut,
     PhoneChangeIn,
     PhoneCodeIn,
     ProfileChangeIn,
@@ -140,7 +141,7 @@ def market_state_put(request: HttpRequest, contract_id: UUID, payload: MarketSta
     return selectors.market_state_row(selectors.contract(actor=user, contract_id=contract_id))
 
 
-@router.get("/members", response=list[dict[str, Any]])
+@router.get("/members", response=list[MemberRowOut])
 def members(request: HttpRequest) -> Any:
     """The members with contracts in the caller's market (staff: every market)."""
     return selectors.market_members(actor=actor(request))

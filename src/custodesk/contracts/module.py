@@ -65,6 +65,10 @@ MODULE = Module(
         BuiltinRole("custody_individual", perms.INDIVIDUAL, _("Individual member"), kinds=MEMBER),
         # the market's own users (the markets module's role): its members' contracts
         BuiltinRole("market_staff", perms.MARKET_STAFF, kinds=("market",)),
+        # the bank's own staff who look at members: every market's contracts
+        BuiltinRole("counter", (perms.CONTRACT_VIEW,)),
+        BuiltinRole("compliance", (perms.CONTRACT_VIEW,)),
+        BuiltinRole("auditor", (perms.CONTRACT_VIEW,)),
     ),
     imports=("custodesk.contracts.approvals", "custodesk.contracts.blockers"),
 )

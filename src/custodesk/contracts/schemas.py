@@ -178,3 +178,17 @@ class PhoneChangeIn(Confirmation):
 class ClosedOut(Schema):
     status: str
     closed_at: dt.datetime | None
+
+
+class MemberContractOut(Schema):
+    market: str
+    member_code: str
+    status: str
+
+
+class MemberRowOut(Schema):
+    id: UUID
+    name: str
+    member_type: str
+    status: str
+    contracts: list[MemberContractOut]

@@ -237,6 +237,7 @@ def market_members(*, actor: User) -> list[dict[str, Any]]:
 def requests(*, actor: User, box: str, now: dt.datetime) -> list[dict[str, Any]]:
     """The actor's signing and cancelling requests (``initiated``) or those it can
     decide (``pending``), as the approval engine shows them."""
+    access.require(actor, perms.CONTRACT_VIEW)
     rows = []
     for action in ACTIONS:
         for req in approval_selectors.inbox(

@@ -37,13 +37,16 @@ from .errors import (
     MemberHasContracts,
 )
 from .models import Contract
-from .services import active_member_of, factor_phone, is_individual, second_factor
-
-PURPOSE_CARD = "member_card_change"
-PURPOSE_INFO = "member_info_change"
-PURPOSE_PHONE = "member_phone_change"
-PURPOSE_CLOSE = "member_close"
-PURPOSES = (PURPOSE_CARD, PURPOSE_INFO, PURPOSE_CLOSE)
+from .services import (
+    PURPOSE_CARD,
+    PURPOSE_CLOSE,
+    PURPOSE_INFO,
+    PURPOSE_PHONE,
+    active_member_of,
+    factor_phone,
+    is_individual,
+    second_factor,
+)
 
 
 def _member(actor: User) -> MemberProfile:

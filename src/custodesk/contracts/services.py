@@ -41,9 +41,21 @@ from .models import Contract, ContractMarketState
 
 SIGN = "contracts.sign"
 CANCEL = "contracts.cancel"
-# what the SMS codes of this module are for (identity verification purposes)
+# what the SMS codes of this module are for (identity verification purposes), and the
+# permission asking for one needs
 PURPOSE_SIGN = "contract_sign"
 PURPOSE_CANCEL = "contract_cancel"
+PURPOSE_CARD = "member_card_change"
+PURPOSE_INFO = "member_info_change"
+PURPOSE_PHONE = "member_phone_change"  # sent to the new number (selfservice.phone_code_send)
+PURPOSE_CLOSE = "member_close"
+PURPOSES = {
+    PURPOSE_SIGN: perms.CONTRACT_SUBMIT,
+    PURPOSE_CANCEL: perms.CONTRACT_SUBMIT,
+    PURPOSE_CARD: perms.MEMBER_MAINTAIN,
+    PURPOSE_INFO: perms.MEMBER_MAINTAIN,
+    PURPOSE_CLOSE: perms.MEMBER_MAINTAIN,
+}
 
 MEMBER_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
@@ -532,14 +544,15 @@ def market_state_report(
 
 
 # -- SMS codes --------------------------------------------------------------------------
-PURPOSES = (PURPOSE_SIGN, PURPOSE_CANCEL)
-
-
 def sms_code_send(*, actor: User, purpose: str, now: dt.datetime) -> Any:
     """Send the code that confirms one of this module's actions (``purpose``: sign,
     cancel, card change, member data, closing) to :func:`factor_phone`.  Raises
-    NotAMember, ValidationFailed (no mobile), identity's CodeThrottled (429)."""
-    profile = member_of(actor)
+    ValidationFailed (unknown purpose, no mobile), PermissionDenied (the purpose's
+    permission), NotAMember, identity's CodeThrottled (429)."""
+    if purpose not in PURPOSES:
+        raise ValidationFailed.single("purpose", "choice", _("Not a valid choice."))
+    access.require(actor, PURPOSES[purpose])
+    profile = active_member_of(actor)
     phone = factor_phone(actor, profile)
     if not phone:
         raise ValidationFailed.single("phone", "required", _("No mobile number is registered."))

@@ -28,11 +28,9 @@ from custodesk.identity.models import User
 from custodesk.members.models import BoundCard
 
 from . import permissions as perms
-from . import selectors, selfservice, services
+from . import selectors, services
 from .forms import CancelForm, ContractFilterForm, MarketStateForm, SignForm
 from .models import Contract
-
-CODE_PURPOSES = (*services.PURPOSES, *selfservice.PURPOSES)
 
 
 def _user(request: HttpRequest) -> User:
@@ -72,7 +70,7 @@ def back(request: HttpRequest, fallback: str) -> HttpResponse:
 @console_view
 def code_send(request: HttpRequest, purpose: str) -> HttpResponseBase:
     """POST: send the SMS code for ``purpose`` and go back to the form."""
-    if request.method != "POST" or purpose not in CODE_PURPOSES:
+    if request.method != "POST" or purpose not in services.PURPOSES:
         raise NotFound(object="purpose")
     try:
         ch = services.sms_code_send(actor=_user(request), purpose=purpose, now=clock.now())

@@ -133,6 +133,9 @@ def test_without_the_grant_403_and_no_menu_until_the_second_admin_approves(
     clerk = add_user(enterprise, "ent.clerk", None, now=clock.now())
     api = signed_in(api_client, clerk)
     assert api.get("/custody/contracts").status_code == 403
+    assert api.get("/custody/requests").status_code == 403
+    assert api.get("/custody/markets").status_code == 403
+    assert api.post("/custody/codes", json={"purpose": "contract_sign"}).status_code == 403
     assert (
         api.post("/custody/contracts", json=sign_body(market, enterprise.card)).status_code == 403
     )
