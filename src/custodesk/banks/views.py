@@ -13,4 +13,4 @@ from . import picker
 @require_GET
 def branch_picker(request: HttpRequest) -> HttpResponse:
     field = picker.field_name(request.GET.get("field"))
-    return render(request, "banks/_branch_picker.html", picker.context(field, request.GET))
+    return render(request, "banks/_branch_picker_fieldset.html", picker.context(field, request.GET))

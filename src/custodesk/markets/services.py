@@ -14,6 +14,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +35,8 @@ from .selectors import market_get, market_state
 
 CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 ACCOUNT_NO_RE = re.compile(r"[0-9]{8,32}")
+PHONE_RE = re.compile(r"\+?[0-9]{6,15}")
+LANGUAGES = ("", "en", "zh_Hant", "zh_Hans")
 
 
 # -- validation ------------------------------------------------------------------
@@ -88,6 +92,38 @@ def _create_errors(data: MarketCreate) -> list[FieldError]:
         errors.append(FieldError("agreement_title", "required", _("This field is required.")))
     if not data.agreement_body.strip():
         errors.append(FieldError("agreement_body", "required", _("This field is required.")))
+    errors += _admin_errors(data)
+    return errors
+
+
+def _admin_errors(data: MarketCreate) -> list[FieldError]:
+    """The first administrator's rules, checked at submit (identity checks them again
+    when the organisation is opened)."""
+    errors = []
+    if not identity.USERNAME_RE.match(data.admin_username):
+        errors.append(
+            FieldError(
+                "admin_username",
+                "pattern",
+                _(
+                    "3–150 characters; starts with a letter; letters, digits, "
+                    "'.', '@', '-' and '_' only."
+                ),
+            )
+        )
+    elif User.objects.filter(username__iexact=data.admin_username).exists():
+        errors.append(FieldError("admin_username", "unique", _("This user name is taken.")))
+    if not data.admin_full_name.strip():
+        errors.append(FieldError("admin_full_name", "required", _("This field is required.")))
+    if data.admin_email:
+        try:
+            validate_email(data.admin_email)
+        except DjangoValidationError:
+            errors.append(FieldError("admin_email", "email", _("Enter a valid e-mail address.")))
+    if data.admin_phone and not PHONE_RE.fullmatch(data.admin_phone):
+        errors.append(
+            FieldError("admin_phone", "phone", _("Enter a phone number, e.g. +85291234567."))
+        )
     if not (data.admin_email or data.admin_phone):
         errors.append(
             FieldError(
@@ -96,6 +132,8 @@ def _create_errors(data: MarketCreate) -> list[FieldError]:
                 _("Give the administrator's e-mail or mobile: the sign-in goes there."),
             )
         )
+    if data.admin_language not in LANGUAGES:
+        errors.append(FieldError("admin_language", "choice", _("Use zh_Hant, zh_Hans or en.")))
     return errors
 
 

@@ -30,6 +30,8 @@ from .schemas import (
     ForgotIndividualIn,
     IndividualIn,
     IndividualSubmitIn,
+    MemberFilters,
+    MemberOut,
     RecoveredOut,
     RegisteredOut,
     RejectIn,
@@ -280,3 +282,16 @@ def reject_application(
         now=clock.now(),
     )
     return selectors.application_row(app)
+
+
+@router.get("/members", response=list[MemberOut], tags=["counter"])
+@paginate(Pages, page_size=50)
+def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
+    """Custody members (staff): by type, or a name / ID number / organisation code."""
+    rows = selectors.members(actor=actor(request), member_type=filters.member_type, q=filters.q)
+    return [selectors.member_row(m) for m in rows]
+
+
+@router.get("/members/{member_id}", response=MemberOut, tags=["counter"])
+def get_member(request: HttpRequest, member_id: UUID) -> dict[str, Any]:
+    return selectors.member_row(selectors.member_get(actor=actor(request), public_id=member_id))

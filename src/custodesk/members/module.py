@@ -10,7 +10,7 @@ MODULE = Module(
     console_urls="custodesk.members.urls",
     api=ApiRouter("/members", "custodesk.members.api", order=60),
     menu=(
-        MenuSection("custody", _("Custody"), 300),
+        MenuSection("custody", _("Funds custody"), 300),
         MenuItem(
             "custody",
             _("Registration applications"),
@@ -19,7 +19,16 @@ MODULE = Module(
             20,
             kinds=("staff",),
         ),
+        MenuItem(
+            "custody",
+            _("Members"),
+            "console:member_list",
+            perms.MEMBER_VIEW,
+            30,
+            kinds=("staff",),
+        ),
     ),
+    schedule={"custodesk.members.tasks.sweep_pending_archives": 3600},
     permissions="custodesk.members.permissions",
     roles=(
         BuiltinRole(
@@ -30,5 +39,5 @@ MODULE = Module(
         ),
     ),
     imports=("custodesk.members.messages",),
-    demo=DemoStep("custodesk.members.demo.seed", 70),
+    demo=DemoStep("custodesk.members.demo.seed", 160, notes="custodesk.members.demo.notes"),
 )

@@ -148,3 +148,29 @@ class ApplicationOut(Schema):
 
 class RejectIn(Input):
     reason: Annotated[Text, StringConstraints(min_length=1, max_length=500)]
+
+
+class MemberFilters(Schema):
+    member_type: Annotated[str, OneOf(MemberType)] | None = None
+    q: Annotated[Text, StringConstraints(max_length=60)] | None = None
+
+
+class CardOut(Schema):
+    bank_code: str
+    branch_code: str
+    number: str = Field(description="masked: the first and last four digits")
+    bound_at: dt.datetime
+
+
+class MemberOut(Schema):
+    public_id: uuid.UUID
+    organisation_code: str
+    member_type: str
+    id_type: str
+    id_number: str
+    name: str
+    mobile: str
+    email: str
+    status: str
+    created_at: dt.datetime
+    card: CardOut | None

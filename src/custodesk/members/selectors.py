@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from custodesk.core import access
 from custodesk.core.errors import NotFound
@@ -74,4 +74,56 @@ def application_row(app: EnterpriseApplication) -> dict[str, Any]:
         "reason": app.reason,
         "member_id": app.member.public_id if app.member else None,
         "organisation_code": app.member.organisation.code if app.member else None,
+    }
+
+
+def members(
+    *, actor: Any, member_type: str | None = None, q: str | None = None
+) -> QuerySet[MemberProfile]:
+    """Custody members for the bank's staff (by name, ID number or organisation code)."""
+    access.require(actor, perms.MEMBER_VIEW)
+    rows = MemberProfile.objects.select_related("organisation")
+    if member_type:
+        rows = rows.filter(member_type=member_type)
+    if q:
+        rows = rows.filter(
+            Q(name__icontains=q) | Q(id_number__icontains=q) | Q(organisation__code__icontains=q)
+        )
+    return rows.order_by("organisation__code")
+
+
+def member_get(*, actor: Any, public_id: uuid.UUID) -> MemberProfile:
+    access.require(actor, perms.MEMBER_VIEW)
+    member = (
+        MemberProfile.objects.select_related("organisation").filter(public_id=public_id).first()
+    )
+    if member is None:
+        raise NotFound(object="member")
+    return member
+
+
+def member_row(member: MemberProfile) -> dict[str, Any]:
+    """What staff see of a member: the bound card masked."""
+    card = current_card(member)
+    return {
+        "public_id": member.public_id,
+        "organisation_code": member.organisation.code,
+        "member_type": member.member_type,
+        "id_type": member.id_type,
+        "id_number": member.id_number,
+        "name": member.name,
+        "mobile": member.mobile,
+        "email": member.email,
+        "status": member.status,
+        "created_at": member.created_at,
+        "card": (
+            {
+                "bank_code": card.bank_code,
+                "branch_code": card.branch_code,
+                "number": card.masked_number,
+                "bound_at": card.bound_at,
+            }
+            if card is not None
+            else None
+        ),
     }

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import zipfile
@@ -38,6 +39,7 @@ FIELD = "archive"
 UPLOAD_SUBDIR = Path("uploads") / "enterprise"
 # the console wizard's archive between its steps (the form, then the SMS code)
 PENDING_SUBDIR = Path("uploads") / "pending"
+PENDING_KEEP = dt.timedelta(hours=24)
 CONTENT_TYPES = {"zip": "application/zip", "rar": "application/vnd.rar"}
 
 
@@ -184,3 +186,18 @@ def absolute(relative: str, *, pending: bool = False) -> Path:
 def download_name(name: str, kind: str) -> str:
     stem = name.rsplit(".", 1)[0] if "." in name else name
     return f"{stem or 'archive'}.{kind}"
+
+
+def sweep_pending(*, now: dt.datetime, older_than: dt.timedelta = PENDING_KEEP) -> int:
+    """Delete the console wizard's archives nobody confirmed (the browser went away
+    between its two steps); returns how many."""
+    root = Path(settings.VAR_DIR) / PENDING_SUBDIR
+    if not root.exists():
+        return 0
+    cutoff = (now - older_than).timestamp()
+    removed = 0
+    for path in root.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

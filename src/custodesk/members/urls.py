@@ -27,6 +27,7 @@ urlpatterns = [
     path("forgot/", views_public.forgot, name="member_forgot"),
     path("forgot/<slug:kind>/", views_public.forgot, name="member_forgot_kind"),
     path("counter/applications/", views_counter.application_list, name="member_applications"),
+    path("counter/members/", views_counter.member_list, name="member_list"),
     path(
         "counter/applications/<uuid:public_id>/",
         views_counter.application_detail,

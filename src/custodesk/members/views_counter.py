@@ -19,7 +19,7 @@ from custodesk.core.errors import DomainError
 from . import permissions as perms
 from . import selectors, services, uploads
 from .forms import RejectForm
-from .models import EnterpriseApplication
+from .models import EnterpriseApplication, MemberType
 
 
 @console_view
@@ -107,3 +107,19 @@ def application_archive(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@console_view
+def member_list(request: HttpRequest) -> HttpResponse:
+    filters = clean_filters(request, ["member_type", "q"])
+    if filters.get("member_type") not in MemberType.values:
+        filters.pop("member_type", None)
+    rows = selectors.members(
+        actor=request.user, member_type=filters.get("member_type"), q=filters.get("q", "")[:60]
+    )
+    page, size = paginate(request, rows)
+    return render(
+        request,
+        "members/member_list.html",
+        {"page": page, "page_size": size, "filters": filters, "types": MemberType.choices},
+    )

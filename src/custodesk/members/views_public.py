@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from custodesk.banks import selectors as bank_selectors
@@ -38,8 +39,8 @@ WIZARD = "members.registration"
 LABELS = {
     **{n: f.label for n, f in EnterpriseRegisterForm.base_fields.items()},
     **{n: f.label for n, f in IndividualRegisterForm.base_fields.items()},
-    "bank_code": _("Bank"),
-    "branch_code": _("Branch"),
+    "bank_code": gettext_lazy("Bank"),
+    "branch_code": gettext_lazy("Branch"),
 }
 
 

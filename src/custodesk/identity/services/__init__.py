@@ -7,6 +7,7 @@ controls (password resets, unlocks, roles, the dual-admin switch) are approvable
 actions in ``identity.governance``.
 """
 
+from .captcha_gate import captcha_required
 from .closing import organisation_close, user_phone_set
 from .common import TOKEN_PREFIX, USERNAME_RE, forget_cached_sessions, generate_password
 from .roles import (
@@ -22,7 +23,6 @@ from .sign_in import (
     PASSWORD_PROOF_SALT,
     PASSWORD_PROOF_SECONDS,
     SignInOutcome,
-    captcha_required,
     has_totp,
     needs_totp_enrolment,
     password_change,

@@ -22,10 +22,7 @@ from custodesk.core import context
 from custodesk.core.errors import DomainError, ValidationFailed
 from custodesk.notify import services as notify
 
-from .. import captcha
 from ..errors import (
-    CaptchaInvalid,
-    CaptchaRequired,
     CodeThrottled,
     InvalidCredentials,
     InvalidOtp,
@@ -47,6 +44,7 @@ from ..models import (
 )
 from ..security_events import record_refusal
 from ..selectors import token_digest
+from .captcha_gate import captcha_gate
 from .common import TOKEN_PREFIX, _check_password_policy, _end_sessions
 from .verification import normalised_phone, verification_consume, verification_send
 
@@ -194,7 +192,7 @@ def sign_in(
     phone and answers ``otp_required`` with the challenge; the next attempt brings
     ``challenge_id`` and the code as ``otp_code``.
     """
-    refusal = _captcha_gate(username, captcha_key, captcha_value, now=now)
+    refusal = captcha_gate(username, captcha_key, captcha_value, now=now)
     if refusal is not None:
         return SignInOutcome(refusal.code, error=refusal)
     return _sign_in(
@@ -225,41 +223,6 @@ def _sign_in(
     )
     outcome = _attempt(user, password, otp_code, challenge_id, kind=kind, now=now)
     return _record_attempt(outcome, username=username.strip(), kind=kind, now=now)
-
-
-def _normalised_name(username: str) -> str:
-    return username.strip().lower()[:150]
-
-
-def captcha_required(*, username: str, now: dt.datetime) -> bool:
-    """Is a captcha due for a sign-in as ``username``?  Yes when the last attempt for
-    that name (compared trimmed and case-insensitively, as sign-in compares names)
-    within the lockout window was refused.  Counted by the name as typed, so an unknown
-    name and a known one behave alike (the captcha does not tell which exist)."""
-    since = now - dt.timedelta(minutes=settings.CUSTODESK_LOCKOUT_MINUTES)
-    last = (
-        LoginDevice.objects.filter(username__iexact=_normalised_name(username), at__gte=since)
-        .exclude(result=LoginDevice.Result.OTP_REQUIRED)
-        .order_by("-at", "-id")
-        .values_list("result", flat=True)
-        .first()
-    )
-    return last is not None and last != LoginDevice.Result.SUCCESS
-
-
-@transaction.atomic(durable=True)
-def _captcha_gate(
-    username: str, key: str | None, value: str | None, *, now: dt.datetime
-) -> DomainError | None:
-    """Use up the captcha given (if any); the refusal when one is due and not solved."""
-    solved = captcha.consume(key, value)
-    if not captcha_required(username=username, now=now):
-        return None
-    if not key or not (value or "").strip():
-        return CaptchaRequired(field="captcha_value", captcha_required=True)
-    if not solved:
-        return CaptchaInvalid(field="captcha_value", captcha_required=True)
-    return None
 
 
 # The console asks for the second factor on a page of its own.  Between the two steps the

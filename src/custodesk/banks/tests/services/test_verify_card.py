@@ -93,3 +93,13 @@ def test_the_adapter_is_pluggable() -> None:
 )
 def test_luhn(number: str, ok: bool) -> None:
     assert luhn_ok(number) is ok
+
+
+def test_the_documented_examples() -> None:
+    """docs/custody.md: a failing card, another failing one, then a good one (all Luhn-valid)."""
+    outcomes = [
+        verify_card(card_number=n, **PERSON).reason
+        for n in ("6225882708965881", "6225882708965824", "6225882708965808")
+    ]
+    assert outcomes == ["card_name_mismatch", "card_frozen", ""]
+    assert all(luhn_ok(n) for n in ("6225882708965881", "6225882708965824", "6225882708965808"))

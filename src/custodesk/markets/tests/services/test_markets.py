@@ -110,6 +110,12 @@ def test_two_pending_creations_of_one_code(admin: Any, officer: Any, clock: Any)
         ({"currencies": ["CNY", "CNY"]}, "currencies", "duplicate"),
         ({"agreement_body": " "}, "agreement_body", "required"),
         ({"admin_email": "", "admin_phone": ""}, "admin_email", "no_contact"),
+        ({"admin_email": "not-an-address"}, "admin_email", "email"),
+        ({"admin_phone": "12ab"}, "admin_phone", "phone"),
+        ({"admin_username": "9lives"}, "admin_username", "pattern"),
+        ({"admin_username": "ADMIN"}, "admin_username", "unique"),
+        ({"admin_full_name": " "}, "admin_full_name", "required"),
+        ({"admin_language": "fr"}, "admin_language", "choice"),
     ],
 )
 def test_bad_market_is_refused_and_nothing_stored(

@@ -95,11 +95,16 @@ def test_enterprise_registers_and_the_counter_approves(
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved" and approved.json()["organisation_code"]
     detail = counter.get(f"/members/applications/{app_id}")
+    members = counter.get("/members/members", params={"member_type": "enterprise"})
+    assert [m["organisation_code"] for m in members.json()["items"]] == [
+        approved.json()["organisation_code"]
+    ]
+    assert public.get("/members/members").status_code == 401
 
     sms = delivered_sms("+8613800000001", "members.enterprise_approved", clock=clock)
     username, password = credentials(sms)
     assert any(password in m.body for m in mail.outbox if "li.na@pearl.example" in m.to)
-    staff_answers = approved.text + detail.text + listed.text
+    staff_answers = approved.text + detail.text + listed.text + members.text
     assert username not in staff_answers and password not in staff_answers
     assert password not in caplog.text and username not in caplog.text
     rows = json.dumps([[str(v) for v in e.__dict__.values()] for e in AuditEntry.objects.all()])
@@ -208,7 +213,17 @@ def test_individual_registers_after_a_failing_card(api_client: Any, clock: Any) 
     username, password = credentials(
         delivered_sms(phone, "members.individual_registered", clock=clock)
     )
-    assert api_client().sign_in(username, password).status_code in (200, 401)
+    # the member signs in with the SMS second factor, then must change the password
+    member_api = api_client()
+    first = member_api.sign_in(username, password)
+    assert first.status_code == 401 and first.json()["code"] == "otp_required"
+    signed = member_api.sign_in(
+        username,
+        password,
+        otp_code=delivered_code(phone, clock=clock),
+        challenge_id=first.json()["challenge_id"],
+    )
+    assert signed.status_code == 200 and signed.json()["must_change_password"] is True
 
     # forgotten password: name, ID, card, bank, mobile + code + card authentication
     forgot = {

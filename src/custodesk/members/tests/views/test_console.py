@@ -180,3 +180,13 @@ def test_forgot_enterprise_page(client: Client, clock: Any, make_user: Any) -> N
     assert "temporary password" in delivered_sms(
         fields["mobile"], "members.password_reset", clock=clock
     )
+
+
+def test_the_counter_menu(client: Client, make_user: Any) -> None:
+    make_user("counter1", roles=["counter"])
+    make_user("clerk")
+    counter_home = signed_in("counter1").get("/console/").content.decode()
+    assert url("member_applications") in counter_home and url("member_list") in counter_home
+    clerk_home = signed_in("clerk").get("/console/").content.decode()
+    assert url("member_applications") not in clerk_home
+    assert signed_in("counter1").get(url("member_list"), {"q": "x" * 100}).status_code == 200
