@@ -4,7 +4,14 @@ view of its members' contracts, the member roles, the approvable sign / cancel."
 
 from django.utils.translation import gettext_lazy as _
 
-from custodesk.core.modules import ApiRouter, BuiltinRole, MenuItem, MenuSection, Module
+from custodesk.core.modules import (
+    ApiRouter,
+    BuiltinRole,
+    DemoStep,
+    MenuItem,
+    MenuSection,
+    Module,
+)
 
 from . import permissions as perms
 
@@ -71,4 +78,5 @@ MODULE = Module(
         BuiltinRole("auditor", (perms.CONTRACT_VIEW,)),
     ),
     imports=("custodesk.contracts.approvals", "custodesk.contracts.blockers"),
+    demo=DemoStep("custodesk.contracts.demo.seed", 170, notes="custodesk.contracts.demo.notes"),
 )
