@@ -157,9 +157,8 @@ def contract_sign(request: HttpRequest, market_id: UUID) -> HttpResponse:
     access.require(user, perms.CONTRACT_SUBMIT)
     market = selectors.market_offer(actor=user, market_id=market_id)
     sms = services.is_individual(services.member_of(user))
-    form = SignForm(
-        request.POST or None, cards=_card_choices(user), currencies=market["currencies"], sms=sms
-    )
+    cards = _card_choices(user)
+    form = SignForm(request.POST or None, cards=cards, currencies=market["currencies"], sms=sms)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -190,7 +189,14 @@ def contract_sign(request: HttpRequest, market_id: UUID) -> HttpResponse:
     return render(
         request,
         "contracts/sign.html",
-        {"market": market, "form": form, "sms": sms, "purpose": services.PURPOSE_SIGN},
+        {
+            "market": market,
+            "form": form,
+            "sms": sms,
+            "purpose": services.PURPOSE_SIGN,
+            "no_card": not cards,
+            "can_bind": user.has_permission(perms.MEMBER_MAINTAIN),
+        },
     )
 
 

@@ -69,7 +69,7 @@ def open_member(
     name: str,
     id_number: str,
     mobile: str,
-    card_number: str = GOOD_CARD,
+    card_number: str | None = GOOD_CARD,
     holder_name: str | None = None,
     now: dt.datetime,
 ) -> Member:
@@ -106,15 +106,19 @@ def open_member(
             language="en",
             created_at=now,
         )
-        card = BoundCard.objects.create(
-            member=profile,
-            bank_code="102",
-            card_number=card_number,
-            holder_name=holder_name or name,
-            phone=mobile,
-            bound_at=now,
+        card = (
+            BoundCard.objects.create(
+                member=profile,
+                bank_code="102",
+                card_number=card_number,
+                holder_name=holder_name or name,
+                phone=mobile,
+                bound_at=now,
+            )
+            if card_number
+            else None
         )
-    return Member(profile, user, card)
+    return Member(profile, user, card)  # type: ignore[arg-type]
 
 
 def add_user(member: Member, username: str, role: str | None, *, now: dt.datetime) -> User:

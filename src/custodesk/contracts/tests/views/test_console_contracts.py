@@ -135,6 +135,28 @@ def test_the_reviewer_sees_the_request_to_review(
     page = client.get("/console/custody/contracts/").content.decode()
     assert f'data-testid="review-{sub.request.public_id}"' in page
     assert "/console/custody/contracts/markets/" not in page  # a reviewer does not sign
+    detail = client.get(f"/console/approvals/{sub.request.public_id}/").content.decode()
+    assert "E2" in detail and 'data-testid="approve"' in detail
+
+
+def test_staff_see_every_contract_and_an_enterprise_without_card_is_told(
+    client, market, enterprise, clock
+):
+    from custodesk.members.models import BoundCard as Card
+
+    Card.objects.filter(member=enterprise.profile).update(
+        status="replaced", replaced_at=clock.now()
+    )
+    console_sign_in(client, enterprise.admin, clock)
+    page = client.get(f"/console/custody/contracts/markets/{market.public_id}/sign/")
+    assert 'data-testid="no-card"' in page.content.decode()
+    assert "/console/custody/me/cards/" in page.content.decode()
+    client.post("/console/sign-out/")
+    staff = User.objects.get(username="admin")
+    console_sign_in(client, staff, clock)
+    listing = client.get("/console/custody/contracts/")
+    assert listing.status_code == 200
+    assert "/console/custody/members/" in listing.content.decode()
 
 
 def test_market_staff_report_in_the_console(client, market, individual, clock):
