@@ -136,8 +136,10 @@ def execute_cancel(
     request: Any,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    contract = Contract.objects.select_related("market", "member__organisation", "card").get(
-        public_id=payload.contract_id
+    contract = (
+        Contract.objects.select_for_update()
+        .select_related("market", "member__organisation", "card")
+        .get(public_id=payload.contract_id)
     )
     services.cancel_execute(
         initiator=initiator,

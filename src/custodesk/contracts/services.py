@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from custodesk.approvals import services as approvals
@@ -241,19 +241,15 @@ def sign_check(
     return SignPlan(profile, market, card, code, chosen, market.agreement_version)
 
 
-def sign_execute(
-    *,
+def _insert(
+    plan: SignPlan,
     initiator: User,
     approver: User | None,
-    plan: SignPlan,
     accepted_at: dt.datetime,
     request_id: str,
     now: dt.datetime,
 ) -> Contract:
-    """Create the contract and open its custody sub-account (inside the approval's
-    transaction).  ``debits_must_not_exceed_credits``: a member's money is never
-    overdrawn."""
-    contract = Contract.objects.create(
+    return Contract.objects.create(
         member=plan.profile,
         market=plan.market,
         member_code=plan.member_code,
@@ -266,6 +262,27 @@ def sign_execute(
         sign_request_id=request_id,
         signed_at=now,
     )
+
+
+def sign_execute(
+    *,
+    initiator: User,
+    approver: User | None,
+    plan: SignPlan,
+    accepted_at: dt.datetime,
+    request_id: str,
+    now: dt.datetime,
+) -> Contract:
+    """Create the contract and open its custody sub-account (inside the approval's
+    transaction).  ``debits_must_not_exceed_credits``: a member's money is never
+    overdrawn."""
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent signing may have won the code
+            contract = _insert(plan, initiator, approver, accepted_at, request_id, now)
+    except IntegrityError:
+        raise ValidationFailed.single(
+            "member_code", "duplicate", _("This member code is already signed in this market.")
+        ) from None
     account = ledger.open_account(
         actor=approver or initiator,
         code=f"SUB-{plan.market.code}-{contract.pk:08d}",
@@ -510,6 +527,7 @@ def market_state_report(
     Raises PermissionDenied, NotFound (another market's contract), ValidationFailed."""
     access.require(actor, perms.MARKET_STATE_REPORT)
     c = _contract_for_market(actor, contract_id)
+    Contract.objects.select_for_update().filter(pk=c.pk).first()  # one report at a time
     errors = [
         FieldError(name, "min_value", _("Enter a number of zero or more."))
         for name, value in (("open_trades", open_trades), ("open_disputes", open_disputes))

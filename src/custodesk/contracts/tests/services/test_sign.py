@@ -195,3 +195,27 @@ def test_a_second_contract_with_the_same_market_is_refused(market, individual, c
             **_sms(individual, clock),
         )
     assert ("market_id", "already_signed") in rules(exc.value)
+
+
+def test_two_members_waiting_with_the_same_code_only_the_first_approval_wins(
+    market, enterprise, operator, reviewer, clock
+):
+    from custodesk.approvals.errors import PreconditionFailed
+    from custodesk.contracts.tests.conftest import add_user, open_member
+
+    other = open_member(
+        kind="enterprise",
+        name="Second Co",
+        id_number="91350100M000100Y47",
+        mobile="13900000008",
+        now=clock.now(),
+    )
+    other_op = add_user(other, "second.operator", "custody_operator", now=clock.now())
+    other_rv = add_user(other, "second.reviewer", "custody_reviewer", now=clock.now())
+    first = sign(operator, market, enterprise.card, clock, member_code="SAME")
+    second = sign(other_op, market, other.card, clock, member_code="SAME")
+    approvals.approve(actor=reviewer, request_id=first.request.public_id, now=clock.now())
+    with pytest.raises(PreconditionFailed) as exc:
+        approvals.approve(actor=other_rv, request_id=second.request.public_id, now=clock.now())
+    assert exc.value.data["cause"] == "validation_failed"
+    assert Contract.objects.filter(member_code="SAME").count() == 1
