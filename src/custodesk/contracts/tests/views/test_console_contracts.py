@@ -209,3 +209,24 @@ def test_self_service_pages(client, individual, clock):
     )
     assert r.status_code == 302, r.content.decode()[:2000]
     assert BoundCard.objects.filter(member=individual.profile).count() == 2
+
+
+def test_the_enterprise_admin_creates_an_operator_and_grants_the_custody_menu(
+    client, enterprise, clock
+):
+    from custodesk.identity.models import Role
+
+    console_sign_in(client, enterprise.admin, clock)
+    made = client.post(
+        "/console/users/new/",
+        {"username": "ent.maker", "full_name": "Maker", "email": "", "phone": "13800000001"},
+    )
+    assert made.status_code in (200, 302), made.content.decode()[:500]
+    maker = User.objects.get(username="ent.maker")
+    assert maker.organisation_id == enterprise.org.pk
+    page = client.get(f"/console/users/{maker.public_id}/").content.decode()
+    role = Role.objects.get(organisation=enterprise.org, code="custody_operator")
+    assert str(role.public_id) in page  # the member's roles are offered
+    client.post(f"/console/users/{maker.public_id}/grant/", {"role": str(role.public_id)})
+    maker.forget_permissions()
+    assert maker.role_codes() == ["custody_operator"]
