@@ -131,7 +131,7 @@ def password_reset_self(*, user: User, now: dt.datetime) -> str:
         action="user.password_reset_self",
         object_type="user",
         object_id=locked.public_id,
-        object_repr=locked.username,
+        object_repr=str(locked.public_id),  # the login name goes to its user only
         after={"must_change_password": True, "sessions_ended": ended},
         reason="self-service (identity proven by the caller)",
         organisation_id=locked.organisation_id,

@@ -110,13 +110,16 @@ def organisation_open(
     admin_phone: str,
     admin_language: str,
     now: dt.datetime,
+    admin_role: str = "admin",
 ) -> tuple[Organisation, User, str]:
     """Open an organisation with its built-in roles (those its kind gets) and its first
-    administrator (role ``admin``, must change the generated password at first sign-in).
+    administrator (role ``admin_role``, "admin" unless the caller names another built-in
+    role of the kind; must change the generated password at first sign-in).
 
     Runs in the **caller's** transaction (a registration's approval, say): the caller
-    has checked its own permission, and sends the returned temporary password through
-    the outbox only (never shows it, never keeps it).  Raises ValidationFailed,
+    has checked its own permission, and sends the login name and the returned temporary
+    password through the outbox only (never shows them, never keeps the password); the
+    audit rows name the first user by its id, not its login name.  Raises ValidationFailed,
     UsernameTaken (field ``admin_username``).
     """
     if not transaction.get_connection().in_atomic_block:
@@ -125,6 +128,8 @@ def organisation_open(
         actor=actor, code=code, name=name, kind=kind, sign_in_factor=sign_in_factor, now=now
     )
     roles = _ensure_builtin_roles(org, now=now)
+    if admin_role not in roles:
+        raise LookupError(f"no built-in role {admin_role!r} for organisations of kind {kind!r}")
     try:
         user, temp = _user_create(
             actor=actor,
@@ -136,6 +141,7 @@ def organisation_open(
             password=None,
             must_change_password=True,
             now=now,
+            conceal_username=True,
         )
     except UsernameTaken:
         raise UsernameTaken(field="admin_username") from None
@@ -146,8 +152,19 @@ def organisation_open(
     if admin_language:
         user.language = admin_language[:16]
         user.save(update_fields=["language"])
-    _grant(actor=actor, user=user, role=roles["admin"], now=now, approval_request_id=None)
+    _grant(
+        actor=actor,
+        user=user,
+        role=roles[admin_role],
+        now=now,
+        approval_request_id=None,
+        conceal_username=True,
+    )
     return org, user, temp
+
+
+def _concealed(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if k != "username"}
 
 
 def _user_create(
@@ -161,7 +178,10 @@ def _user_create(
     password: str | None,
     must_change_password: bool,
     now: dt.datetime,
+    conceal_username: bool = False,
 ) -> tuple[User, str]:
+    """``conceal_username``: the audit row names the user by its id and leaves the login
+    name out (one that reaches its user through the outbox alone)."""
     errors = []
     if not USERNAME_RE.match(username or ""):
         errors.append(
@@ -207,8 +227,8 @@ def _user_create(
         action="user.create",
         object_type="user",
         object_id=user.public_id,
-        object_repr=user.username,
-        after=_user_state(user),
+        object_repr=str(user.public_id) if conceal_username else user.username,
+        after=_concealed(_user_state(user)) if conceal_username else _user_state(user),
         organisation_id=organisation.pk,
         organisation_code=organisation.code,
         now=now,
