@@ -24,6 +24,7 @@ from custodesk.markets.models import Market, ServiceAgreement
 from custodesk.members.models import BoundCard, MemberProfile
 
 from . import permissions as perms
+from .errors import ContractNotActive
 from .models import Contract, ContractMarketState
 
 ACTIONS = ("contracts.sign", "contracts.cancel")
@@ -72,6 +73,15 @@ def contract(*, actor: User, contract_id: UUID | str) -> Contract:
     c = contracts(actor=actor).filter(public_id=pid).first()
     if c is None:
         raise NotFound(object="contract")
+    return c
+
+
+def contract_in_force(*, actor: User, contract_id: UUID | str) -> Contract:
+    """A contract the actor may see that is in force, for the modules that move money
+    on its sub-account (deposit, withdrawal).  Raises NotFound, ContractNotActive."""
+    c = contract(actor=actor, contract_id=contract_id)
+    if c.status != Contract.Status.ACTIVE:
+        raise ContractNotActive(state=c.status)
     return c
 
 
