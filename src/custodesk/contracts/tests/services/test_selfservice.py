@@ -217,6 +217,9 @@ def test_close_only_without_contracts_and_balances(individual, market, clock):
     user = User.objects.get(pk=individual.admin.pk)
     assert user.status == "inactive" and not user.is_active
     assert Contract.objects.filter(member=individual.profile).count() == 1  # data kept
+    rows = AuditEntry.objects.filter(action__in=["user.deactivate", "organisation.close"])
+    assert rows.count() == 2
+    assert all(user.username not in f"{r.object_repr} {r.before} {r.after}" for r in rows)
 
 
 def test_close_refused_while_money_is_held(individual, market, clock):
