@@ -109,6 +109,7 @@ __all__ = [
     "account",
     "accounts",
     "balances",
+    "close_account",
     "freeze",
     "hold",
     "open_account",
@@ -273,6 +274,18 @@ def open_account(
             credits_must_not_exceed_debits=rule is BalanceRule.CREDITS_MUST_NOT_EXCEED_DEBITS,
             hot=hot,
             now=now,
+        )
+    return _account(a)
+
+
+def close_account(*, actor: User | None, account_id: int, reason: str, now: dt.datetime) -> Account:
+    """Close an account with a zero balance and nothing pending or frozen (audited as
+    ``actor``); a closed account takes no more transfers.  Raises
+    :class:`AccountHasBalance`, :class:`AccountNotFound`, ``ValidationFailed`` (no
+    reason) or ``IllegalTransition`` (already closed)."""
+    with _unit():
+        a = services.account_close_within(
+            actor=actor, account_id=account_id, reason=reason, now=now
         )
     return _account(a)
 

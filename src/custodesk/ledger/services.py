@@ -170,6 +170,14 @@ def counters(a: LedgerAccount) -> tuple[int, int, int, int]:
 def account_close(*, actor: Any, account_id: int, reason: str, now: dt.datetime) -> LedgerAccount:
     """Close an account with a zero balance and nothing pending."""
     _require(actor, perms.ACCOUNT_MANAGE)
+    return account_close_within(actor=actor, account_id=account_id, reason=reason, now=now)
+
+
+def account_close_within(
+    *, actor: Any, account_id: int, reason: str, now: dt.datetime
+) -> LedgerAccount:
+    """:func:`account_close` inside the caller's transaction, checking no ledger
+    permission: the calling use case (``custodesk.ledger.facade``) authorised it."""
     if not reason.strip():
         raise ValidationFailed.single("reason", "required", _("Give a reason."))
     a = _locked_account(account_id)

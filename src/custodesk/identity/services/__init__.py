@@ -8,6 +8,7 @@ actions in ``identity.governance``.
 """
 
 from .captcha_gate import captcha_required
+from .closing import organisation_close, user_phone_set
 from .common import TOKEN_PREFIX, USERNAME_RE, forget_cached_sessions, generate_password
 from .roles import (
     role_grant_check,
@@ -54,6 +55,7 @@ __all__ = [
     "generate_password",
     "has_totp",
     "needs_totp_enrolment",
+    "organisation_close",
     "organisation_create",
     "organisation_open",
     "password_change",
@@ -76,6 +78,7 @@ __all__ = [
     "user_create",
     "user_deactivate",
     "user_lock",
+    "user_phone_set",
     "username_change",
     "verification_check",
     "verification_consume",
