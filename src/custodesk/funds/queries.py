@@ -162,4 +162,3 @@ def account_detail(*, actor: User, contract_id: UUID | str) -> dict[str, Any]:
     row["member_type"] = c.member.member_type
     row["receiving_account"] = receiving_account(c)
     return row
-
