@@ -349,6 +349,8 @@ CUSTODESK_NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
 CUSTODESK_NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 12)
 CUSTODESK_NOTIFY_BACKOFF_SECONDS = env_int("NOTIFY_BACKOFF_SECONDS", 30)
 CUSTODESK_NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
+# -- funds queries (TXN-QUERY): how many days back transactions and statements go ----
+CUSTODESK_FUNDS_HISTORY_DAYS = env_int("FUNDS_HISTORY_DAYS", 365)
 
 # -- logging ------------------------------------------------------------------
 LOGGING = {

@@ -19,18 +19,23 @@ would hide a member's sub-account from its market.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from custodesk.contracts.models import Contract
 from custodesk.core import access
-from custodesk.core.errors import NotFound
+from custodesk.core.errors import FieldError, NotFound, ValidationFailed
 from custodesk.core.money import Money
 from custodesk.identity.models import Organisation, User
 from custodesk.ledger import facade as ledger
+from custodesk.ledger.models import LedgerAccount
 
 # the member roles hold it (declared by custodesk.contracts.permissions)
 QUERY_VIEW = "custody.query.view"
@@ -162,3 +167,79 @@ def account_detail(*, actor: User, contract_id: UUID | str) -> dict[str, Any]:
     row["member_type"] = c.member.member_type
     row["receiving_account"] = receiving_account(c)
     return row
+
+
+# -- date ranges --------------------------------------------------------------------------
+def history_days() -> int:
+    """How many days back transactions and statements go (CUSTODESK_FUNDS_HISTORY_DAYS,
+    default 365: one year)."""
+    return int(getattr(settings, "CUSTODESK_FUNDS_HISTORY_DAYS", 365))
+
+
+def check_range(
+    date_from: dt.date | None, date_to: dt.date | None, *, today: dt.date
+) -> tuple[dt.date, dt.date]:
+    """The business-date range asked (both default to ``today``), refused with the field
+    and the rule: ``date_to`` after today (``not_future``) or before ``date_from``
+    (``after_date_from``), ``date_from`` beyond the history window (``history_window``)."""
+    start = date_from or date_to or today
+    end = date_to or (today if date_from else start)
+    oldest = today - dt.timedelta(days=history_days())
+    errors = []
+    if end > today:
+        errors.append(FieldError("date_to", "not_future", _("The end date cannot be after today.")))
+    if end < start:
+        errors.append(
+            FieldError("date_to", "after_date_from", _("The end date is before the start date."))
+        )
+    if start < oldest:
+        errors.append(
+            FieldError(
+                "date_from",
+                "history_window",
+                _("History goes back %(days)s days: the earliest start date is %(oldest)s.")
+                % {"days": history_days(), "oldest": oldest.isoformat()},
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return start, end
+
+
+# -- what a ledger movement of a sub-account is ------------------------------------------------
+class Category:
+    FUNDS = "funds"  # deposits and withdrawals (the market's summary account)
+    CLEARING = "clearing"  # trades between members, clearing results
+    SUSPENSE = "suspense"  # re-credits from the market's suspense account (挂账)
+    OTHER = "other"  # fees and anything else
+
+    LABELS = {
+        FUNDS: gettext_lazy("Deposits and withdrawals"),
+        CLEARING: gettext_lazy("Clearing"),
+        SUSPENSE: gettext_lazy("Suspense re-credits"),
+        OTHER: gettext_lazy("Other"),
+    }
+    CHOICES = (FUNDS, CLEARING, SUSPENSE)
+
+
+CLEARING_KINDS = ("trade", "clearing", "settlement", "b2b")
+
+
+def category_of(kind: str, counterparty_kind: str) -> str:
+    """A sub-account's movement classified by the ledger account on the other side (the
+    custody mapping of the design: deposit/withdrawal ↔ market summary, re-credit ↔
+    market suspense, trade ↔ another member's sub-account) or by its transfer code."""
+    if counterparty_kind == LedgerAccount.Kind.MARKET_SUSPENSE:
+        return Category.SUSPENSE
+    if counterparty_kind in (LedgerAccount.Kind.MEMBER_SUB, LedgerAccount.Kind.BANK_CLEARING) or (
+        kind in CLEARING_KINDS
+    ):
+        return Category.CLEARING
+    if counterparty_kind == LedgerAccount.Kind.MARKET_SUMMARY:
+        return Category.FUNDS
+    return Category.OTHER
+
+
+def account_kinds(codes: set[str]) -> dict[str, str]:
+    """The kind of each ledger account named by code (one query)."""
+    return dict(LedgerAccount.objects.filter(code__in=codes).values_list("code", "kind"))
