@@ -104,7 +104,8 @@ def statement_data(
 def statement_pdf(**kw: Any) -> tuple[str, bytes]:
     """(file name, PDF) of :func:`statement_data`."""
     data = statement_data(**kw)
-    name = f"statement-{data['market_code']}-{data['member_code']}-{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}"
+    period = f"{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}"
+    name = f"statement-{data['market_code']}-{data['member_code']}-{period}"
     return name, render_pdf("funds/statement_pdf.html", {"st": data})
 
 
