@@ -240,6 +240,17 @@ def category_of(kind: str, counterparty_kind: str) -> str:
     return Category.OTHER
 
 
+def describe(category: str, kind: str, credit: bool) -> str:
+    """What a statement line says of a movement."""
+    if category == Category.FUNDS:
+        return _("Deposit") if credit else _("Withdrawal")
+    if category == Category.SUSPENSE:
+        return _("Suspense re-credit") if credit else _("Back to suspense")
+    if category == Category.CLEARING:
+        return _("Clearing credit") if credit else _("Clearing debit")
+    return kind
+
+
 def account_kinds(codes: set[str]) -> dict[str, str]:
     """The kind of each ledger account named by code (one query)."""
     return dict(LedgerAccount.objects.filter(code__in=codes).values_list("code", "kind"))

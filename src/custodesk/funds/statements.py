@@ -14,15 +14,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.utils.translation import gettext as _
-
 from custodesk.core.money import Money
 from custodesk.core.pdf import render_pdf
 from custodesk.identity.models import User
 from custodesk.ledger import facade as ledger
 
 from . import queries
-from .queries import Category
 
 
 def amount_text(value: Decimal | Money | None) -> str:
@@ -32,17 +29,6 @@ def amount_text(value: Decimal | Money | None) -> str:
     if isinstance(value, Money):
         value = value.to_decimal()
     return f"{value:,}"
-
-
-def describe(category: str, kind: str, credit: bool) -> str:
-    """What a statement line says of a movement."""
-    if category == Category.FUNDS:
-        return _("Deposit") if credit else _("Withdrawal")
-    if category == Category.SUSPENSE:
-        return _("Suspense re-credit") if credit else _("Back to suspense")
-    if category == Category.CLEARING:
-        return _("Clearing credit") if credit else _("Clearing debit")
-    return kind
 
 
 def statement_data(
@@ -76,7 +62,7 @@ def statement_data(
                 "business_date": ln.business_date,
                 "created_at": ln.created_at,
                 "category": category,
-                "description": describe(category, ln.kind, credit),
+                "description": queries.describe(category, ln.kind, credit),
                 "debit": ln.debit.to_decimal() if ln.debit.minor else None,
                 "credit": ln.credit.to_decimal() if ln.credit.minor else None,
                 "balance": ln.balance.to_decimal(),
