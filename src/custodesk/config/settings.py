@@ -352,6 +352,18 @@ CUSTODESK_NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 360
 # -- funds queries (TXN-QUERY): how many days back transactions and statements go ----
 CUSTODESK_FUNDS_HISTORY_DAYS = env_int("FUNDS_HISTORY_DAYS", 365)
 
+# -- deposits and withdrawals (custodesk.funds): the payment rail -------------------
+# the rail adapter class (custodesk.funds.rails.PaymentRail); the embedded default is a
+# deterministic stand-in configured by the CUSTODESK_RAIL_* values (docs/custody.md)
+CUSTODESK_PAYMENT_RAIL = env("PAYMENT_RAIL") or "custodesk.funds.rails.EmbeddedRail"
+CUSTODESK_RAIL_LATENCY_MS = env_int("RAIL_LATENCY_MS", 0)
+CUSTODESK_RAIL_FAIL_ABOVE = env("RAIL_FAIL_ABOVE") or ""
+CUSTODESK_RAIL_FAIL_CARDS = env("RAIL_FAIL_CARDS", "0000")
+CUSTODESK_RAIL_UNKNOWN_CARDS = env("RAIL_UNKNOWN_CARDS", "9999")
+CUSTODESK_RAIL_UNKNOWN_SECONDS = env_int("RAIL_UNKNOWN_SECONDS", 60)
+# how often the reconciliation job asks the rail about a transfer still unknown
+CUSTODESK_RAIL_RECHECK_SECONDS = env_int("RAIL_RECHECK_SECONDS", 60)
+
 # -- logging ------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -26,7 +26,7 @@ from custodesk.contracts.models import Contract
 from custodesk.core.ids import uuid7
 from custodesk.identity.models import User
 from custodesk.markets.models import Market
-from custodesk.members.models import MemberProfile
+from custodesk.members.models import BoundCard, MemberProfile
 
 
 class Direction(models.TextChoices):
@@ -76,12 +76,20 @@ class FundMovement(models.Model):
     # the member's key for a retried submission (unique per member)
     idempotency_key = models.CharField(_("idempotency key"), max_length=64)
     business_date = models.DateField(_("business date"))
-    # the member's bound card at submission (masked: the other side of the transfer)
+    # the member's bound card at submission: the other side of the transfer
+    card = models.ForeignKey(
+        BoundCard,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("bound card"),
+    )
     card_masked = models.CharField(_("bound card"), max_length=32)
     card_bank_code = models.CharField(_("card bank"), max_length=16, blank=True)
     # the reference the rail gave the transfer (blank until it answered)
     rail_reference = models.CharField(_("bank reference"), max_length=64, blank=True)
     rail_attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # when the reconciliation job asks the rail next (sent / unknown)
     next_check_at = models.DateTimeField(null=True, blank=True)
     # the ledger: a withdrawal's hold, and the posted booking (deposit or posted hold)
