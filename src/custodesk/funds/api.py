@@ -187,3 +187,9 @@ def webhook(request: HttpRequest, market_id: UUID, payload: WebhookIn) -> Any:
         now=clock.now(),
     )
     return {"endpoint": code}
+
+
+# the account and transaction queries, statements and receipts (api_queries.py)
+from .api_queries import router as _queries  # noqa: E402
+
+router.add_router("", _queries)
