@@ -11,3 +11,8 @@ urlpatterns = [
     path("funds/staff/unknown/", views.unknown, name="funds_unknown"),
     path("funds/staff/limits/", views.limits, name="funds_limits"),
 ]
+
+# the account and transaction queries, statements and receipts (urls_queries.py)
+from . import urls_queries  # noqa: E402
+
+urlpatterns += urls_queries.urlpatterns
