@@ -72,7 +72,7 @@ class TransactionFilters(Schema):
 
 
 class TransactionPageQuery(Schema):
-    after: Annotated[str, Field(max_length=20, pattern=r"^[0-9]+$")] | None = Field(
+    after: Annotated[str, Field(max_length=18, pattern=r"^[0-9]+$")] | None = Field(
         None, description="the previous page's next_after"
     )
     limit: int = Field(50, ge=1, le=200)

@@ -73,7 +73,7 @@ class TransactionFilterForm(RangeForm):
         label=_("Status"), required=False, choices=[("", _("All")), *FundMovement.Status.choices]
     )
     contract = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    after = forms.RegexField(regex=r"^[0-9]{1,20}$", required=False, widget=forms.HiddenInput)
+    after = forms.RegexField(regex=r"^[0-9]{1,18}$", required=False, widget=forms.HiddenInput)
 
     def filters(self) -> transactions.Filters:
         d = self.cleaned_data
