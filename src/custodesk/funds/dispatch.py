@@ -121,7 +121,7 @@ def _audit(
 
 
 def _locked(movement_id: UUID | str | int) -> FundMovement:
-    qs = FundMovement.objects.select_for_update().select_related(
+    qs = FundMovement.objects.select_for_update(of=("self",)).select_related(
         "market", "contract", "member__organisation", "card", "submitted_by"
     )
     if isinstance(movement_id, int):
