@@ -254,7 +254,7 @@ def limit_set(
         actor=actor,
         action="funds.limit_set",
         object_type="funds.limit",
-        object_id=f"{market.public_id}:{member.public_id if member else '*'}:{direction}:{currency}",
+        object_id=market.public_id,  # the limits of one market (which: object_repr)
         object_repr=f"{market.code} {member.name if member else '*'} {direction} {currency}"[:200],
         before=before,
         after=_limit_dict(row),
