@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the contracts tests' fixtures are imported to be used by name
 """Builders for the funds tests: the contracts tests' market, enterprise member with its
 operator and reviewer, an individual member (all through the services), and a contract
 in force for each, signed through the contracts module's approvable action."""
@@ -112,7 +113,7 @@ class Receiver:
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 import json
 
                 from custodesk.notify.senders import signature
@@ -148,7 +149,7 @@ class Receiver:
         self.server.server_close()
 
 
-SECRET = "market-webhook-secret-0123456789abcdef"  # noqa: S105 - a test key
+SECRET = "market-webhook-secret-0123456789abcdef"
 
 
 @pytest.fixture
