@@ -19,7 +19,7 @@ class MovementForm(forms.Form):
 
     def __init__(self, *args: Any, contracts: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contract"].choices = contracts
+        self.fields["contract"].choices = contracts  # type: ignore[attr-defined]
 
 
 class RejectForm(forms.Form):
@@ -64,8 +64,8 @@ class LimitForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["market"].choices = markets
-        self.fields["member"].choices = [("", _("All members (market default)")), *members]
+        self.fields["market"].choices = markets  # type: ignore[attr-defined]
+        self.fields["member"].choices = [("", _("All members (market default)")), *members]  # type: ignore[attr-defined]
 
 
 class WebhookForm(forms.Form):
@@ -82,4 +82,4 @@ class WebhookForm(forms.Form):
 
     def __init__(self, *args: Any, markets: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["market"].choices = markets
+        self.fields["market"].choices = markets  # type: ignore[attr-defined]
