@@ -87,7 +87,11 @@ def event(
         movement=m,
         at=now,
         actor=actor,
-        actor_name=(actor.username if actor is not None else by or "system")[:150],
+        # people by their names (as the contracts' rows): login names stay out of rows
+        # a market and the bank's staff read
+        actor_name=((actor.full_name or actor.username) if actor is not None else by or "system")[
+            :150
+        ],
         from_status=from_status,
         to_status=to_status,
         note=note[:500],

@@ -56,7 +56,7 @@ def test_operator_and_reviewer_in_the_console(client, contract, operator, review
     assert 'data-testid="approve"' in client.get(url).content.decode()
     assert client.post(url, {"action": "approve"}).status_code == 302
     page = client.get(url).content.decode()
-    assert "Succeeded" in page and "ent.reviewer" in page
+    assert "Succeeded" in page and "Ent.Reviewer" in page
 
     sign_in(client, operator, clock)
     r = post_movement(client, "withdrawal", contract, "1200.00", "c-2")
