@@ -23,9 +23,9 @@ from custodesk.core.schema_types import OneOf, Pages
 
 from . import selectors, selfservice, services
 from .schemas import (
+    BoundCardOut,
     CancelIn,
     CardChangeIn,
-    CardOut,
     ChallengeOut,
     ClosedOut,
     CodeRequestIn,
@@ -175,13 +175,13 @@ def profile_put(request: HttpRequest, payload: ProfileChangeIn) -> Any:
     return selectors.profile_row(profile)
 
 
-@router.get("/me/cards", response=list[CardOut])
+@router.get("/me/cards", response=list[BoundCardOut])
 def cards(request: HttpRequest) -> Any:
     """The bound card and the replaced ones (history)."""
     return selectors.cards(actor=actor(request))
 
 
-@router.post("/me/cards", response={201: CardOut})
+@router.post("/me/cards", response={201: BoundCardOut})
 def card_change(request: HttpRequest, payload: CardChangeIn) -> tuple[int, Any]:
     """M-CARD: bind a new card (SMS code ``member_card_change`` and card authentication);
     refused (409 ``card_moved_funds_today``) on a day with a deposit or withdrawal."""

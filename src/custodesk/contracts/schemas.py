@@ -126,7 +126,7 @@ class ChallengeOut(Schema):
     phone: str = Field(description="masked")
 
 
-class CardOut(Schema):
+class BoundCardOut(Schema):
     id: UUID
     status: str
     status_label: str

@@ -24,6 +24,7 @@ from custodesk.markets.models import Market, ServiceAgreement
 from custodesk.members.models import BoundCard, MemberProfile
 
 from . import permissions as perms
+from .errors import ContractNotActive
 from .models import Contract, ContractMarketState
 
 ACTIONS = ("contracts.sign", "contracts.cancel")
@@ -75,6 +76,15 @@ def contract(*, actor: User, contract_id: UUID | str) -> Contract:
     return c
 
 
+def contract_in_force(*, actor: User, contract_id: UUID | str) -> Contract:
+    """A contract the actor may see that is in force, for the modules that move money
+    on its sub-account (deposit, withdrawal).  Raises NotFound, ContractNotActive."""
+    c = contract(actor=actor, contract_id=contract_id)
+    if c.status != Contract.Status.ACTIVE:
+        raise ContractNotActive(state=c.status)
+    return c
+
+
 def contract_row(c: Contract) -> dict[str, Any]:
     return {
         "id": c.public_id,
@@ -92,8 +102,10 @@ def contract_row(c: Contract) -> dict[str, Any]:
         "currency": c.currency,
         "agreement_version": c.agreement_version,
         "agreement_accepted_at": c.agreement_accepted_at,
-        "submitted_by": c.submitted_by.username,
-        "approved_by": c.approved_by.username if c.approved_by else None,
+        # people by their names: a member's login names reach it through the outbox
+        # only, and these rows are shown to its market and the bank's staff too
+        "submitted_by": c.submitted_by.full_name,
+        "approved_by": c.approved_by.full_name if c.approved_by else None,
         "signed_at": c.signed_at,
         "cancelled_at": c.cancelled_at,
     }
@@ -106,7 +118,7 @@ def market_state_row(c: Contract) -> dict[str, Any]:
         "open_disputes": s.open_disputes if s else 0,
         "note": s.note if s else "",
         "reported_at": s.reported_at if s else None,
-        "reported_by": s.reported_by.username if s else None,
+        "reported_by": s.reported_by.full_name if s else None,
     }
 
 

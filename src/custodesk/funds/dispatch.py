@@ -87,7 +87,11 @@ def event(
         movement=m,
         at=now,
         actor=actor,
-        actor_name=(actor.username if actor is not None else by or "system")[:150],
+        # people by their names (as the contracts' rows): login names stay out of rows
+        # a market and the bank's staff read
+        actor_name=((actor.full_name or actor.username) if actor is not None else by or "system")[
+            :150
+        ],
         from_status=from_status,
         to_status=to_status,
         note=note[:500],
@@ -121,7 +125,7 @@ def _audit(
 
 
 def _locked(movement_id: UUID | str | int) -> FundMovement:
-    qs = FundMovement.objects.select_for_update().select_related(
+    qs = FundMovement.objects.select_for_update(of=("self",)).select_related(
         "market", "contract", "member__organisation", "card", "submitted_by"
     )
     if isinstance(movement_id, int):

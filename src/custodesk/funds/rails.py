@@ -109,8 +109,8 @@ class EmbeddedRail:
         self.latency = max(0, int(settings.CUSTODESK_RAIL_LATENCY_MS)) / 1000
         above = (settings.CUSTODESK_RAIL_FAIL_ABOVE or "").strip()
         self.fail_above = Decimal(above) if above else None
-        self.fail_cards = _endings(settings.CUSTODESK_RAIL_FAIL_CARDS)
-        self.unknown_cards = _endings(settings.CUSTODESK_RAIL_UNKNOWN_CARDS)
+        self.fail_cards = _endings(settings.CUSTODESK_RAIL_FAIL_CARDS or "")
+        self.unknown_cards = _endings(settings.CUSTODESK_RAIL_UNKNOWN_CARDS or "")
         self.unknown_seconds = int(settings.CUSTODESK_RAIL_UNKNOWN_SECONDS)
 
     def _wait(self) -> None:

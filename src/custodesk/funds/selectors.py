@@ -108,7 +108,7 @@ def movement_row(m: FundMovement) -> dict[str, Any]:
         "rail_reference": m.rail_reference,
         "resolution": m.resolution,
         "business_date": m.business_date,
-        "submitted_by": m.submitted_by.username,
+        "submitted_by": m.submitted_by.full_name or m.submitted_by.username,
         "created_at": m.created_at,
         "completed_at": m.completed_at,
         "request_id": m.approval_request_id or None,
@@ -173,7 +173,7 @@ def limit_row(row: FundLimit) -> dict[str, Any]:
         "per_transaction": _money(row.per_transaction, row.currency),
         "daily": _money(row.daily, row.currency),
         "updated_at": row.updated_at,
-        "updated_by": row.updated_by.username,
+        "updated_by": row.updated_by.full_name or row.updated_by.username,
     }
 
 

@@ -46,17 +46,26 @@ from custodesk.notify import services as notify
 from . import dispatch as _dispatch
 from . import permissions as perms
 from .errors import IdempotencyKeyReused, InsufficientFunds, MarketNotOpen, MovementNotPending
-from .models import COUNTED, Direction, FundLimit, FundMovement, FundMovementEvent
+from .models import COUNTED, Direction, FundLimit, FundMovement
 
 logger = logging.getLogger("custodesk.funds")
 
 DEPOSIT = "funds.deposit"
 WITHDRAWAL = "funds.withdrawal"
-ACTIONS = {Direction.DEPOSIT: DEPOSIT, Direction.WITHDRAWAL: WITHDRAWAL}
-SUBMIT = {Direction.DEPOSIT: perms.DEPOSIT_SUBMIT, Direction.WITHDRAWAL: perms.WITHDRAWAL_SUBMIT}
-REVIEW = {Direction.DEPOSIT: perms.DEPOSIT_REVIEW, Direction.WITHDRAWAL: perms.WITHDRAWAL_REVIEW}
+ACTIONS: dict[str, str] = {Direction.DEPOSIT: DEPOSIT, Direction.WITHDRAWAL: WITHDRAWAL}
+SUBMIT: dict[str, str] = {
+    Direction.DEPOSIT: perms.DEPOSIT_SUBMIT,
+    Direction.WITHDRAWAL: perms.WITHDRAWAL_SUBMIT,
+}
+REVIEW: dict[str, str] = {
+    Direction.DEPOSIT: perms.DEPOSIT_REVIEW,
+    Direction.WITHDRAWAL: perms.WITHDRAWAL_REVIEW,
+}
 # what an individual's SMS code confirms (identity verification purposes)
-PURPOSES = {Direction.DEPOSIT: "fund_deposit", Direction.WITHDRAWAL: "fund_withdrawal"}
+PURPOSES: dict[str, str] = {
+    Direction.DEPOSIT: "fund_deposit",
+    Direction.WITHDRAWAL: "fund_withdrawal",
+}
 KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 # re-exported: the rail side (funds.dispatch) is part of this interface
@@ -254,7 +263,7 @@ def limit_set(
         actor=actor,
         action="funds.limit_set",
         object_type="funds.limit",
-        object_id=f"{market.public_id}:{member.public_id if member else '*'}:{direction}:{currency}",
+        object_id=market.public_id,  # the limits of one market (which: object_repr)
         object_repr=f"{market.code} {member.name if member else '*'} {direction} {currency}"[:200],
         before=before,
         after=_limit_dict(row),
@@ -395,7 +404,7 @@ def _submit(
         contracts.second_factor(
             actor=actor,
             profile=profile,
-            purpose=PURPOSES[direction],  # type: ignore[index]
+            purpose=PURPOSES[direction],
             challenge_id=challenge_id,
             sms_code=sms_code,
             now=now,
@@ -418,7 +427,7 @@ def _submit(
     try:
         sub = approvals.submit(
             actor=actor,
-            action_type=ACTIONS[direction],  # type: ignore[index]
+            action_type=ACTIONS[direction],
             payload={"movement_id": str(m.public_id)},
             comment=comment,
             now=now,
@@ -504,13 +513,13 @@ def sms_code_send(*, actor: User, direction: str, now: dt.datetime) -> Any:
     CodeThrottled."""
     if direction not in Direction.values:
         raise ValidationFailed.single("direction", "choice", _("Choose deposit or withdrawal."))
-    access.require(actor, SUBMIT[direction])  # type: ignore[index]
+    access.require(actor, SUBMIT[direction])
     profile = contracts.active_member_of(actor)
     phone = contracts.factor_phone(actor, profile)
     if not phone:
         raise ValidationFailed.single("phone", "required", _("No mobile number is registered."))
     return identity.verification_send(
-        purpose=PURPOSES[direction],  # type: ignore[index]
+        purpose=PURPOSES[direction],
         phone=phone,
         language=actor.language or profile.language,
         now=now,
@@ -534,7 +543,7 @@ def _pending(actor: User, movement_id: UUID | str) -> FundMovement:
     m = own_movement(actor, movement_id)
     if actor.is_staff_member():
         raise NotFound(object="movement")  # staff never review a member's request
-    access.require(actor, REVIEW[m.direction])  # type: ignore[index]
+    access.require(actor, REVIEW[m.direction])
     if m.status != FundMovement.Status.SUBMITTED or not m.approval_request_id:
         raise MovementNotPending(state=m.status)
     return m

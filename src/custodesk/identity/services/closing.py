@@ -1,6 +1,9 @@
 """Changes other modules make to an organisation's identity inside their own use case
 (the caller's transaction, the caller's permission check): closing a member's
-registration (CLOSE) and a user's verified mobile number (SELF-PHONE)."""
+registration (CLOSE) and a user's verified mobile number (SELF-PHONE).
+
+A member's login name reached it through the outbox only: these audit rows name its
+users by id (as ``organisation_open`` does)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,10 @@ from custodesk.core.errors import IllegalTransition
 
 from ..models import Organisation, User, UserSession
 from .common import _end_sessions, _user_state
+
+
+def _state(user: User) -> dict[str, object]:
+    return {k: v for k, v in _user_state(user).items() if k != "username"}
 
 
 def _in_caller_transaction(name: str) -> None:
@@ -36,7 +43,7 @@ def organisation_close(
     for user in User.objects.select_for_update().filter(organisation=org).order_by("pk"):
         if user.status == User.Status.INACTIVE:
             continue
-        user_before = _user_state(user)
+        user_before = _state(user)
         user.status = User.Status.INACTIVE
         user.is_active = False
         user.save(update_fields=["status", "is_active"])
@@ -46,9 +53,9 @@ def organisation_close(
             action="user.deactivate",
             object_type="user",
             object_id=user.public_id,
-            object_repr=user.username,
+            object_repr=f"user {user.pk}",
             before=user_before,
-            after=_user_state(user),
+            after=_state(user),
             reason=reason,
             organisation_id=org.pk,
             organisation_code=org.code,
@@ -74,7 +81,7 @@ def user_phone_set(*, actor: User | None, user: User, phone: str, now: dt.dateti
     """Set a user's mobile number, which the caller has verified (an SMS code to the new
     number).  Runs in the caller's transaction; audited with before and after."""
     _in_caller_transaction("user_phone_set")
-    before = _user_state(user)
+    before = _state(user)
     user.phone = phone
     user.save(update_fields=["phone"])
     record(
@@ -82,9 +89,9 @@ def user_phone_set(*, actor: User | None, user: User, phone: str, now: dt.dateti
         action="user.phone_change",
         object_type="user",
         object_id=user.public_id,
-        object_repr=user.username,
+        object_repr=f"user {user.pk}",
         before=before,
-        after=_user_state(user),
+        after=_state(user),
         organisation_id=user.organisation_id,
         organisation_code=user.organisation.code,
         now=now,

@@ -206,5 +206,8 @@ def test_market_staff_see_only_their_market(api_client, market, other_market, in
         json={"open_trades": 3, "open_disputes": 1, "note": "two lots unsettled"},
     )
     assert r.status_code == 200 and r.json()["open_trades"] == 3
-    detail = mine.get(f"/custody/contracts/{contract.public_id}").json()
-    assert detail["sub_account"] is None  # the market does not read the member's balances
+    detail = mine.get(f"/custody/contracts/{contract.public_id}")
+    assert detail.json()["sub_account"] is None  # the market does not read the balances
+    # the member's login name reached it through the outbox only: not in staff answers
+    answers = detail.text + mine.get("/custody/contracts").text + mine.get("/custody/members").text
+    assert individual.admin.username not in answers

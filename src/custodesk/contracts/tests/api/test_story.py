@@ -211,7 +211,7 @@ def test_enterprise_story(api_client, admin, make_user, clock):
     assert approved.status_code == 200 and approved.json()["status"] == "approved", approved.text
     [row] = operator.get("/custody/contracts").json()["items"]
     detail = operator.get(f"/custody/contracts/{row['id']}").json()
-    assert detail["member_code"] == "PR-002" and detail["approved_by"] == "pearl.reviewer"
+    assert detail["member_code"] == "PR-002" and detail["approved_by"] == "Pearl.Reviewer"
     account = LedgerAccount.objects.get(code=detail["sub_account"]["code"])
     assert account.kind == "member_sub" and account.debits_must_not_exceed_credits
     assert account.organisation_id == org.pk and account.status == "open"

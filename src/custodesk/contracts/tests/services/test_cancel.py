@@ -229,3 +229,15 @@ def test_another_member_and_another_market_see_404(
 def test_only_the_market_reports(contract, operator, clock):
     with pytest.raises(PermissionDenied):
         report(operator, contract, clock, trades=1)
+
+
+def test_contract_in_force_for_the_funds_module(contract, operator, reviewer, individual, clock):
+    from custodesk.contracts import selectors
+
+    assert selectors.contract_in_force(actor=operator, contract_id=contract.public_id) == contract
+    with pytest.raises(NotFound):
+        selectors.contract_in_force(actor=individual.admin, contract_id=contract.public_id)
+    sub = cancel(operator, contract, clock)
+    approvals.approve(actor=reviewer, request_id=sub.request.public_id, now=clock.now())
+    with pytest.raises(ContractNotActive):
+        selectors.contract_in_force(actor=operator, contract_id=contract.public_id)

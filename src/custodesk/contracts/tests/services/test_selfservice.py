@@ -217,6 +217,11 @@ def test_close_only_without_contracts_and_balances(individual, market, clock):
     user = User.objects.get(pk=individual.admin.pk)
     assert user.status == "inactive" and not user.is_active
     assert Contract.objects.filter(member=individual.profile).count() == 1  # data kept
+    rows = AuditEntry.objects.filter(action__in=["user.deactivate", "organisation.close"])
+    assert rows.count() == 2
+    for r in rows:  # named by id (the test builder's e-mail addresses hold the names)
+        assert user.username not in r.object_repr
+        assert "username" not in (r.before or {}) and "username" not in (r.after or {})
 
 
 def test_close_refused_while_money_is_held(individual, market, clock):

@@ -36,8 +36,8 @@ def test_deposit_approved_then_withdrawal_held_and_rejected(contract, operator, 
     assert balances(contract, operator) == ("1000.00", "1000.00", "0.00")
     steps = [(e.from_status, e.to_status, e.actor_name) for e in m.events.all()]
     assert steps == [
-        ("", "submitted", "ent.operator"),
-        ("submitted", "approved", "ent.reviewer"),
+        ("", "submitted", "Ent.Operator"),
+        ("submitted", "approved", "Ent.Reviewer"),
         ("approved", "sent", "rail"),
         ("sent", "succeeded", "rail"),
     ]

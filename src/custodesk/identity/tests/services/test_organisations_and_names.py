@@ -5,7 +5,7 @@ import pytest
 from django.db import transaction
 
 from custodesk.audit.models import AuditEntry
-from custodesk.core import access
+from custodesk.core import access, modules
 from custodesk.core.errors import ValidationFailed
 from custodesk.identity import services
 from custodesk.identity.errors import UsernameTaken
@@ -39,7 +39,7 @@ def test_organisation_open_makes_the_organisation_its_roles_and_first_admin(admi
     assert user.role_codes() == ["admin"]
     # member roles are those declared for members; no staff-only permission in them
     roles = Role.objects.filter(organisation=org)
-    assert {r.code for r in roles} == {"admin"}
+    assert {r.code for r in roles} == set(modules.builtin_roles("member"))
     admin_role = roles.get(code="admin")
     assert admin_role.permissions and not any(
         access.is_staff_only(c) for c in admin_role.permissions
