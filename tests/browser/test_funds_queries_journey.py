@@ -98,7 +98,7 @@ def test_member_downloads_statement_pdf_and_transactions_xlsx(
     assert total == b[contract.sub_ledger_account_id].posted.to_decimal() == Decimal("700.00")
 
     page.locator(f"tr[data-transaction='{setting['deposit'].public_id}'] a").click()
-    expect(page.get_by_test_id("events")).to_contain_text("ent.reviewer")
+    expect(page.get_by_test_id("events")).to_contain_text("Ent.Reviewer")
     shot(page, "transaction")
     with page.expect_download() as got:
         page.get_by_test_id("receipt-pdf").click()

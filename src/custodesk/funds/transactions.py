@@ -278,6 +278,10 @@ def export_rows(*, actor: User, filters: Filters, today: dt.date) -> Iterator[di
     return generate()
 
 
+def _name(user: User) -> str:
+    return user.full_name or user.username
+
+
 # -- one transaction ------------------------------------------------------------------------
 def transaction_detail(*, actor: User, txn_id: UUID | str) -> dict[str, Any]:
     """A deposit or withdrawal with every state change (who, when, from → to, note), or
@@ -296,8 +300,8 @@ def transaction_detail(*, actor: User, txn_id: UUID | str) -> dict[str, Any]:
     if m is not None:
         row = movement_row(m)
         labels = dict(FundMovement.Status.choices)
-        row["submitted_by"] = m.submitted_by.username
-        row["approved_by"] = m.approved_by.username if m.approved_by else None
+        row["submitted_by"] = _name(m.submitted_by)
+        row["approved_by"] = _name(m.approved_by) if m.approved_by else None
         row["events"] = [
             {
                 "at": e.at,

@@ -107,7 +107,7 @@ def test_statement_pdf_and_receipt(api_client, contract, operator, reviewer, clo
     r = api.get(f"/funds/transactions/{m.public_id}/receipt.pdf")
     assert r.status_code == 200
     text = pdf_text(r.content)
-    assert MEMBER_NAME in text and "1,000.00 CNY" in text and "ent.reviewer" in text
+    assert MEMBER_NAME in text and "1,000.00 CNY" in text and "Ent.Reviewer" in text
 
 
 def test_history_window_is_a_clear_422(api_client, contract, operator, clock):

@@ -111,12 +111,12 @@ def test_detail_has_every_state_change(contract, other_contract, market, operato
     ids = story(contract, other_contract, market, operator, reviewer, clock)
     d = transactions.transaction_detail(actor=operator, txn_id=ids["deposit"])
     assert [(e["from_status"], e["to_status"], e["by"]) for e in d["events"]] == [
-        ("", "submitted", "ent.operator"),
-        ("submitted", "approved", "ent.reviewer"),
+        ("", "submitted", "Ent.Operator"),
+        ("submitted", "approved", "Ent.Reviewer"),
         ("approved", "sent", "rail"),
         ("sent", "succeeded", "rail"),
     ]
-    assert d["rail_reference"] and d["approved_by"] == "ent.reviewer"
+    assert d["rail_reference"] and d["approved_by"] == "Ent.Reviewer"
     r = transactions.transaction_detail(actor=operator, txn_id=ids["recredit"])
     assert (r["category"], r["status"], len(r["events"])) == ("suspense", "succeeded", 1)
 

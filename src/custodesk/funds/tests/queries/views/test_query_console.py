@@ -60,7 +60,7 @@ def test_member_queries_in_the_console(client, contract, market, operator, revie
     assert ws.max_row == 3  # header + deposit + withdrawal
 
     page = client.get(f"/console/funds/transactions/{m.public_id}/").content.decode()
-    assert "ent.reviewer" in page and "Succeeded" in page
+    assert "Ent.Reviewer" in page and "Succeeded" in page
     r = client.get(f"/console/funds/transactions/{m.public_id}/receipt/")
     assert r.status_code == 200 and r.content.startswith(b"%PDF-")
 
