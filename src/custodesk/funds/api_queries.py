@@ -12,11 +12,12 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router
+from ninja.pagination import paginate
 
 from custodesk.core import clock
 from custodesk.core.apiauth import actor, auth
 from custodesk.core.pdf import PDF
-from custodesk.core.schema_types import download
+from custodesk.core.schema_types import Pages, download
 
 from . import queries, statements, transactions
 from .schemas_queries import (
@@ -62,10 +63,12 @@ def pdf_response(name: str, data: bytes) -> HttpResponse:
 
 
 @router.get("/accounts", response=list[AccountOut])
+@paginate(Pages, page_size=50)
 def accounts(request: HttpRequest, filters: Query[AccountFilters]) -> Any:
-    """The custody accounts (one per contract): balance, frozen, available, status."""
+    """The custody accounts (one per contract): balance, frozen, available, status; by
+    market code and member code; ``q`` finds a member code or name."""
     status = None if filters.status == "all" else filters.status
-    return queries.accounts(actor=actor(request), status=status)
+    return queries.accounts(actor=actor(request), status=status, market=filters.market, q=filters.q)
 
 
 @router.get("/accounts/{contract_id}", response=AccountDetailOut)

@@ -20,8 +20,9 @@ would hide a member's sub-account from its market.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 from django.conf import settings
@@ -62,13 +63,23 @@ def contract_scope(actor: User, prefix: str = "") -> Q:
     return Q(**{f"{prefix}member__organisation_id": actor.organisation_id})
 
 
-def visible_contracts(*, actor: User, status: str | None = None) -> QuerySet[Contract]:
+def visible_contracts(
+    *,
+    actor: User,
+    status: str | None = None,
+    market: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Contract]:
     require_view(actor)
     qs = Contract.objects.filter(contract_scope(actor)).select_related(
         "market", "member", "card", "market__summary_branch"
     )
     if status:
         qs = qs.filter(status=status)
+    if market:
+        qs = qs.filter(market__code__iexact=market)
+    if q:
+        qs = qs.filter(Q(member_code__icontains=q) | Q(member__name__icontains=q))
     return qs.order_by("market__code", "member_code", "id")
 
 
@@ -147,12 +158,38 @@ def balances_of(contracts: list[Contract]) -> dict[int, AccountBalances]:
     }
 
 
-def accounts(*, actor: User, status: str | None = None) -> list[dict[str, Any]]:
-    """The actor's custody accounts, one per contract (in force by default: ``status``
-    "active"; "cancelled" or "" for all), by market and member code."""
-    rows = list(visible_contracts(actor=actor, status=status))
-    b = balances_of(rows)
-    return [account_row(c, b[c.pk]) for c in rows]
+class AccountRows(Sequence[dict[str, Any]]):
+    """The account rows of a list of contracts, balances read for the slice asked only
+    (a page: two ledger queries), for the console's and the API's paginators."""
+
+    def __init__(self, contracts: QuerySet[Contract]) -> None:
+        self.contracts = contracts
+
+    def __len__(self) -> int:
+        return self.contracts.count()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self[:])
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        rows = list(self.contracts[index])
+        b = balances_of(rows)
+        return [account_row(c, b[c.pk]) for c in rows]
+
+
+def accounts(
+    *, actor: User, status: str | None = None, market: str | None = None, q: str | None = None
+) -> AccountRows:
+    """The actor's custody accounts, one per contract (``status`` "active", "cancelled",
+    or None for all), by market and member code; filtered by market code and member
+    code or name.  Slice it: balances are read for the slice."""
+    return AccountRows(visible_contracts(actor=actor, status=status, market=market, q=q))
 
 
 def account_detail(*, actor: User, contract_id: UUID | str) -> dict[str, Any]:

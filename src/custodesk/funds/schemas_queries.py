@@ -7,7 +7,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from custodesk.core.schema_types import Code, Day, OneOf
+from custodesk.core.schema_types import Code, Day, OneOf, Text
 
 from .models import Direction, FundMovement
 from .queries import Category
@@ -17,6 +17,8 @@ class AccountFilters(Schema):
     status: Annotated[str, OneOf(["active", "cancelled", "all"])] = Field(
         "active", description="contracts in force (default), cancelled ones, or all"
     )
+    market: Code | None = Field(None, max_length=16)
+    q: Text | None = Field(None, max_length=100, description="member code or name contains")
 
 
 class AccountOut(Schema):

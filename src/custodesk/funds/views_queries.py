@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from custodesk.console.decorators import console_view
 from custodesk.console.errors import to_form, to_messages
+from custodesk.console.paging import paginate
 from custodesk.core import clock
 from custodesk.core.errors import ValidationFailed
 from custodesk.core.pdf import PDF
@@ -44,6 +45,8 @@ class AccountFilterForm(forms.Form):
         required=False,
         choices=[("active", _("In force")), ("cancelled", _("Cancelled")), ("all", _("All"))],
     )
+    market = forms.CharField(label=_("Market code"), required=False, max_length=16)
+    q = forms.CharField(label=_("Member code or name"), required=False, max_length=100)
 
 
 class RangeForm(forms.Form):
@@ -92,9 +95,20 @@ class TransactionFilterForm(RangeForm):
 @console_view
 def accounts(request: HttpRequest) -> HttpResponse:
     form = AccountFilterForm(request.GET or None)
-    status = (form.cleaned_data.get("status") if form.is_valid() else "") or "active"
-    rows = queries.accounts(actor=_user(request), status=None if status == "all" else status)
-    return render(request, "funds/query_accounts.html", {"form": form, "rows": rows})
+    f = form.cleaned_data if form.is_valid() else {}
+    status = f.get("status") or "active"
+    rows = queries.accounts(
+        actor=_user(request),
+        status=None if status == "all" else status,
+        market=f.get("market") or None,
+        q=f.get("q") or None,
+    )
+    page, size = paginate(request, rows)
+    return render(
+        request,
+        "funds/query_accounts.html",
+        {"form": form, "rows": page.object_list, "page": page, "page_size": size},
+    )
 
 
 @console_view

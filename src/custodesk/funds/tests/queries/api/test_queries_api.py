@@ -45,7 +45,7 @@ def _money(contract: Any, operator: Any, reviewer: Any, clock: Any) -> Any:
 def test_accounts_and_receiving_account(api_client, contract, market, operator, reviewer, clock):
     _money(contract, operator, reviewer, clock)
     api = signed_in(api_client, operator)
-    [row] = api.get("/funds/accounts").json()
+    [row] = api.get("/funds/accounts").json()["items"]
     assert (row["member_name"], row["balance"], row["frozen"], row["available"]) == (
         MEMBER_NAME,
         "700.00",

@@ -48,7 +48,7 @@ def test_member_sees_balance_frozen_available_and_status(contract, market, opera
         legal_reference="(2026) Hu 01 Zhi 1",
         now=clock.now(),
     )
-    [row] = queries.accounts(actor=operator)
+    [row] = list(queries.accounts(actor=operator))
     assert row["member_code"] == "M0001"
     assert row["member_name"] == MEMBER_NAME
     assert row["market_code"] == "SHFE"
@@ -80,7 +80,7 @@ def test_market_staff_see_their_members_only(
     book(summary_of(market), contract.sub_ledger_account_id, "12.34", kind="deposit", clock=clock)
     in_other = sign(enterprise, other_market, "D0001", operator, reviewer, clock)
     clerk = market_clerk(market, "shfe.clerk", clock)
-    rows = queries.accounts(actor=clerk)
+    rows = list(queries.accounts(actor=clerk))
     assert [(r["market_code"], r["member_code"], r["balance"]) for r in rows] == [
         ("SHFE", "M0001", "12.34"),
         ("SHFE", "M0002", "0.00"),
@@ -92,7 +92,12 @@ def test_market_staff_see_their_members_only(
 
 
 def test_staff_see_every_account(contract, other_contract, counter):
-    assert {r["member_code"] for r in queries.accounts(actor=counter)} == {"M0001", "M0002"}
+    rows = queries.accounts(actor=counter)
+    assert {r["member_code"] for r in rows} == {"M0001", "M0002"}
+    assert len(rows) == 2 and [r["member_code"] for r in rows[1:2]] == ["M0002"]
+    assert [r["member_code"] for r in queries.accounts(actor=counter, q="m0002")] == ["M0002"]
+    assert [r["member_name"] for r in queries.accounts(actor=counter, q="恒达")] == [MEMBER_NAME]
+    assert len(queries.accounts(actor=counter, market="dce")) == 0
 
 
 def test_a_member_user_without_the_query_permission_is_refused(enterprise, contract, clock):
@@ -112,6 +117,6 @@ def test_cancelled_contracts_only_when_asked(contract, operator, reviewer, clock
         business_date=clock.business_date(),
     )
     approvals.approve(actor=reviewer, request_id=sub.request.public_id, now=clock.now())
-    assert queries.accounts(actor=operator, status="active") == []
-    [row] = queries.accounts(actor=operator, status="cancelled")
+    assert list(queries.accounts(actor=operator, status="active")) == []
+    [row] = list(queries.accounts(actor=operator, status="cancelled"))
     assert (row["status"], row["balance"]) == ("cancelled", "0.00")
