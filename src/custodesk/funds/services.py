@@ -156,27 +156,38 @@ def check_limits(contract: Contract, direction: str, amount: Money, business_dat
     )
     if limit is None:
         return
-    kind = Direction(direction).label
     c = amount.currency
+    deposit = direction == Direction.DEPOSIT
     if limit.per_transaction is not None and amount.minor > limit.per_transaction:
+        text = (
+            _("One deposit with this market may be at most %(limit)s.")
+            if deposit
+            else _("One withdrawal with this market may be at most %(limit)s.")
+        )
         raise ValidationFailed.single(
             "amount",
             "per_transaction_limit",
-            _("One %(kind)s with this market may be at most %(limit)s.")
-            % {"kind": str(kind).lower(), "limit": fmt(Money(limit.per_transaction, c))},
+            text % {"limit": fmt(Money(limit.per_transaction, c))},
         )
     if limit.daily is not None:
         used = used_today(contract, direction, business_date)
         if used + amount.minor > limit.daily:
+            text = (
+                _(
+                    "The deposits of one day with this market may add up to %(limit)s: "
+                    "%(used)s used today, %(left)s left."
+                )
+                if deposit
+                else _(
+                    "The withdrawals of one day with this market may add up to %(limit)s: "
+                    "%(used)s used today, %(left)s left."
+                )
+            )
             raise ValidationFailed.single(
                 "amount",
                 "daily_limit",
-                _(
-                    "The %(kind)ss of one day with this market may add up to %(limit)s: "
-                    "%(used)s used today, %(left)s left."
-                )
+                text
                 % {
-                    "kind": str(kind).lower(),
                     "limit": fmt(Money(limit.daily, c)),
                     "used": fmt(Money(used, c)),
                     "left": fmt(Money(max(0, limit.daily - used), c)),
