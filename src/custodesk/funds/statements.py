@@ -10,7 +10,7 @@ the range is checked against the history window like the transaction queries.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+import re
 from typing import Any
 from uuid import UUID
 
@@ -22,13 +22,10 @@ from custodesk.ledger import facade as ledger
 from . import queries
 
 
-def amount_text(value: Decimal | Money | None) -> str:
-    """An amount as a statement prints it: thousands separators, the currency's decimals."""
-    if value is None:
-        return ""
-    if isinstance(value, Money):
-        value = value.to_decimal()
-    return f"{value:,}"
+def file_name(*parts: object) -> str:
+    """A download's file name from its parts: letters, digits, dots, dashes and
+    underscores only (a member code is the market's text)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", "-".join(str(p) for p in parts))[:120]
 
 
 def statement_data(
@@ -90,12 +87,17 @@ def statement_data(
 def statement_pdf(**kw: Any) -> tuple[str, bytes]:
     """(file name, PDF) of :func:`statement_data`."""
     data = statement_data(**kw)
-    period = f"{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}"
-    name = f"statement-{data['market_code']}-{data['member_code']}-{period}"
+    name = file_name(
+        "statement",
+        data["market_code"],
+        data["member_code"],
+        f"{data['date_from']:%Y%m%d}",
+        f"{data['date_to']:%Y%m%d}",
+    )
     return name, render_pdf("funds/statement_pdf.html", {"st": data})
 
 
 def receipt_pdf(txn: dict[str, Any], *, now: dt.datetime) -> tuple[str, bytes]:
     """(file name, PDF) of one transaction's receipt (a row of the transaction detail)."""
-    name = f"receipt-{txn['id']}"
+    name = file_name("receipt", txn["id"])
     return name, render_pdf("funds/receipt_pdf.html", {"txn": txn, "generated_at": now})

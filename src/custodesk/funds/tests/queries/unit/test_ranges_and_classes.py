@@ -50,3 +50,11 @@ def test_one_year_back_by_default_and_every_broken_rule_named(settings):
 )
 def test_classes_by_the_account_on_the_other_side(kind, other, category):
     assert category_of(kind, other) == category
+
+
+def test_download_file_names_keep_safe_characters_only():
+    from custodesk.funds.statements import file_name
+
+    assert file_name("statement", "SHFE", 'M"1/../x', "20261201") == (
+        "statement-SHFE-M_1_.._x-20261201"
+    )
