@@ -21,10 +21,10 @@ from custodesk.core.schema_types import Pages, download
 
 from . import queries, statements, transactions
 from .schemas_queries import (
-    AccountDetailOut,
-    AccountFilters,
-    AccountOut,
-    StatementQuery,
+    CustodyAccountDetailOut,
+    CustodyAccountFilters,
+    CustodyAccountOut,
+    CustodyStatementQuery,
     TransactionDetailOut,
     TransactionFilters,
     TransactionPageOut,
@@ -62,16 +62,16 @@ def pdf_response(name: str, data: bytes) -> HttpResponse:
     return response
 
 
-@router.get("/accounts", response=list[AccountOut])
+@router.get("/accounts", response=list[CustodyAccountOut])
 @paginate(Pages, page_size=50)
-def accounts(request: HttpRequest, filters: Query[AccountFilters]) -> Any:
+def accounts(request: HttpRequest, filters: Query[CustodyAccountFilters]) -> Any:
     """The custody accounts (one per contract): balance, frozen, available, status; by
     market code and member code; ``q`` finds a member code or name."""
     status = None if filters.status == "all" else filters.status
     return queries.accounts(actor=actor(request), status=status, market=filters.market, q=filters.q)
 
 
-@router.get("/accounts/{contract_id}", response=AccountDetailOut)
+@router.get("/accounts/{contract_id}", response=CustodyAccountDetailOut)
 def account(request: HttpRequest, contract_id: UUID) -> Any:
     """One account, with the market's receiving account for transfers in."""
     return queries.account_detail(actor=actor(request), contract_id=contract_id)
@@ -80,7 +80,9 @@ def account(request: HttpRequest, contract_id: UUID) -> Any:
 @router.get(
     "/accounts/{contract_id}/statement.pdf", response={200: None}, openapi_extra=PDF_RESPONSE
 )
-def statement(request: HttpRequest, contract_id: UUID, q: Query[StatementQuery]) -> HttpResponse:
+def statement(
+    request: HttpRequest, contract_id: UUID, q: Query[CustodyStatementQuery]
+) -> HttpResponse:
     """The sub-account's statement for a range of business dates, as PDF."""
     name, data = statements.statement_pdf(
         actor=actor(request),

@@ -13,7 +13,7 @@ from .models import Direction, FundMovement
 from .queries import Category
 
 
-class AccountFilters(Schema):
+class CustodyAccountFilters(Schema):
     status: Annotated[str, OneOf(["active", "cancelled", "all"])] = Field(
         "active", description="contracts in force (default), cancelled ones, or all"
     )
@@ -21,7 +21,7 @@ class AccountFilters(Schema):
     q: Text | None = Field(None, max_length=100, description="member code or name contains")
 
 
-class AccountOut(Schema):
+class CustodyAccountOut(Schema):
     id: UUID = Field(description="the contract")
     member_code: str
     member_id: UUID
@@ -39,7 +39,7 @@ class AccountOut(Schema):
     cancelled_at: dt.datetime | None
 
 
-class ReceivingAccountOut(Schema):
+class CustodyReceivingAccountOut(Schema):
     account_no: str
     account_name: str
     bank: str
@@ -47,15 +47,15 @@ class ReceivingAccountOut(Schema):
     branch_name: str
 
 
-class AccountDetailOut(AccountOut):
+class CustodyAccountDetailOut(CustodyAccountOut):
     sub_account: str
     card: str
     card_bank: str
     member_type: str
-    receiving_account: ReceivingAccountOut
+    receiving_account: CustodyReceivingAccountOut
 
 
-class StatementQuery(Schema):
+class CustodyStatementQuery(Schema):
     date_from: Day | None = Field(None, description="default: today (business date)")
     date_to: Day | None = Field(None, description="default: today, or date_from")
 
@@ -109,7 +109,7 @@ class TransactionPageOut(Schema):
     next_after: str | None
 
 
-class EventOut(Schema):
+class TransactionEventOut(Schema):
     at: dt.datetime
     by: str
     from_status: str
@@ -122,4 +122,4 @@ class EventOut(Schema):
 class TransactionDetailOut(TransactionOut):
     submitted_by: str | None
     approved_by: str | None
-    events: list[EventOut]
+    events: list[TransactionEventOut]
