@@ -274,7 +274,11 @@ def apply_outcome(
     reverse = _apply(movement_id, result, via=via, actor=actor, now=now)
     m = FundMovement.objects.select_related("card", "market").get(public_id=movement_id)
     if reverse:
-        answer = get_rail().reversal(rail_transfer(m), reason=m.reason_code)
+        try:
+            answer = get_rail().reversal(rail_transfer(m), reason=m.reason_code)
+        except Exception:  # staff see the failed movement and its missing reversal note
+            logger.exception("payment rail reversal raised for %s", m.public_id)
+            answer = RailResult.unknown("the reversal did not go through")
         _note_reversal(m.pk, answer, now=now)
     return m
 
@@ -423,7 +427,11 @@ def _note_reversal(pk: int, answer: RailResult, *, now: dt.datetime) -> None:
         to_status=m.status,
         by="rail",
         now=now,
-        note=str(_("Transfer reversed at the bank")),
+        note=str(
+            _("Transfer reversed at the bank")
+            if answer.outcome == Outcome.SUCCEEDED
+            else _("The reversal at the bank did not go through: ask the bank.")
+        ),
         data={"reversal": answer.outcome.value, "rail_reference": answer.rail_reference},
     )
 

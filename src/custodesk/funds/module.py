@@ -5,7 +5,7 @@ reconciliation job, and the approvable deposit / withdrawal / resolution."""
 
 from django.utils.translation import gettext_lazy as _
 
-from custodesk.core.modules import ApiRouter, BuiltinRole, MenuItem, Module
+from custodesk.core.modules import ApiRouter, BuiltinRole, DemoStep, MenuItem, Module
 
 from . import permissions as perms
 
@@ -102,4 +102,5 @@ MODULE = Module(
         BuiltinRole("auditor", perms.STAFF_VIEW),
     ),
     imports=("custodesk.funds.approvals", "custodesk.funds.messages"),
+    demo=DemoStep("custodesk.funds.demo.seed", 180, notes="custodesk.funds.demo.notes"),
 )

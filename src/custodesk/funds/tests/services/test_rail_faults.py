@@ -108,3 +108,21 @@ def test_receiver_down_for_a_while_gets_each_notification_once(
     assert [b["data"]["available"] for b in bodies] == ["10.00", "20.00", "30.00"]
     assert {b["event"] for b in bodies} == {"funds.balance_changed"}
     assert bodies[0]["data"]["member_code"] == "M0001"
+
+
+def test_a_deposit_the_ledger_cannot_credit_is_reversed_at_the_rail(
+    contract, operator, reviewer, clock
+):
+    m = deposit(operator, contract, "15.00", clock, "r-1").movement
+    ledger.freeze(
+        actor=None,
+        account_id=contract.sub_ledger_account_id,
+        kind="credit",
+        reason_code="court_order",
+        now=clock.now(),
+    )
+    m = approve(reviewer, m, clock)
+    assert (m.status, m.reason_code) == ("failed", "credit_refused")
+    notes = [e.note for e in m.events.all()]
+    assert notes[-1] == "Transfer reversed at the bank"
+    assert available(contract, operator) == "0.00"
