@@ -75,6 +75,7 @@ class TransactionFilterForm(RangeForm):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *FundMovement.Status.choices]
     )
+    market = forms.CharField(label=_("Market code"), required=False, max_length=16)
     contract = forms.UUIDField(required=False, widget=forms.HiddenInput)
     after = forms.RegexField(regex=r"^[0-9]{1,18}$", required=False, widget=forms.HiddenInput)
 
@@ -88,6 +89,7 @@ class TransactionFilterForm(RangeForm):
             direction=d.get("direction") or None,
             status=d.get("status") or None,
             contract_id=d.get("contract"),
+            market=d.get("market") or None,
         )
 
 
@@ -185,6 +187,7 @@ def transaction_list(request: HttpRequest) -> HttpResponse:
             "csv_query": _query_string(request, after="", format="csv"),
             "xlsx_query": _query_string(request, after="", format="xlsx"),
             "today": clock.business_date(),
+            "is_member": user.organisation.kind == "member",
         },
         status=status,
     )

@@ -155,3 +155,27 @@ def test_today_history_and_the_window(contract, operator, reviewer, clock, setti
     [e] = err.value.errors
     assert (e.field, e.rule) == ("date_from", "history_window")
     assert (today - dt.timedelta(days=2)).isoformat() in str(e.message)
+
+
+def test_export_rows_are_read_a_chunk_at_a_time_oldest_first(
+    contract, operator, reviewer, clock, monkeypatch, django_assert_max_num_queries
+):
+    for n in range(5):
+        deposit(operator, contract, f"{n + 1}.00", clock, f"d-{n}")
+    monkeypatch.setattr(transactions, "EXPORT_CHUNK", 2)
+    rows = transactions.export_rows(actor=operator, filters=Filters(), today=clock.business_date())
+    first = next(rows)  # lazy: one chunk read
+    assert first["amount"] == Decimal("1.00")
+    rest = list(rows)
+    assert [r["amount"] for r in rest] == [Decimal(f"{n}.00") for n in range(2, 6)]
+    with django_assert_max_num_queries(4):  # 3 chunks of at most 2 rows + the empty read
+        assert (
+            len(
+                list(
+                    transactions.export_rows(
+                        actor=operator, filters=Filters(), today=clock.business_date()
+                    )
+                )
+            )
+            == 5
+        )

@@ -85,3 +85,7 @@ def test_market_staff_see_their_members(client, contract, market_staff, operator
     console_sign_in(client, market_staff, clock)
     page = client.get("/console/funds/accounts/").content.decode()
     assert MEMBER_NAME in page and "700.00" in page
+    page = client.get("/console/funds/transactions/", {"market": "SHFE"}).content.decode()
+    assert "1000.00" in page and "M0001" in page
+    page = client.get("/console/funds/transactions/", {"market": "DCE"}).content.decode()
+    assert "M0001" not in page
