@@ -18,6 +18,8 @@
 #                transfers with services.load_transfers stubbed out: what dropping the
 #                re-read of the booked row gains on an engine that still does it) and
 #                "sqlite-normal" (SQLite with synchronous=NORMAL: what FULL costs)
+#                and "funds" (bench/funds_withdrawals.py: BENCH_FUNDS_COUNT withdrawals, default
+#                10,000, approved through the approval engine; its own database bench_funds)
 #   BENCH_QUIET_WAIT   seconds to wait (per point) for other CPU load to settle, default 5
 #   BENCH_MAX_OTHER, BENCH_RETRIES   re-measure a point (at most 1 more time) when other
 #                      work used more than 25 % of the CPU during its window, as long as
@@ -143,6 +145,10 @@ fi
 if want sqlite-normal; then
   echo "== experiment: SQLite with synchronous=NORMAL (the product runs FULL)"
   step sqlite-normal "$PY" bench/bench_service.py --mode single --backend sqlite --workers 1,4 --duration "$D" --warmup "$W" --sqlite-synchronous NORMAL
+fi
+if want funds; then
+  echo "== funds: withdrawals approved through the approval engine and the ledger (issue 14)"
+  step funds "$PY" bench/funds_withdrawals.py --count "${BENCH_FUNDS_COUNT:-10000}" --workers 2 --batch 100
 fi
 if want profile; then
   echo "== profile (8 workers)"

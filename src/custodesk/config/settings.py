@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "custodesk.members",
     "custodesk.contracts",
     "custodesk.brokerage",
+    "custodesk.funds",
 ]
 # The test settings install a module that lives under tests/ (tests/sample_module): it
 # shows that a module registers itself by being installed (core.modules, CONTRIBUTING.md).
@@ -348,6 +349,20 @@ CUSTODESK_NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
 CUSTODESK_NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 12)
 CUSTODESK_NOTIFY_BACKOFF_SECONDS = env_int("NOTIFY_BACKOFF_SECONDS", 30)
 CUSTODESK_NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
+# -- funds queries (TXN-QUERY): how many days back transactions and statements go ----
+CUSTODESK_FUNDS_HISTORY_DAYS = env_int("FUNDS_HISTORY_DAYS", 365)
+
+# -- deposits and withdrawals (custodesk.funds): the payment rail -------------------
+# the rail adapter class (custodesk.funds.rails.PaymentRail); the embedded default is a
+# deterministic stand-in configured by the CUSTODESK_RAIL_* values (docs/custody.md)
+CUSTODESK_PAYMENT_RAIL = env("PAYMENT_RAIL") or "custodesk.funds.rails.EmbeddedRail"
+CUSTODESK_RAIL_LATENCY_MS = env_int("RAIL_LATENCY_MS", 0)
+CUSTODESK_RAIL_FAIL_ABOVE = env("RAIL_FAIL_ABOVE") or ""
+CUSTODESK_RAIL_FAIL_CARDS = env("RAIL_FAIL_CARDS", "0000")
+CUSTODESK_RAIL_UNKNOWN_CARDS = env("RAIL_UNKNOWN_CARDS", "9999")
+CUSTODESK_RAIL_UNKNOWN_SECONDS = env_int("RAIL_UNKNOWN_SECONDS", 60)
+# how often the reconciliation job asks the rail about a transfer still unknown
+CUSTODESK_RAIL_RECHECK_SECONDS = env_int("RAIL_RECHECK_SECONDS", 60)
 
 # -- logging ------------------------------------------------------------------
 LOGGING = {
