@@ -68,6 +68,15 @@ EXPORT_FIELDS = (
     ("base_currency", "base_currency"),
     ("opened_on", "opened_on"),
 )
+PLAIN_FIELDS = {
+    "opened_on",
+    "client__kind",
+    "client__status",
+    "client__id_type",
+    "type",
+    "status",
+    "base_currency",
+}
 EXPORT_COLUMNS = [h for h, _f in EXPORT_FIELDS] + ["flags"]
 EXPORT_CHUNK = 5000
 
@@ -108,12 +117,13 @@ def export_sql(*, actor: access.Principal, params: dict[str, str]) -> tuple[str,
         if f == "frozen":
             annotations[name] = Case(When(frozen=True, then=Value("True")), default=Value("False"),
                                      output_field=TextField())  # fmt: skip
-        elif f == "opened_on":
+        elif f in PLAIN_FIELDS:  # dates and choice codes: never formula-like, no control
             annotations[name] = F(f)
         else:
             annotations[name] = CsvSafeText(F(f))
         names.append(name)
-    annotations["xflags"] = CsvSafeText(RawSQL(_FLAG_CODES_SQL, ()))  # noqa: S611 - constant SQL
+    # flag codes are [A-Z][A-Z0-9_]* (services.flags): nothing to neutralise
+    annotations["xflags"] = RawSQL(_FLAG_CODES_SQL, ())  # noqa: S611 - constant SQL
     sql, sql_params = (
         qs.annotate(**annotations).values_list(*names, "xflags").query.sql_with_params()
     )
