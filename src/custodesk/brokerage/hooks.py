@@ -38,6 +38,9 @@ class AccountOpened:
     currencies: tuple[str, ...]
     actor: Any  # the identity User who approved (or submitted an auto-approved) opening
     now: dt.datetime
+    # a bulk load of an existing book (migration, demo): the account is not new to the
+    # client, so hooks that only tell the client something skip it
+    bulk: bool = False
 
 
 AccountOpenedHook = Callable[[AccountOpened], None]

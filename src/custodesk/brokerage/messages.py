@@ -49,6 +49,8 @@ ACCOUNT_OPENED = register(
 @hooks.on_account_opened
 def tell_client(event: hooks.AccountOpened) -> None:
     """SMS and e-mail to the client (whichever it has) that the account is open."""
+    if event.bulk:
+        return
     client = Client.objects.only("phone", "email").get(pk=event.client_id)
     context = {"number": event.number, "account_type": event.account_type}
     for channel, recipient in (("sms", client.phone), ("email", client.email)):

@@ -7,9 +7,11 @@ from custodesk.core.modules import ApiRouter, BuiltinRole, DemoStep, MenuItem, M
 from . import permissions as perms
 from . import permissions_list as list_perms
 
-_VIEW = (perms.CLIENT_VIEW,)
+# the detail's operation records tab reads the audit log
+AUDIT_VIEW = "audit.entry.view"
+_VIEW = (perms.CLIENT_VIEW, AUDIT_VIEW)
 _MAKER = (
-    perms.CLIENT_VIEW,
+    *_VIEW,
     perms.CLIENT_MANAGE,
     perms.ACCOUNT_OPEN,
     perms.SECURITY_ACTION,
@@ -19,12 +21,19 @@ _MAKER = (
 
 MODULE = Module(
     console_urls="custodesk.brokerage.urls",
-    # brokerage-list: its routes (/brokerage/accounts, /export/accounts, /flags, /products,
-    # /records ...) until brokerage-core's api.py mounts them (router.add_router)
-    api=ApiRouter("/brokerage", "custodesk.brokerage.api_list", order=60),
+    # one router (api.py): /brokerage/... (both halves) and /client-app/...
+    api=ApiRouter("", "custodesk.brokerage.api", order=60),
     menu=(
         MenuSection("brokerage", _("Account management"), 300),
-        # brokerage-core's entries (Clients, Register a client) come with its pages
+        # clients and accounts (brokerage-core)
+        MenuItem("brokerage", _("Clients"), "console:brokerage_clients", perms.CLIENT_VIEW, 20),
+        MenuItem(
+            "brokerage",
+            _("Register a client"),
+            "console:brokerage_client_new",
+            perms.CLIENT_MANAGE,
+            30,
+        ),
         # account list, trading products, flags, records query (brokerage-list)
         MenuItem(
             "brokerage",

@@ -145,8 +145,10 @@ def account_open_within(
     plan: OpeningPlan,
     approval_request_id: str | None,
     now: dt.datetime,
+    bulk: bool = False,
 ) -> Account:
-    """Open the account of a checked plan, in the caller's transaction."""
+    """Open the account of a checked plan, in the caller's transaction (``bulk``: a load
+    of an existing book, see :class:`hooks.AccountOpened`)."""
     (number,) = numbers.reserve(numbers.ACCOUNT)
     a = Account.objects.create(
         number=number,
@@ -191,6 +193,7 @@ def account_open_within(
             currencies=plan.currencies,
             actor=actor,
             now=now,
+            bulk=bulk,
         )
     )
     return a

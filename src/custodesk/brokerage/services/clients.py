@@ -173,26 +173,24 @@ def _check_id_free(
         raise ReregistrationBlocked(field="id_number", reregister_from=blocked.isoformat())
 
 
-def _holders(holder_ids: Sequence[UUID | str]) -> list[Client]:
-    if len(holder_ids) < 2 or len(set(map(str, holder_ids))) != len(holder_ids):
+def _holders(numbers: Sequence[str]) -> list[Client]:
+    if len(numbers) < 2 or len(set(numbers)) != len(numbers):
         raise ValidationFailed.single(
-            "holder_ids", "min_items", _("A joint client has two or more different holders.")
+            "holders", "min_items", _("A joint client has two or more different holders.")
         )
-    found = {str(c.public_id): c for c in Client.objects.filter(public_id__in=holder_ids)}
+    found = {c.client_no: c for c in Client.objects.filter(client_no__in=list(numbers))}
     errors = []
-    for i, hid in enumerate(holder_ids):
-        c = found.get(str(hid))
+    for i, number in enumerate(numbers):
+        c = found.get(number)
         if c is None:
-            errors.append(FieldError(f"holder_ids.{i}", "not_found", _("No such client.")))
+            errors.append(FieldError(f"holders.{i}", "not_found", _("No such client.")))
         elif c.kind != Client.Kind.INDIVIDUAL or c.status != Client.Status.ACTIVE:
             errors.append(
-                FieldError(
-                    f"holder_ids.{i}", "holder", _("A holder is an active individual client.")
-                )
+                FieldError(f"holders.{i}", "holder", _("A holder is an active individual client."))
             )
     if errors:
         raise ValidationFailed(errors)
-    return [found[str(h)] for h in holder_ids]
+    return [found[n] for n in numbers]
 
 
 @transaction.atomic(durable=True)
@@ -212,11 +210,12 @@ def client_create(
     address: str = "",
     risk_level: str = "medium",
     category: str = "retail",
-    holder_ids: Sequence[UUID | str] = (),
+    holders: Sequence[str] = (),
     now: dt.datetime,
 ) -> Client:
-    """Register a client.  A joint client names its holders (active individual clients,
-    the first is the primary holder) and has no ID document of its own.
+    """Register a client.  A joint client names its holders by client number (active
+    individual clients, the first is the primary holder) and has no ID document of its
+    own.
 
     Raises ValidationFailed (each broken rule, e.g. ``id_number``/``hkid``,
     ``id_number``/``unique``), ReregistrationBlocked (closed normally less than three
@@ -228,11 +227,11 @@ def client_create_within(*, actor: User, now: dt.datetime, **fields: Any) -> Cli
     """:func:`client_create` in the caller's transaction (bulk loads, the demo)."""
     access.require(actor, perms.CLIENT_MANAGE)
     kind = fields.pop("kind")
-    holder_ids = list(fields.pop("holder_ids", ()) or ())
+    numbers_given = [str(n).strip() for n in fields.pop("holders", ()) or ()]
     data = _clean(kind, fields, today=now.date())
-    if kind != Client.Kind.JOINT and holder_ids:
-        raise ValidationFailed.single("holder_ids", "joint", _("Only a joint client has holders."))
-    holders = _holders(holder_ids) if kind == Client.Kind.JOINT else []
+    if kind != Client.Kind.JOINT and numbers_given:
+        raise ValidationFailed.single("holders", "joint", _("Only a joint client has holders."))
+    holders = _holders(numbers_given) if kind == Client.Kind.JOINT else []
     _check_id_free(data["id_type"], data["id_number"], today=now.date())
     (client_no,) = numbers.reserve(numbers.CLIENT)
     c = Client(kind=kind, client_no=client_no, created_at=now, updated_at=now, **data)

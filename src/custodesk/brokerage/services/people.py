@@ -122,7 +122,7 @@ def _clean_related(data: dict[str, Any]) -> dict[str, Any]:
         if not dec.is_finite() or dec < 0 or dec > 100 or dec != dec.quantize(Decimal("0.01")):
             errors.append(FieldError("share_percent", "range", _("0 to 100, at most 2 decimals.")))
         else:
-            out["share_percent"] = dec
+            out["share_percent"] = dec.quantize(Decimal("0.01"))
     else:
         out["share_percent"] = None
     out["phone"], errs = idcheck.normalise_phone(out.get("phone") or "")

@@ -170,7 +170,7 @@ def test_export_is_safe_to_open_on_both_paths(admin: Any, clock: Any, api: Any) 
     """PostgreSQL writes the CSV itself (COPY); SQLite through Python: the same cells."""
     book = build(clock.now())
     Client.objects.filter(client_no="C002").update(
-        name_en="=HYPERLINK(\"http://x\")", name_zh="黃\x01小明", id_number="@B7654321"
+        name_en='=HYPERLINK("http://x")', name_zh="黃\x01小明", id_number="@B7654321"
     )
     r = api.get(f"{API}/export/accounts", params={"number": "100000003", "format": "csv"})
     assert r.status_code == 200
@@ -178,7 +178,7 @@ def test_export_is_safe_to_open_on_both_paths(admin: Any, clock: Any, api: Any) 
     header, row = rows[0], rows[1]
     cell = dict(zip(header, row, strict=True))
     assert cell["account_number"] == "100000003"
-    assert cell["name_en"] == "'=HYPERLINK(\"http://x\")"
+    assert cell["name_en"] == '\'=HYPERLINK("http://x")'
     assert cell["name_zh"] == "黃\ufffd小明"
     assert cell["id_number"] == "'@B7654321"
     assert cell["phone"] == "'+85262345678"

@@ -19,9 +19,7 @@ from custodesk.brokerage.models import (
 )
 from custodesk.core.errors import ValidationFailed
 from custodesk.ledger import facade as ledger
-from custodesk.testing.brokerage import app_password
-
-from ..factory import individual, move_cash, open_account
+from custodesk.testing.brokerage import app_password, individual, move_cash, open_account
 
 pytestmark = pytest.mark.django_db
 

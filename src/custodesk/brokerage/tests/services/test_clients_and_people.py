@@ -7,8 +7,7 @@ import pytest
 from custodesk.brokerage import services
 from custodesk.brokerage.models import Client, JointHolder
 from custodesk.core.errors import ValidationFailed
-
-from ..factory import hkid, individual
+from custodesk.testing.brokerage import hkid, individual
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +108,7 @@ def test_corporate_and_joint_clients(admin, clock):
         actor=admin,
         kind="joint",
         name_en="CHAN Tai Man & LEE Siu Ling",
-        holder_ids=[a.public_id, b.public_id],
+        holders=[a.client_no, b.client_no],
         now=now,
     )
     assert list(JointHolder.objects.filter(joint=joint).values_list("holder_id", "position")) == [
@@ -118,9 +117,9 @@ def test_corporate_and_joint_clients(admin, clock):
     ]
     with pytest.raises(ValidationFailed) as bad:
         services.client_create(
-            actor=admin, kind="joint", name_en="Alone", holder_ids=[a.public_id], now=now
+            actor=admin, kind="joint", name_en="Alone", holders=[a.client_no], now=now
         )
-    assert ("holder_ids", "min_items") in _rules(bad)
+    assert ("holders", "min_items") in _rules(bad)
 
 
 def test_client_update_is_audited_with_before_and_after(admin, clock):

@@ -13,9 +13,7 @@ from custodesk.brokerage.models import Account, AccountCash
 from custodesk.brokerage.services import numbers
 from custodesk.core.errors import ValidationFailed
 from custodesk.ledger import facade as ledger
-from custodesk.testing.brokerage import sent
-
-from ..factory import individual, open_account
+from custodesk.testing.brokerage import individual, open_account, sent
 
 pytestmark = pytest.mark.django_db
 

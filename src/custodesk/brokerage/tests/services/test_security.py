@@ -17,8 +17,7 @@ from custodesk.brokerage.errors import (
 from custodesk.brokerage.models import AccountCash
 from custodesk.core.errors import ValidationFailed
 from custodesk.ledger import facade as ledger
-
-from ..factory import individual, move_cash, open_account
+from custodesk.testing.brokerage import individual, move_cash, open_account
 
 pytestmark = pytest.mark.django_db
 
