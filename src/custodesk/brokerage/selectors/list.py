@@ -46,7 +46,7 @@ from ..models import Account, AccountFlag, AccountFlagAssignment, Client
 
 PAGE_SIZES = (20, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
-TOTAL_CAP = 1_000
+TOTAL_CAP = 200
 TEXT_MAX = 100
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
