@@ -197,7 +197,9 @@ def name_condition(term: str, prefix: str = "client__") -> Q:
     English one (case-insensitive)."""
     if CJK.search(term):
         cond = Q(**{f"{prefix}name_zh__contains": term})
-        if connection.vendor == "postgresql":
+        # one character (a surname) matches too many names for the index to pay: the
+        # planner walks the account numbers in order instead (10 ms against 560 ms)
+        if connection.vendor == "postgresql" and len(term) >= 2:
             cond &= Q(ZhGramsContain(F(f"{prefix}name_zh"), zh_grams(term)))
         return cond
     return Q(**{f"{prefix}name_en__icontains": term})
