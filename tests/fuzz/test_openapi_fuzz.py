@@ -64,6 +64,7 @@ SELF_SERVICE = {
     "POST /api/v1/auth/password",
     "POST /api/v1/me/totp",
     "POST /api/v1/me/totp/confirm",
+    "POST /api/v1/me/username",
 }
 _names = itertools.count()
 

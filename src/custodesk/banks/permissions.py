@@ -1,3 +1,6 @@
-"""Permissions of the banks module (custodesk.core.access)."""
+"""Permissions of the banks module (custodesk.core.access).
 
-from custodesk.core import access  # noqa: F401 - declarations follow as the module grows
+The directory is public reference data (registration forms are public): reading it
+needs no permission.  Nothing here is declared yet."""
+
+from custodesk.core import access  # noqa: F401 - the directory is public

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "captcha",  # django-simple-captcha: the sign-in captcha (identity.captcha)
     "django_htmx",
     "django_filters",
     "django_tasks",
@@ -246,6 +247,15 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "custodesk.console.errors.csrf_failure"  # a 403: kept as a security event
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# -- sign-in captcha (django-simple-captcha; custodesk.identity.captcha) ---------------
+CAPTCHA_CHALLENGE_FUNCT = "custodesk.identity.captcha.challenge"
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 5  # minutes
+CAPTCHA_FONT_SIZE = 30
+CAPTCHA_IMAGE_SIZE = (150, 50)
+CAPTCHA_2X_IMAGE = False
+CAPTCHA_GET_FROM_POOL = False  # a new image each time: a key is used by one answer
 
 # -- content security policy (django-csp 4) ------------------------------------
 CONTENT_SECURITY_POLICY = {

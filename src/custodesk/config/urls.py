@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/", include("custodesk.console.urls")),
+    # the sign-in captcha's images (django-simple-captcha's views; identity.captcha)
+    path("captcha/", include("captcha.urls")),
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
 ]

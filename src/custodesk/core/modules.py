@@ -13,7 +13,7 @@ menu entries       ``menu=(MenuSection(...), MenuItem(...))``  ``console/menu.py
 top-bar badges     ``badges=("<app>.views.badge",)``           ``console/context_processors``
 periodic jobs      ``schedule={"<app>.tasks.job": seconds}``   ``core/schedule.py`` (worker)
 permissions        ``permissions="<app>.permissions"``         imported at start
-default roles      ``roles=(BuiltinRole("auditor", ...),)``    ``identity`` (staff roles)
+default roles      ``roles=(BuiltinRole("auditor", ...),)``    ``identity`` (by org. kind)
 demo step          ``demo=DemoStep("<app>.demo.seed", 50)``    ``custodesk demo``
 start-up imports   ``imports=("<app>.approvals",)``            imported at start
 API tokens         ``api_auth="<app>.apiauth.authenticate"``   ``core/apiauth.py`` (one app)
@@ -49,13 +49,16 @@ class MenuSection:
 
 @dataclass(frozen=True)
 class MenuItem:
-    """An entry under ``section``; shown to users holding ``permission`` (None: everyone)."""
+    """An entry under ``section``; shown to users holding ``permission`` (None: everyone)
+    whose organisation is of one of ``kinds`` ("staff", "market", "member"; None: every
+    kind)."""
 
     section: str
     label: str | Promise
     url_name: str
     permission: str | None = None
     order: int = 100
+    kinds: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,15 @@ class ApiRouter:
 
 @dataclass(frozen=True)
 class BuiltinRole:
-    """A default role of the staff organisation.  Several modules may name the same
-    role: the permissions add up; one of them gives the label.  ``("*",)``: every
-    declared permission."""
+    """A default role of the organisations of ``kinds`` ("staff", "market", "member"),
+    made when such an organisation is.  Several modules may name the same role: the
+    permissions and kinds add up; one of them gives the label.  ``("*",)``: every
+    declared permission (outside staff, every one that is not staff-only)."""
 
     code: str
     permissions: Sequence[str] = ()
     label: str | Promise | None = None
+    kinds: tuple[str, ...] = ("staff",)
 
 
 @dataclass
@@ -226,20 +231,28 @@ def schedule() -> dict[str, int]:
     return out
 
 
-def builtin_roles() -> dict[str, tuple[str | Promise, list[str]]]:
-    """The staff organisation's default roles: code -> (label, permission codes)."""
+def builtin_roles(kind: str = "staff") -> dict[str, tuple[str | Promise, list[str]]]:
+    """The default roles of an organisation of ``kind``: code -> (label, permission
+    codes).  A role's permissions add up over every declaration of its code, whatever
+    kinds each names; the role exists for the union of the kinds declared."""
     labels: dict[str, str | Promise] = {}
     codes: dict[str, list[str]] = {}
+    kinds: dict[str, set[str]] = {}
     for m in installed():
         for role in m.module.roles:
             if role.label is not None:
                 labels.setdefault(role.code, role.label)
             wanted = codes.setdefault(role.code, [])
             wanted += [c for c in role.permissions if c not in wanted]
+            kinds.setdefault(role.code, set()).update(role.kinds)
     missing = sorted(set(codes) - set(labels))
     if missing:
         raise LookupError(f"default roles without a label: {missing}")
-    return {code: (labels[code], ["*"] if "*" in codes[code] else codes[code]) for code in codes}
+    return {
+        code: (labels[code], ["*"] if "*" in codes[code] else codes[code])
+        for code in codes
+        if kind in kinds[code]
+    }
 
 
 def demo_steps() -> list[DemoStep]:

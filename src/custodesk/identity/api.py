@@ -13,13 +13,14 @@ from custodesk.approvals import services as approval_services
 from custodesk.approvals.presenters import submitted_body
 from custodesk.approvals.schemas import SubmittedOut
 from custodesk.core import access, clock
-from custodesk.core.apiauth import actor, auth, auth_forced
+from custodesk.core.apiauth import BearerAuth, actor, auth, auth_forced
 from custodesk.core.schema_types import Code, Day, OneOf, Pages, QueryBool, Text
 
-from . import exports, governance, selectors, services
+from . import captcha, exports, governance, selectors, services
 from .approvals import ROLE_GRANT, ROLE_REVOKE
 from .models import LoginDevice, SecurityEvent, User, UserSession
 from .schemas import (
+    CaptchaOut,
     CodeIn,
     CountOut,
     DualAdminIn,
@@ -41,6 +42,7 @@ from .schemas import (
     TotpBeginOut,
     UserCreatedOut,
     UserCreateIn,
+    UsernameChangeIn,
     UserOut,
     UserReasonIn,
     UserStatus,
@@ -61,6 +63,7 @@ def me_payload(user: User) -> dict[str, Any]:
         "roles": user.role_codes(),
         "permissions": sorted(user.permission_codes()),
         "totp_enrolled": services.has_totp(user),
+        "second_factor_enrolment_required": services.needs_totp_enrolment(user),
     }
 
 
@@ -69,9 +72,37 @@ def _session(request: HttpRequest) -> UserSession:
 
 
 # -- sign-in and self-service --------------------------------------------------
+@router.get("/auth/captcha", auth=None, response=CaptchaOut, tags=["auth"])
+def new_captcha(request: HttpRequest) -> dict[str, str]:
+    """A new sign-in captcha: its key and the URL of its image (PNG, 5 characters,
+    good for one answer within 5 minutes).  Sign-in asks for one (`captcha_required`)
+    after a refused attempt for the user name within the lockout window."""
+    key = captcha.new_key()
+    return {"key": key, "image_url": request.build_absolute_uri(captcha.image_url(key))}
+
+
 @router.post("/auth/sign-in", auth=None, response=SignInOut, tags=["auth"])
 def sign_in(request: HttpRequest, payload: SignInIn) -> dict[str, Any]:
-    """Exchange user name + password (+ TOTP/recovery code when enrolled) for a bearer token.
+    """Exchange user name + password (+ the second factor) for a bearer token.
+
+    **Captcha**: after a refused attempt for a user name (any: unknown names are
+    counted alike) within the lockout window (15 minutes), the next attempt must bring
+    `captcha_key` (from `GET /auth/captcha`) and `captcha_value`; without it the answer
+    is 401 `captcha_required`, with a wrong or used one 401 `captcha_invalid` (field
+    `captcha_value`; the captcha is used up by any answer) — nothing else is done or
+    recorded.  Every refused attempt's problem says `"captcha_required": true`.
+
+    **Second factor** (the organisation's): an enrolled authenticator — `otp_code` is
+    the TOTP or a recovery code (`otp_required` with `"second_factor": "totp"` when
+    missing); SMS — the first call (user name, password) sends a 6-digit code to the
+    user's phone and answers 401 `otp_required` with `"second_factor": "sms"`,
+    `challenge_id` and `phone_hint`; the second call repeats user name and password
+    with `challenge_id` and the code as `otp_code` (wrong: 422
+    `verification_code_invalid` naming the rule — `code_invalid`, `code_expired`,
+    `code_used`, `code_attempts_exceeded`).  An organisation that requires an
+    authenticator lets a user without one sign in with the password, and then only
+    the password change and `POST /me/totp` answer (403
+    `second_factor_enrolment_required` elsewhere) until it is enrolled.
 
     Errors: `invalid_credentials` (401: unknown user, wrong password, and also any
     attempt while the user is locked out — the answer does not tell which),
@@ -84,6 +115,9 @@ def sign_in(request: HttpRequest, payload: SignInIn) -> dict[str, Any]:
         username=payload.username,
         password=payload.password,
         otp_code=payload.otp_code,
+        challenge_id=str(payload.challenge_id) if payload.challenge_id else None,
+        captcha_key=payload.captcha_key,
+        captcha_value=payload.captcha_value,
         kind=UserSession.Kind.API,
         now=clock.now(),
     )
@@ -96,6 +130,7 @@ def sign_in(request: HttpRequest, payload: SignInIn) -> dict[str, Any]:
         "expires_at": outcome.session.expires_at,
         "session_id": outcome.session.public_id,
         "must_change_password": outcome.user.must_change_password,
+        "second_factor_enrolment_required": services.needs_totp_enrolment(outcome.user),
         "user": me_payload(outcome.user),
     }
 
@@ -124,12 +159,41 @@ def change_password(request: HttpRequest, payload: PasswordChangeIn) -> dict[str
     return me_payload(user)
 
 
+@router.post("/me/username", response=MeOut, tags=["auth"])
+def change_username(request: HttpRequest, payload: UsernameChangeIn) -> dict[str, Any]:
+    """Change the caller's login name (SELF-CRED): 4–32 characters, not starting with a
+    digit, letters, digits, `.`, `@`, `-`, `_` only, nobody else's in any case; typed
+    twice; the current password confirms it (a wrong one counts toward the sign-in
+    lockout, as on a password change).  422 names the field and the rule (`pattern`,
+    `unique`, `unchanged`, `mismatch`)."""
+    user = services.username_change(
+        user=actor(request),
+        new_username=payload.new_username,
+        new_username_again=payload.new_username_again,
+        current_password=payload.current_password,
+        now=clock.now(),
+    )
+    return me_payload(user)
+
+
 @router.get("/me", auth=auth_forced, response=MeOut, tags=["auth"])
 def me(request: HttpRequest) -> dict[str, Any]:
     return me_payload(actor(request))
 
 
-@router.post("/me/totp", response=TotpBeginOut, tags=["auth"])
+class EnrolmentAuth(BearerAuth):
+    """The authenticator enrolment stays open to a user whose organisation requires an
+    authenticator it has not enrolled yet (``identity.apiauth``)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        request.custodesk_enrolling = True  # type: ignore[attr-defined]
+        return super().authenticate(request, token)
+
+
+auth_enrol = EnrolmentAuth()
+
+
+@router.post("/me/totp", auth=auth_enrol, response=TotpBeginOut, tags=["auth"])
 def totp_begin(request: HttpRequest) -> dict[str, Any]:
     """Start authenticator enrolment: returns the secret, otpauth URI and a QR code."""
     device = services.totp_begin(user=actor(request), now=clock.now())
@@ -141,7 +205,7 @@ def totp_begin(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.post("/me/totp/confirm", response=RecoveryCodesOut, tags=["auth"])
+@router.post("/me/totp/confirm", auth=auth_enrol, response=RecoveryCodesOut, tags=["auth"])
 def totp_confirm(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
     """Confirm with a first code; returns ten single-use recovery codes (shown once)."""
     codes = services.totp_confirm(user=actor(request), code=payload.code, now=clock.now())

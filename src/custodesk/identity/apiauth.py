@@ -9,14 +9,17 @@ from django.http import HttpRequest
 
 from custodesk.core import clock
 
-from . import selectors
-from .errors import PasswordChangeRequired, SessionEnded
+from . import selectors, services
+from .errors import PasswordChangeRequired, SecondFactorEnrolmentRequired, SessionEnded
 from .models import User
 
 
 def authenticate(request: HttpRequest, token: str, *, allow_password_change: bool) -> Any:
     """The live API session of ``token`` (None: no such session), its user set on the
-    request; SessionEnded / PasswordChangeRequired when it may not be used."""
+    request; SessionEnded / PasswordChangeRequired / SecondFactorEnrolmentRequired
+    when it may not be used (the routes of ``auth_forced`` — password change, sign-out,
+    me — and the authenticator enrolment's, which set ``request.custodesk_enrolling``,
+    stay open to a user who must enrol)."""
     session = selectors.session_by_token(token=token)
     if session is None:
         return None
@@ -28,5 +31,12 @@ def authenticate(request: HttpRequest, token: str, *, allow_password_change: boo
     request.user = user  # also for the refusal's security event below
     if user.must_change_password and not allow_password_change:
         raise PasswordChangeRequired()
+    if (
+        not allow_password_change
+        and not getattr(request, "custodesk_enrolling", False)
+        and services.needs_totp_enrolment(user)
+    ):
+        # the organisation requires an authenticator: enrol it first (POST /me/totp)
+        raise SecondFactorEnrolmentRequired()
     request.custodesk_session = session  # type: ignore[attr-defined]
     return session

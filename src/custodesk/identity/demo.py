@@ -77,19 +77,20 @@ def seed(run: DemoRun) -> None:
             comment="cover for the compliance desk",
             now=now,
         )
-    # A little sign-in history: a failed attempt and a successful one.
-    services.sign_in(
-        username="operator",
-        password="wrong-password-1",  # noqa: S106 - a deliberate failed attempt
-        otp_code=None,
-        kind=UserSession.Kind.CONSOLE,
-        now=now,
-    )
+    # A little sign-in history: a successful attempt and a failed one (after which the
+    # next sign-in as "operator", within 15 minutes, asks for the captcha).
     services.sign_in(
         username="operator",
         password=DEMO_PASSWORD,
         otp_code=None,
         kind=UserSession.Kind.API,
+        now=now,
+    )
+    services.sign_in(
+        username="operator",
+        password="wrong-password-1",  # noqa: S106 - a deliberate failed attempt
+        otp_code=None,
+        kind=UserSession.Kind.CONSOLE,
         now=now,
     )
     run.actors["admin"] = admin

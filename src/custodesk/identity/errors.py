@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from custodesk.core.errors import AuthenticationRequired, Conflict, DomainError, PermissionDenied
@@ -95,3 +97,59 @@ class RoleInUse(Conflict):
 class TotpNotEnrolled(Conflict):
     code = "totp_not_enrolled"
     title = _("The user has no authenticator to remove.")
+
+
+class InvalidVerificationCode(DomainError):
+    """A one-time code refused: ``rule`` says why (``code_invalid``, ``code_expired``,
+    ``code_used``, ``code_attempts_exceeded``), ``field`` names the input."""
+
+    code = "verification_code_invalid"
+    title = _("The verification code is not valid.")
+    status = 422
+
+    def __init__(self, *, field: str = "sms_code", rule: str = "code_invalid") -> None:
+        super().__init__(_RULE_DETAILS.get(rule), field=field, rule=rule)
+        self.field = field
+        self.rule = rule
+
+    def problem(self) -> dict[str, Any]:
+        body = super().problem()
+        body["errors"] = [
+            {"field": self.field, "rule": self.rule, "message": str(self.detail or self.title)}
+        ]
+        return body
+
+
+_RULE_DETAILS = {
+    "code_invalid": _("The code is not correct."),
+    "code_expired": _("The code has expired. Ask for a new one."),
+    "code_used": _("The code has been used already. Ask for a new one."),
+    "code_attempts_exceeded": _("Too many wrong codes. Ask for a new one."),
+}
+
+
+class CodeThrottled(DomainError):
+    code = "code_throttled"
+    title = _("A code was sent a moment ago. Wait a minute before asking for another.")
+    status = 429
+
+
+class CaptchaRequired(AuthenticationRequired):
+    code = "captcha_required"
+    title = _("Enter the characters shown in the image.")
+
+
+class CaptchaInvalid(AuthenticationRequired):
+    code = "captcha_invalid"
+    title = _("The characters do not match the image. Try the new image.")
+
+
+class SecondFactorEnrolmentRequired(PermissionDenied):
+    code = "second_factor_enrolment_required"
+    title = _("Set up your authenticator app before doing anything else.")
+
+
+class SecondFactorUnavailable(DomainError):
+    code = "second_factor_unavailable"
+    title = _("No mobile number is on record for the sign-in code. Ask your administrator.")
+    status = 409

@@ -16,6 +16,9 @@ SESSION_KEY = "custodesk_session"
 TOUCH_EVERY = dt.timedelta(seconds=60)
 # Console paths a user who must change the password may still reach.
 _OPEN_WHILE_FORCED = ("/console/password/", "/console/sign-out/", "/i18n/", "/static/")
+# ... and one whose organisation requires an authenticator it has not enrolled (after
+# the password change): "My security" and the enrolment.
+_OPEN_WHILE_ENROLLING = ("/console/security/totp/", *_OPEN_WHILE_FORCED)
 
 
 class ConsoleSessionMiddleware:
@@ -24,7 +27,8 @@ class ConsoleSessionMiddleware:
     A session that was ended (sign-out elsewhere, forced logout, password
     change, lock) or that idled out is rejected on its next request: the
     Django session is flushed and the user is anonymous again.  A user who must
-    change the password is sent to the password page first.
+    change the password is sent to the password page first; then one whose
+    organisation requires an authenticator it has not enrolled, to "My security".
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -53,4 +57,11 @@ class ConsoleSessionMiddleware:
                     and not request.path.startswith(_OPEN_WHILE_FORCED)
                 ):
                     return redirect("console:password_change")
+                if (
+                    request.path.startswith("/console/")
+                    and request.path != "/console/security/"
+                    and not request.path.startswith(_OPEN_WHILE_ENROLLING)
+                    and services.needs_totp_enrolment(request.user)
+                ):
+                    return redirect("console:security")
         return self.get_response(request)

@@ -11,6 +11,12 @@ from custodesk.core import access
 from custodesk.core.ids import uuid7
 
 
+class SignInFactor(models.TextChoices):
+    NONE = "", _("Authenticator if enrolled")
+    TOTP = "totp", _("Authenticator app (required)")
+    SMS = "sms", _("SMS code")
+
+
 class Organisation(models.Model):
     """Whoever users belong to: the institution's staff, a market, a member company."""
 
@@ -33,6 +39,12 @@ class Organisation(models.Model):
     )
     # Dual-admin mode (CT-MENU / MENU-ACL): role grants need a second admin.
     dual_admin = models.BooleanField(_("dual-admin mode"), default=False)
+    # The second factor its users sign in with (LOGIN): "" = an authenticator if the
+    # user enrolled one; "totp" = an authenticator, enrolled right after the first
+    # password change; "sms" = a one-time code sent to the user's phone.
+    sign_in_factor = models.CharField(
+        _("second factor"), max_length=8, choices=SignInFactor.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -259,6 +271,7 @@ class LoginDevice(models.Model):
         INACTIVE = "inactive", _("User deactivated")
         OTP_REQUIRED = "otp_required", _("Second factor required")
         BAD_OTP = "bad_otp", _("Wrong second-factor code")
+        NO_SECOND_FACTOR = "no_second_factor", _("No phone for the SMS code")
 
     public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
     user = models.ForeignKey(
@@ -301,6 +314,7 @@ class SecurityEvent(models.Model):
         USER_INACTIVE = "inactive", _("User deactivated")
         BAD_OTP = "bad_otp", _("Wrong second-factor code")
         WRONG_CURRENT_PASSWORD = "wrong_current_password", _("Wrong current password")
+        NO_SECOND_FACTOR = "no_second_factor", _("No phone for the SMS code")
 
     public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
     at = models.DateTimeField(_("time"), db_index=True)
@@ -325,3 +339,24 @@ class SecurityEvent(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("security event")
         verbose_name_plural = _("security events")
+
+
+class VerificationChallenge(models.Model):
+    """A one-time code sent by SMS (6 digits, valid 5 minutes, at most 5 tries, single
+    use).  Only a keyed hash of the code is kept; the code itself travels in the
+    outbox's secrets, blanked once it is sent."""
+
+    public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
+    purpose = models.CharField(_("purpose"), max_length=32)
+    phone = models.CharField(_("phone"), max_length=32)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["purpose", "phone", "created_at"])]
+        verbose_name = _("verification code")
+        verbose_name_plural = _("verification codes")

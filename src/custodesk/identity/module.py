@@ -29,7 +29,7 @@ MODULE = Module(
     ),
     permissions="custodesk.identity.permissions",
     roles=(
-        BuiltinRole("admin", ("*",), _("Administrator")),
+        BuiltinRole("admin", ("*",), _("Administrator"), kinds=("staff", "market", "member")),
         BuiltinRole("operator", (perms.USER_VIEW, perms.ROLE_VIEW), _("Operator (maker)")),
         BuiltinRole("approver", (perms.USER_VIEW, perms.ROLE_VIEW), _("Approver (checker)")),
         BuiltinRole(

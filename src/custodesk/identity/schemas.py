@@ -17,7 +17,23 @@ UserStatus = Annotated[str, OneOf(User.Status)]
 class SignInIn(Input):
     username: Text = Field(min_length=1, max_length=150)
     password: Password
-    otp_code: Code | None = Field(None, max_length=32, description="TOTP or recovery code")
+    otp_code: Code | None = Field(
+        None, max_length=32, description="TOTP or recovery code, or the SMS code"
+    )
+    challenge_id: UUID | None = Field(
+        None, description="The SMS code's challenge (from the otp_required answer)"
+    )
+    captcha_key: Code | None = Field(
+        None, max_length=40, description="From GET /auth/captcha, when a captcha is due"
+    )
+    captcha_value: Code | None = Field(
+        None, max_length=16, description="The characters shown in the captcha's image"
+    )
+
+
+class CaptchaOut(Schema):
+    key: str
+    image_url: str = Field(description="PNG image, same origin; good for one answer, 5 min")
 
 
 class OrganisationOut(Schema):
@@ -38,6 +54,7 @@ class MeOut(Schema):
     roles: list[str]
     permissions: list[str]
     totp_enrolled: bool
+    second_factor_enrolment_required: bool = False
 
 
 class SignInOut(Schema):
@@ -46,6 +63,11 @@ class SignInOut(Schema):
     expires_at: dt.datetime
     session_id: UUID
     must_change_password: bool
+    second_factor_enrolment_required: bool = Field(
+        False,
+        description="The organisation requires an authenticator and the user has none: "
+        "only the password change and the enrolment (POST /me/totp) answer until it is done",
+    )
     user: MeOut
 
 
@@ -53,6 +75,12 @@ class PasswordChangeIn(Input):
     current_password: Password
     new_password: Password
     new_password_again: Password
+
+
+class UsernameChangeIn(Input):
+    new_username: Text = Field(min_length=1, max_length=64)
+    new_username_again: Text = Field(min_length=1, max_length=64)
+    current_password: Password
 
 
 class TotpBeginOut(Schema):

@@ -2,14 +2,17 @@
 
 from django.urls import path
 
-from . import views
+from . import sign_in_views, views
 
 urlpatterns = [
-    path("sign-in/", views.sign_in, name="sign_in"),
-    path("sign-in/code/", views.sign_in_otp, name="sign_in_otp"),
-    path("sign-out/", views.sign_out, name="sign_out"),
+    path("sign-in/", sign_in_views.sign_in, name="sign_in"),
+    path("sign-in/captcha/", sign_in_views.sign_in_captcha, name="sign_in_captcha"),
+    path("sign-in/code/", sign_in_views.sign_in_otp, name="sign_in_otp"),
+    path("sign-in/code/resend/", sign_in_views.sign_in_sms_resend, name="sign_in_sms_resend"),
+    path("sign-out/", sign_in_views.sign_out, name="sign_out"),
     path("password/", views.password_change, name="password_change"),
     path("security/", views.security, name="security"),
+    path("security/login-name/", sign_in_views.username_change, name="username_change"),
     path("security/totp/", views.totp_begin, name="totp_begin"),
     path("security/totp/confirm/", views.totp_confirm, name="totp_confirm"),
     path("users/", views.user_list, name="user_list"),

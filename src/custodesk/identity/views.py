@@ -8,7 +8,7 @@ from typing import Any
 import segno
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,29 +29,10 @@ from . import exports, governance, selectors, services
 from . import permissions as perms
 from .approvals import ROLE_GRANT, ROLE_REVOKE
 from .errors import LockedOut
-from .middleware import SESSION_KEY
-from .models import LoginDevice, SecurityEvent, User, UserSession
-
-PENDING_OTP_KEY = "custodesk_pending_otp"
+from .models import LoginDevice, SecurityEvent, User
 
 
 # -- forms ---------------------------------------------------------------------
-class SignInForm(forms.Form):
-    username = forms.CharField(label=gettext_lazy("User name"), max_length=150)
-    password = forms.CharField(
-        label=gettext_lazy("Password"), widget=forms.PasswordInput, max_length=256
-    )
-
-
-class OtpForm(forms.Form):
-    otp_code = forms.CharField(
-        label=gettext_lazy("Authenticator code"),
-        max_length=32,
-        help_text=gettext_lazy("The 6-digit code from your app, or a recovery code."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
-
-
 class PasswordChangeForm(forms.Form):
     current_password = forms.CharField(
         label=gettext_lazy("Current password"), widget=forms.PasswordInput
@@ -92,107 +73,6 @@ class GrantForm(forms.Form):
     role = forms.ChoiceField(label=gettext_lazy("Role"))
 
 
-# -- sign-in -------------------------------------------------------------------
-def _safe_next(request: HttpRequest) -> str:
-    nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
-        return nxt
-    return reverse("console:home")
-
-
-def _finish_sign_in(
-    request: HttpRequest, outcome: services.SignInOutcome, nxt: str | None = None
-) -> HttpResponse:
-    assert outcome.user is not None and outcome.session is not None
-    login(request, outcome.user, backend="django.contrib.auth.backends.ModelBackend")
-    request.session[SESSION_KEY] = outcome.session.pk
-    request.session.pop(PENDING_OTP_KEY, None)
-    if outcome.user.must_change_password:
-        return redirect("console:password_change")
-    return redirect(nxt or _safe_next(request))
-
-
-def sign_in(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("console:home")
-    form = SignInForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        outcome = services.sign_in(
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
-            otp_code=None,
-            kind=UserSession.Kind.CONSOLE,
-            now=clock.now(),
-        )
-        if outcome.ok:
-            return _finish_sign_in(request, outcome)
-        if outcome.result == LoginDevice.Result.OTP_REQUIRED:
-            # The password was right; the second step asks for the code.  The session
-            # keeps no password, only a signed, short-lived proof of this step.
-            assert outcome.user is not None
-            request.session[PENDING_OTP_KEY] = {
-                "proof": services.password_proof(
-                    user=outcome.user, binding=_session_binding(request), now=clock.now()
-                ),
-                "next": _safe_next(request),
-            }
-            return redirect("console:sign_in_otp")
-        assert isinstance(outcome.error, DomainError)
-        form.add_error(None, str(outcome.error.title))
-    return render(
-        request,
-        "identity/sign_in.html",
-        {"form": form, "next": request.GET.get("next", "")},
-    )
-
-
-def _session_binding(request: HttpRequest) -> str:
-    """The browser's session key, which the password step's proof is bound to."""
-    if not request.session.session_key:
-        request.session.save()
-    return str(request.session.session_key)
-
-
-def sign_in_otp(request: HttpRequest) -> HttpResponse:
-    pending = request.session.get(PENDING_OTP_KEY)
-    if not pending or "proof" not in pending:
-        return redirect("console:sign_in")
-    form = OtpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            outcome = services.sign_in_second_factor(
-                proof=pending["proof"],
-                binding=_session_binding(request),
-                otp_code=form.cleaned_data["otp_code"],
-                kind=UserSession.Kind.CONSOLE,
-                now=clock.now(),
-            )
-        except DomainError as exc:  # the proof ran out: start again with the password
-            request.session.pop(PENDING_OTP_KEY, None)
-            messages.error(request, str(exc.title))
-            return redirect("console:sign_in")
-        if outcome.ok:
-            request.session.pop(PENDING_OTP_KEY, None)
-            return _finish_sign_in(request, outcome, pending.get("next", ""))
-        assert isinstance(outcome.error, DomainError)
-        if outcome.result != LoginDevice.Result.BAD_OTP:
-            request.session.pop(PENDING_OTP_KEY, None)
-            messages.error(request, str(outcome.error.title))
-            return redirect("console:sign_in")
-        form.add_error("otp_code", str(outcome.error.title))
-    return render(request, "identity/sign_in_otp.html", {"form": form})
-
-
-@require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
-    session = getattr(request, "custodesk_session", None)
-    if session is not None:
-        services.sign_out(session=session, now=clock.now())
-    logout(request)
-    messages.info(request, _("You have signed out."))
-    return redirect("console:sign_in")
-
-
 @console_view
 def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
@@ -229,6 +109,8 @@ def security(request: HttpRequest) -> HttpResponse:
     current = request.custodesk_session  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "totp_enrolled": services.has_totp(user),
+        "totp_required": services.needs_totp_enrolment(user),
+        "sms_factor": user.organisation.sign_in_factor == "sms",
         "sessions": selectors.session_list(actor=user, user=user, now=clock.now()),
         "current_session": current,
         "recent_sign_ins": selectors.login_device_list(actor=user, user=user)[:10],

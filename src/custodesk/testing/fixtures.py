@@ -257,13 +257,26 @@ class Api:
     def delete(self, path: str, **kw: Any) -> httpx.Response:
         return self.request("DELETE", path, **kw)
 
-    def sign_in(self, username: str, password: str = PASSWORD, **extra: Any) -> httpx.Response:
+    def sign_in(
+        self, username: str, password: str = PASSWORD, *, captcha: bool = False, **extra: Any
+    ) -> httpx.Response:
+        """``captcha=True``: fetch a captcha over HTTP and send its answer (as a person
+        reading the image would) — a sign-in after a refused one needs it."""
+        if captcha:
+            extra.update(self.solve_captcha())
         response = self.post(
             "/auth/sign-in", json={"username": username, "password": password, **extra}
         )
         if response.status_code == 200:
             self.token = response.json()["token"]
         return response
+
+    def solve_captcha(self) -> dict[str, str]:
+        """``GET /auth/captcha`` and its answer: ``{"captcha_key", "captcha_value"}``."""
+        from custodesk.testing.governance import captcha_answer
+
+        key = self.get("/auth/captcha").json()["key"]
+        return {"captcha_key": key, "captcha_value": captcha_answer(key)}
 
 
 @pytest.fixture

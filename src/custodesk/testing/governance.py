@@ -117,3 +117,46 @@ def delivered_password(email_address: str, *, clock: Any) -> str:
             assert found, message.body
             return found.group(1)
     raise AssertionError(f"no e-mail to {email_address} in {len(mail.outbox)} sent")
+
+
+def delivered_code(phone: str, *, clock: Any) -> str:
+    """Deliver the outbox now and read the one-time code of the newest SMS the embedded
+    gateway delivered to ``phone`` (``var/outbox/sms-<delivery id>.txt``, the newest
+    written)."""
+    import re
+
+    from custodesk.identity.services.verification import normalised_phone
+    from custodesk.notify import services as notify
+    from custodesk.notify.senders import phone_dir
+
+    notify.deliver_due(clock=clock)
+    number = normalised_phone(phone)
+    newest: tuple[tuple[int, str], str] | None = None
+    for path in phone_dir().glob("sms-*.txt"):
+        head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+        if f"To: {number}\n" not in head + "\n" or "Template: notify.one_time_code" not in head:
+            continue
+        order = (path.stat().st_mtime_ns, path.name)
+        if newest is None or order > newest[0]:
+            newest = (order, body)
+    assert newest is not None, f"no one-time code was SMSed to {number}"
+    found = re.search(r"\b([0-9]{6})\b", newest[1])
+    assert found, newest[1]
+    return found.group(1)
+
+
+def captcha_answer(key: str) -> str:
+    """The answer to the sign-in captcha ``key`` (read from django-simple-captcha's
+    store, as a person would read the image)."""
+    from captcha.models import CaptchaStore
+
+    return str(CaptchaStore.objects.get(hashkey=key).response)
+
+
+def solved_captcha() -> dict[str, str]:
+    """A new captcha and its answer, as the sign-in takes them (``captcha_key``,
+    ``captcha_value``): for a test that signs in after a refused attempt."""
+    from custodesk.identity import captcha
+
+    key = captcha.new_key()
+    return {"captcha_key": key, "captcha_value": captcha_answer(key)}

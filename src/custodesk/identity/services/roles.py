@@ -46,7 +46,10 @@ def _grant(
     role: Role,
     now: dt.datetime,
     approval_request_id: str | None,
+    conceal_username: bool = False,
 ) -> RoleGrant:
+    """``conceal_username``: the audit row names the user by its id only (a login name
+    that reaches its user through the outbox alone: ``organisation_open``)."""
     if user.organisation_id != role.organisation_id:
         raise ValidationFailed.single(
             "role", "same_organisation", _("The role belongs to another organisation.")
@@ -66,7 +69,7 @@ def _grant(
         action="role.grant",
         object_type="user",
         object_id=user.public_id,
-        object_repr=f"{user.username} ← {role.code}",
+        object_repr=f"{user.public_id if conceal_username else user.username} ← {role.code}",
         before={"roles": roles_before},
         after={"roles": sorted([*roles_before, role.code]), "grant": str(grant.public_id)},
         approval_request_id=approval_request_id,

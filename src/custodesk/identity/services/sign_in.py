@@ -19,23 +19,34 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from custodesk.audit.services import record
 from custodesk.core import context
-from custodesk.core.errors import ValidationFailed
+from custodesk.core.errors import DomainError, ValidationFailed
 from custodesk.notify import services as notify
 
 from ..errors import (
+    CodeThrottled,
     InvalidCredentials,
     InvalidOtp,
     LockedOut,
     OtpRequired,
+    SecondFactorUnavailable,
     SignInExpired,
     UserInactive,
     UserLocked,
     WrongCurrentPassword,
 )
-from ..models import LoginDevice, SecurityEvent, User, UserSession
+from ..models import (
+    LoginDevice,
+    SecurityEvent,
+    SignInFactor,
+    User,
+    UserSession,
+    VerificationChallenge,
+)
 from ..security_events import record_refusal
 from ..selectors import token_digest
+from .captcha_gate import captcha_gate
 from .common import TOKEN_PREFIX, _check_password_policy, _end_sessions
+from .verification import normalised_phone, verification_consume, verification_send
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +146,13 @@ def has_totp(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def needs_totp_enrolment(user: User) -> bool:
+    """The user's organisation requires an authenticator (``sign_in_factor`` "totp") and
+    the user has none confirmed: until it enrols one (right after the first password
+    change), it may do nothing else."""
+    return user.organisation.sign_in_factor == SignInFactor.TOTP and not has_totp(user)
+
+
 def _verify_otp(user: User, code: str) -> bool:
     """TOTP (each code accepted once: django-otp keeps the last time step) or recovery code."""
     code = code.strip().replace(" ", "")
@@ -147,7 +165,6 @@ def _verify_otp(user: User, code: str) -> bool:
     return False
 
 
-@transaction.atomic(durable=True)
 def sign_in(
     *,
     username: str,
@@ -155,23 +172,57 @@ def sign_in(
     otp_code: str | None,
     kind: str,
     now: dt.datetime,
+    captcha_key: str | None = None,
+    captcha_value: str | None = None,
+    challenge_id: str | None = None,
 ) -> SignInOutcome:
-    """Check credentials, lockout and second factor; open a session.
+    """Check the captcha (when one is due), credentials, lockout and second factor;
+    open a session.
 
-    Every attempt writes a login-device record, successful or not, and every refused
-    one a security event.  Failures are returned (not raised) so that the failure count
-    and the records commit.  An unknown user and a locked-out one get the same answer
-    (``invalid_credentials``) after the same work (one password hash): neither whether
-    a user exists nor whether it is locked out can be read from the answer.
+    A captcha is due after a refused attempt for the user name within the lockout
+    window (:func:`captcha_required`); a missing or wrong one (any answer uses the
+    captcha up) is refused with nothing else done or recorded (``captcha_required`` /
+    ``captcha_invalid``).  Every other attempt writes a login-device record, successful
+    or not, and every refused one a security event.  Failures are returned (not
+    raised) so that the failure count and the records commit.  An unknown user and a
+    locked-out one get the same answer (``invalid_credentials``) after the same work
+    (one password hash): neither whether a user exists nor whether it is locked out can
+    be read from the answer.  The second factor is the organisation's
+    (``sign_in_factor``): with "sms", the password step sends a code to the user's
+    phone and answers ``otp_required`` with the challenge; the next attempt brings
+    ``challenge_id`` and the code as ``otp_code``.
     """
+    refusal = captcha_gate(username, captcha_key, captcha_value, now=now)
+    if refusal is not None:
+        return SignInOutcome(refusal.code, error=refusal)
+    return _sign_in(
+        username=username,
+        password=password,
+        otp_code=otp_code,
+        challenge_id=challenge_id,
+        kind=kind,
+        now=now,
+    )
+
+
+@transaction.atomic(durable=True)
+def _sign_in(
+    *,
+    username: str,
+    password: str,
+    otp_code: str | None,
+    challenge_id: str | None,
+    kind: str,
+    now: dt.datetime,
+) -> SignInOutcome:
     user = (
         User.objects.select_for_update()
         .select_related("organisation")
         .filter(username__iexact=username.strip())
         .first()
     )
-    outcome = _attempt(user, password, otp_code, kind=kind, now=now)
-    return _record_attempt(outcome, username=username, kind=kind, now=now)
+    outcome = _attempt(user, password, otp_code, challenge_id, kind=kind, now=now)
+    return _record_attempt(outcome, username=username.strip(), kind=kind, now=now)
 
 
 # The console asks for the second factor on a page of its own.  Between the two steps the
@@ -197,7 +248,13 @@ def password_proof(*, user: User, binding: str, now: dt.datetime) -> str:
 
 @transaction.atomic(durable=True)
 def sign_in_second_factor(
-    *, proof: str, binding: str, otp_code: str, kind: str, now: dt.datetime
+    *,
+    proof: str,
+    binding: str,
+    otp_code: str,
+    kind: str,
+    now: dt.datetime,
+    challenge_id: str | None = None,
 ) -> SignInOutcome:
     """The second step of a two-step sign-in: the password step's proof and the code.
 
@@ -206,6 +263,14 @@ def sign_in_second_factor(
     start again with the password).  Otherwise as :func:`sign_in` (lockout, status and
     the code are checked again; failures are returned, and recorded).
     """
+    user = _proof_user(proof, binding, now=now)
+    outcome = _attempt(user, None, otp_code, challenge_id, kind=kind, now=now)
+    return _record_attempt(outcome, username=user.username, kind=kind, now=now)
+
+
+def _proof_user(proof: str, binding: str, *, now: dt.datetime) -> User:
+    """The user whose password step ``proof`` shows passed (locked for update), or
+    SignInExpired."""
     try:
         data = signing.loads(proof, salt=PASSWORD_PROOF_SALT)
     except signing.BadSignature:
@@ -224,8 +289,18 @@ def sign_in_second_factor(
         or not constant_time_compare(data.get("p", ""), _password_mark(user))
     ):
         raise SignInExpired()
-    outcome = _attempt(user, None, otp_code, kind=kind, now=now)
-    return _record_attempt(outcome, username=user.username, kind=kind, now=now)
+    return user
+
+
+@transaction.atomic(durable=True)
+def sign_in_sms_resend(*, proof: str, binding: str, now: dt.datetime) -> VerificationChallenge:
+    """The console's second step asks for another SMS code (the password step's proof
+    names the user).  Raises SignInExpired (no valid proof, or the user signs in
+    otherwise), CodeThrottled (a code went out less than a minute ago)."""
+    user = _proof_user(proof, binding, now=now)
+    if user.organisation.sign_in_factor != SignInFactor.SMS or not user.phone:
+        raise SignInExpired()
+    return verification_send(purpose=SMS_PURPOSE, phone=user.phone, language=user.language, now=now)
 
 
 def _record_attempt(
@@ -263,6 +338,8 @@ def _record_attempt(
         outcome.token = token
     elif outcome.result != LoginDevice.Result.OTP_REQUIRED:
         error = outcome.error
+        if isinstance(error, DomainError):
+            error.data.setdefault("captcha_required", True)  # the next attempt needs one
         record_refusal(
             reason=outcome.result,
             user=user,
@@ -289,7 +366,13 @@ def _record_attempt(
 
 
 def _attempt(
-    user: User | None, password: str | None, otp_code: str | None, *, kind: str, now: dt.datetime
+    user: User | None,
+    password: str | None,
+    otp_code: str | None,
+    challenge_id: str | None,
+    *,
+    kind: str,
+    now: dt.datetime,
 ) -> SignInOutcome:
     """``password`` None: the password step was passed already (a checked proof)."""
     R = LoginDevice.Result
@@ -311,15 +394,80 @@ def _attempt(
         return SignInOutcome(R.INACTIVE, user, error=UserInactive())
     if user.status == User.Status.LOCKED:
         return SignInOutcome(R.LOCKED, user, error=UserLocked())
-    if has_totp(user):
+    if user.organisation.sign_in_factor == SignInFactor.SMS:
+        refused = _sms_factor(user, otp_code, challenge_id, now=now)
+        if refused is not None:
+            return refused
+    elif has_totp(user):
         if not otp_code:
-            return SignInOutcome(R.OTP_REQUIRED, user, error=OtpRequired())
+            return SignInOutcome(R.OTP_REQUIRED, user, error=OtpRequired(second_factor="totp"))
         if not _verify_otp(user, otp_code):
             return _failed(user, R.BAD_OTP, InvalidOtp(field="otp_code"), now=now)
     if user.failed_logins:
         user.failed_logins = 0
         user.save(update_fields=["failed_logins"])
     return SignInOutcome(R.SUCCESS, user)
+
+
+SMS_PURPOSE = "sign_in"
+
+
+def _sms_factor(
+    user: User, otp_code: str | None, challenge_id: str | None, *, now: dt.datetime
+) -> SignInOutcome | None:
+    """The organisation's SMS second factor: without a code, one is sent to the user's
+    phone (or, within the resend minute, the live one sent last is named again);
+    with one, it is checked (a wrong one counts toward the lockout)."""
+    R = LoginDevice.Result
+    if not user.phone:
+        return SignInOutcome(R.NO_SECOND_FACTOR, user, error=SecondFactorUnavailable())
+    if not otp_code or not challenge_id:
+        challenge = _sms_challenge(user, now=now)
+        hint = "*" * max(len(user.phone) - 4, 0) + user.phone[-4:]
+        return SignInOutcome(
+            R.OTP_REQUIRED,
+            user,
+            error=OtpRequired(
+                _("Enter the code sent by SMS to your phone."),
+                second_factor="sms",
+                challenge_id=str(challenge.public_id),
+                phone_hint=hint,
+            ),
+            data={"second_factor": "sms", "challenge_id": str(challenge.public_id)},
+        )
+    error = verification_consume(
+        challenge_id=challenge_id,
+        purpose=SMS_PURPOSE,
+        phone=user.phone,
+        code=otp_code,
+        now=now,
+        field="otp_code",
+    )
+    if error is not None:
+        return _failed(user, R.BAD_OTP, error, now=now)
+    return None
+
+
+def _sms_challenge(user: User, *, now: dt.datetime) -> VerificationChallenge:
+    try:
+        return verification_send(
+            purpose=SMS_PURPOSE, phone=user.phone, language=user.language, now=now
+        )
+    except CodeThrottled:
+        # a code went out less than a minute ago: that one (still good) is the one to type
+        live = (
+            VerificationChallenge.objects.filter(
+                purpose=SMS_PURPOSE,
+                phone=normalised_phone(user.phone),
+                used_at__isnull=True,
+                expires_at__gt=now,
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if live is None:
+            raise
+        return live
 
 
 def _locked_out(user: User, *, now: dt.datetime) -> bool:

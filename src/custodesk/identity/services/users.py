@@ -20,7 +20,7 @@ from ..errors import (
     CannotActOnSelf,
     UsernameTaken,
 )
-from ..models import Organisation, Role, User, UserSession
+from ..models import Organisation, Role, SignInFactor, User, UserSession
 from ..selectors import visible_user as _visible_user
 from .common import (
     USERNAME_RE,
@@ -34,13 +34,9 @@ from .roles import _grant
 
 
 # -- organisations and users ---------------------------------------------------
-@transaction.atomic(durable=True)
-def organisation_create(
-    *, actor: User | None, code: str, name: str, kind: str, now: dt.datetime
-) -> Organisation:
-    """Create an organisation.  Raises ValidationFailed, PermissionDenied."""
-    if actor is not None:
-        access.require(actor, perms.USER_MANAGE)
+def _organisation_problems(
+    code: str, name: str, kind: str, sign_in_factor: str
+) -> list[FieldError]:
     errors = []
     if not re.fullmatch(r"[A-Z0-9_-]{2,32}", code or ""):
         errors.append(FieldError("code", "pattern", _("2–32 capital letters, digits, - or _")))
@@ -48,23 +44,127 @@ def organisation_create(
         errors.append(FieldError("name", "required", _("This field is required.")))
     if kind not in Organisation.Kind.values:
         errors.append(FieldError("kind", "choice", _("Not a valid choice.")))
+    if sign_in_factor not in SignInFactor.values:
+        errors.append(FieldError("sign_in_factor", "choice", _("Not a valid choice.")))
     if Organisation.objects.filter(code=code).exists():
         errors.append(FieldError("code", "unique", _("This code is already used.")))
+    return errors
+
+
+def _organisation_insert(
+    *, actor: User | None, code: str, name: str, kind: str, sign_in_factor: str, now: dt.datetime
+) -> Organisation:
+    errors = _organisation_problems(code, name, kind, sign_in_factor)
     if errors:
         raise ValidationFailed(errors)
-    org = Organisation.objects.create(code=code, name=name.strip(), kind=kind, created_at=now)
+    try:
+        with transaction.atomic():
+            org = Organisation.objects.create(
+                code=code,
+                name=name.strip(),
+                kind=kind,
+                sign_in_factor=sign_in_factor,
+                created_at=now,
+            )
+    except IntegrityError:
+        raise ValidationFailed.single("code", "unique", _("This code is already used.")) from None
+    after = {"code": code, "name": org.name, "kind": kind}
+    if sign_in_factor:
+        after["sign_in_factor"] = sign_in_factor
     record(
         actor=actor,
         action="organisation.create",
         object_type="organisation",
         object_id=org.public_id,
         object_repr=str(org),
-        after={"code": code, "name": org.name, "kind": kind},
+        after=after,
         organisation_id=org.pk,
         organisation_code=org.code,
         now=now,
     )
     return org
+
+
+@transaction.atomic(durable=True)
+def organisation_create(
+    *, actor: User | None, code: str, name: str, kind: str, now: dt.datetime
+) -> Organisation:
+    """Create an organisation.  Raises ValidationFailed, PermissionDenied."""
+    if actor is not None:
+        access.require(actor, perms.USER_MANAGE)
+    return _organisation_insert(
+        actor=actor, code=code, name=name, kind=kind, sign_in_factor="", now=now
+    )
+
+
+def organisation_open(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    kind: str,
+    sign_in_factor: str,
+    admin_username: str,
+    admin_full_name: str,
+    admin_email: str,
+    admin_phone: str,
+    admin_language: str,
+    now: dt.datetime,
+    admin_role: str = "admin",
+) -> tuple[Organisation, User, str]:
+    """Open an organisation with its built-in roles (those its kind gets) and its first
+    administrator (role ``admin_role``, "admin" unless the caller names another built-in
+    role of the kind; must change the generated password at first sign-in).
+
+    Runs in the **caller's** transaction (a registration's approval, say): the caller
+    has checked its own permission, and sends the login name and the returned temporary
+    password through the outbox only (never shows them, never keeps the password); the
+    audit rows name the first user by its id, not its login name.  Raises ValidationFailed,
+    UsernameTaken (field ``admin_username``).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("organisation_open() runs inside the caller's transaction")
+    org = _organisation_insert(
+        actor=actor, code=code, name=name, kind=kind, sign_in_factor=sign_in_factor, now=now
+    )
+    roles = _ensure_builtin_roles(org, now=now)
+    if admin_role not in roles:
+        raise LookupError(f"no built-in role {admin_role!r} for organisations of kind {kind!r}")
+    try:
+        user, temp = _user_create(
+            actor=actor,
+            organisation=org,
+            username=admin_username,
+            full_name=admin_full_name,
+            email=admin_email,
+            phone=admin_phone,
+            password=None,
+            must_change_password=True,
+            now=now,
+            conceal_username=True,
+        )
+    except UsernameTaken:
+        raise UsernameTaken(field="admin_username") from None
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            FieldError(f"admin_{e.field}", e.rule, e.message) for e in exc.errors
+        ) from None
+    if admin_language:
+        user.language = admin_language[:16]
+        user.save(update_fields=["language"])
+    _grant(
+        actor=actor,
+        user=user,
+        role=roles[admin_role],
+        now=now,
+        approval_request_id=None,
+        conceal_username=True,
+    )
+    return org, user, temp
+
+
+def _concealed(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if k != "username"}
 
 
 def _user_create(
@@ -78,7 +178,10 @@ def _user_create(
     password: str | None,
     must_change_password: bool,
     now: dt.datetime,
+    conceal_username: bool = False,
 ) -> tuple[User, str]:
+    """``conceal_username``: the audit row names the user by its id and leaves the login
+    name out (one that reaches its user through the outbox alone)."""
     errors = []
     if not USERNAME_RE.match(username or ""):
         errors.append(
@@ -124,8 +227,8 @@ def _user_create(
         action="user.create",
         object_type="user",
         object_id=user.public_id,
-        object_repr=user.username,
-        after=_user_state(user),
+        object_repr=str(user.public_id) if conceal_username else user.username,
+        after=_concealed(_user_state(user)) if conceal_username else _user_state(user),
         organisation_id=organisation.pk,
         organisation_code=organisation.code,
         now=now,
@@ -229,12 +332,18 @@ def bootstrap_admin(
 
 
 def _ensure_builtin_roles(org: Organisation, *, now: dt.datetime) -> dict[str, Role]:
-    """The built-in roles of a staff organisation, as the installed modules declare them
-    (``roles=`` in each ``module.py``); "*" expands to every permission."""
-    everything = [p.code for p in access.all_permissions()]
+    """The built-in roles of an organisation of its kind, as the installed modules declare
+    them (``roles=`` in each ``module.py``); "*" expands to every permission (outside
+    staff, every one that is not staff-only: such a role could not pass them on)."""
+    staff = org.kind == Organisation.Kind.STAFF
+    everything = [
+        p.code for p in access.all_permissions() if staff or not access.is_staff_only(p.code)
+    ]
     out: dict[str, Role] = {}
-    for code, (label, codes) in modules.builtin_roles().items():
+    for code, (label, codes) in modules.builtin_roles(org.kind).items():
         wanted = everything if codes == ["*"] else sorted(codes)
+        if not staff:
+            wanted = [c for c in wanted if not access.is_staff_only(c)]
         role = Role.objects.filter(organisation=org, code=code).first()
         if role is None:
             role = Role.objects.create(

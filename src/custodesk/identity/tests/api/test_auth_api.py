@@ -52,18 +52,21 @@ def test_first_login_forces_a_password_change(api_client, make_user):
     assert api.get("/users").status_code == 200
     # the old password no longer works; the new one does
     assert api_client().sign_in("nina").status_code == 401
-    assert api_client().sign_in("nina", NEW_PASSWORD).status_code == 200
+    # after that refusal a captcha is due for "nina"
+    assert api_client().sign_in("nina", NEW_PASSWORD).json()["code"] == "captcha_required"
+    assert api_client().sign_in("nina", NEW_PASSWORD, captcha=True).status_code == 200
 
 
 def test_lockout_over_http_with_the_injected_clock(api_client, make_user, clock):
     make_user("alice")
     api = api_client()
-    for _ in range(5):
-        wrong = api.sign_in("alice", "Wrong-Pass-000")
+    for i in range(5):
+        # a captcha is due after the first refusal: solved each time
+        wrong = api.sign_in("alice", "Wrong-Pass-000", captcha=i > 0)
         assert wrong.status_code == 401
         assert wrong.json()["code"] == "invalid_credentials"
     # locked out: the right password gets the answer an unknown user gets
-    locked = api.sign_in("alice")
+    locked = api.sign_in("alice", captcha=True)
     unknown = api.sign_in("nobody-here")
     assert locked.status_code == unknown.status_code == 401
     body = {k: v for k, v in locked.json().items() if k != "instance"}
@@ -71,9 +74,9 @@ def test_lockout_over_http_with_the_injected_clock(api_client, make_user, clock)
     assert body["code"] == "invalid_credentials" and "until" not in body
     assert locked.headers["Cache-Control"] == unknown.headers["Cache-Control"] == "no-store"
     clock.advance(minutes=14, seconds=59)
-    assert api.sign_in("alice").status_code == 401
+    assert api.sign_in("alice", captcha=True).status_code == 401
     clock.advance(seconds=2)
-    assert api.sign_in("alice").status_code == 200
+    assert api.sign_in("alice", captcha=True).status_code == 200
 
 
 def test_totp_enrolment_and_single_use_codes(api_client, make_user):

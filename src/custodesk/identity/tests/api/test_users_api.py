@@ -78,7 +78,7 @@ def test_lock_unlock_reset_and_login_devices(api_client, admin, make_user, clock
     assert reset.status_code == 200 and reset.json()["result"]["delivered_by"] == "email"
     temp = delivered_password("dave@example.com", clock=clock)
     assert temp not in reset.text
-    assert api_client().sign_in("dave", temp).status_code == 200
+    assert api_client().sign_in("dave", temp, captcha=True).status_code == 200
 
     devices = api.get("/login-devices", params={"username": "dave"}).json()
     assert [d["result"] for d in devices["items"]] == ["success", "locked"]

@@ -16,6 +16,7 @@ from custodesk.identity import services
 from custodesk.identity.models import SecurityEvent, User, UserSession
 from custodesk.identity.security_events import record_permission_denied
 from custodesk.testing.fixtures import PASSWORD, totp_code
+from custodesk.testing.governance import solved_captcha
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Brand-New-Pass-77"
@@ -46,8 +47,15 @@ def counting(settings: Any) -> type[CountingHasher]:
 
 
 def attempt(username: str, password: str = PASSWORD, *, clock: Any) -> Any:
+    # after a refused attempt a captcha is due: each attempt here solves one
+    # (test_captcha.py checks the rule itself)
     return services.sign_in(
-        username=username, password=password, otp_code=None, kind="api", now=clock.now()
+        username=username,
+        password=password,
+        otp_code=None,
+        kind="api",
+        now=clock.now(),
+        **solved_captcha(),
     )
 
 
@@ -220,6 +228,7 @@ def test_the_password_proof_runs_out_and_does_not_outlive_a_password_change(
         otp_code=totp_code(alice, steps_ahead=2),
         kind="api",
         now=clock.now(),
+        **solved_captcha(),
     )
     services.password_change(
         user=alice,

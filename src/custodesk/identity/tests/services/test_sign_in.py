@@ -7,18 +7,21 @@ from custodesk.identity import services
 from custodesk.identity.governance import USER_UNLOCK
 from custodesk.identity.models import LoginDevice, User, UserSession
 from custodesk.testing.fixtures import PASSWORD, totp_code
-from custodesk.testing.governance import submit
+from custodesk.testing.governance import solved_captcha, submit
 
 pytestmark = pytest.mark.django_db
 
 
 def attempt(username, password=PASSWORD, otp=None, *, clock):
+    # after a refused attempt a captcha is due: each attempt here solves one
+    # (test_captcha.py checks the rule itself)
     return services.sign_in(
         username=username,
         password=password,
         otp_code=otp,
         kind=UserSession.Kind.API,
         now=clock.now(),
+        **solved_captcha(),
     )
 
 

@@ -6,14 +6,20 @@ from custodesk.audit.models import AuditEntry
 from custodesk.identity import services
 from custodesk.identity.models import User, UserSession
 from custodesk.testing.fixtures import PASSWORD, totp_code
+from custodesk.testing.governance import captcha_answer
 
 pytestmark = pytest.mark.django_db
 
 NEW = "Brand-New-Pass-77"
 
 
-def sign_in(client, username, password=PASSWORD):
-    return client.post("/console/sign-in/", {"username": username, "password": password})
+def sign_in(client, username, password=PASSWORD, *, after=None):
+    """``after``: the page of a refused attempt, whose captcha is solved and sent."""
+    data = {"username": username, "password": password}
+    if after is not None:
+        key = after.context["captcha"]["key"]
+        data.update(captcha_key=key, captcha_value=captcha_answer(key))
+    return client.post("/console/sign-in/", data)
 
 
 def test_sign_in_and_out(client, admin):
@@ -21,7 +27,9 @@ def test_sign_in_and_out(client, admin):
     bad = sign_in(client, "admin", "nope")
     assert bad.status_code == 200
     assert "not correct" in bad.content.decode()
-    good = sign_in(client, "admin")
+    # the refusal put a captcha on the page: the next attempt solves it
+    assert 'data-testid="captcha-image"' in bad.content.decode()
+    good = sign_in(client, "admin", after=bad)
     assert good.status_code == 302 and good["Location"] == "/console/"
     home = client.get("/console/")
     assert "Ada Admin" in home.content.decode()
