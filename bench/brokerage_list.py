@@ -149,23 +149,36 @@ def _status_kib(pid: int, key: str) -> int:
     return 0
 
 
+def _cpu(pid: int) -> float:
+    try:
+        f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _workers(server_pid: int) -> list[int]:
-    """The uWSGI worker processes under the server this script started."""
-    out = []
+    """The server this script started and every process under it (uWSGI workers)."""
+    parents: dict[int, int] = {}
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
             try:
-                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                parents[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except OSError:
                 continue
-            if ppid == server_pid or (ppid in out):
-                out.append(int(d.name))
-    return out
+    tree = {server_pid}
+    grew = True
+    while grew:
+        new = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+        tree |= new
+        grew = bool(new)
+    return sorted(tree)
 
 
 def export(port: int, token: str, server_pid: int, accounts: int) -> None:
     pids = _workers(server_pid) or [server_pid]
     before = {p: (_status_kib(p, "VmRSS"), _status_kib(p, "VmHWM")) for p in pids}
+    cpu_before = {p: _cpu(p) for p in pids}
     conn = http.client.HTTPConnection(bench_http.HOST, port, timeout=600)
     t0 = time.perf_counter()
     conn.request(
@@ -181,8 +194,8 @@ def export(port: int, token: str, server_pid: int, accounts: int) -> None:
     seconds = time.perf_counter() - t0
     conn.close()
     after = {p: (_status_kib(p, "VmRSS"), _status_kib(p, "VmHWM")) for p in pids}
-    # the worker that served it is the one whose peak moved most
-    pid = max(pids, key=lambda p: after[p][1] - before[p][1])
+    # the worker that served it: the one that used most CPU during the download
+    pid = max(pids, key=lambda p: _cpu(p) - cpu_before.get(p, 0.0))
     rows = lines - 1
     result = {
         "bench": "brokerage_list_export",
@@ -194,6 +207,8 @@ def export(port: int, token: str, server_pid: int, accounts: int) -> None:
         "worker_rss_before_kib": before[pid][0],
         "worker_peak_rss_before_kib": before[pid][1],
         "worker_peak_rss_after_kib": after[pid][1],
+        "worker_rss_after_kib": after[pid][0],
+        "server_processes": {str(p): after[p] for p in pids},
     }
     common.emit(
         result,

@@ -17,9 +17,11 @@
 #                transfers with the engine's account cache pre-filled) and "whatif" (single
 #                transfers with services.load_transfers stubbed out: what dropping the
 #                re-read of the booked row gains on an engine that still does it) and
-#                "sqlite-normal" (SQLite with synchronous=NORMAL: what FULL costs)
-#                and "funds" (bench/funds_withdrawals.py: BENCH_FUNDS_COUNT withdrawals, default
+#                "sqlite-normal" (SQLite with synchronous=NORMAL: what FULL costs),
+#                "funds" (bench/funds_withdrawals.py: BENCH_FUNDS_COUNT withdrawals, default
 #                10,000, approved through the approval engine; its own database bench_funds)
+#                and "brokerage" (the broker account list at a million accounts, its own
+#                database BENCH_BROKERAGE_DB, default bench_brokerage: bench/brokerage_list.py)
 #   BENCH_QUIET_WAIT   seconds to wait (per point) for other CPU load to settle, default 5
 #   BENCH_MAX_OTHER, BENCH_RETRIES   re-measure a point (at most 1 more time) when other
 #                      work used more than 25 % of the CPU during its window, as long as
@@ -149,6 +151,10 @@ fi
 if want funds; then
   echo "== funds: withdrawals approved through the approval engine and the ledger (issue 14)"
   step funds "$PY" bench/funds_withdrawals.py --count "${BENCH_FUNDS_COUNT:-10000}" --workers 2 --batch 100
+fi
+if want brokerage; then
+  echo "== broker account list at 1,000,000 accounts (database ${BENCH_BROKERAGE_DB:-bench_brokerage})"
+  step brokerage "$PY" bench/brokerage_list.py --db "${BENCH_BROKERAGE_DB:-bench_brokerage}"
 fi
 if want profile; then
   echo "== profile (8 workers)"
