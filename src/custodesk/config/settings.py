@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "custodesk.members",
     "custodesk.contracts",
     "custodesk.brokerage",
+    "custodesk.workorders",
 ]
 # The test settings install a module that lives under tests/ (tests/sample_module): it
 # shows that a module registers itself by being installed (core.modules, CONTRIBUTING.md).
