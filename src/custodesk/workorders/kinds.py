@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.functional import Promise
@@ -171,10 +172,15 @@ def _clean_one(f: FormField, raw: Any) -> tuple[Any, FieldError | None]:
         return None, FieldError(path, "choice", str(_("Not a valid choice.")))
     if f.type == "phone":
         text = re.sub(r"[\s-]", "", text)
-        if not PHONE_RE.match(text):
+        try:
+            parsed = phonenumbers.parse(text, None) if PHONE_RE.match(text) else None
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if parsed is None or not phonenumbers.is_valid_number(parsed):
             return None, FieldError(
                 path, "phone", str(_("An international number such as +85291234567."))
             )
+        text = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if f.type == "email":
         text = text.lower()
         try:
