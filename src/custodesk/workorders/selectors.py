@@ -61,14 +61,20 @@ def _filtered(f: OrderFilter, *, skip: str = "") -> QuerySet[WorkOrder]:
     return qs
 
 
-def orders(
-    *, actor: Any, filters: OrderFilter | None = None, limit: int = 50, offset: int = 0
-) -> list[WorkOrder]:
-    """Newest first, with client, creator and approver."""
+def order_queryset(*, actor: Any, filters: OrderFilter | None = None) -> QuerySet[WorkOrder]:
+    """Newest first, with client, creator and approver (the console pages it)."""
     access.require(actor, perms.ORDER_VIEW)
     qs = _filtered(filters or OrderFilter()).select_related("client", "creator", "approved_by")
+    return qs.order_by("-created_at", "-id")
+
+
+def orders(
+    *, actor: Any, filters: OrderFilter | None = None, limit: int = 50, offset: int = 0
+) -> tuple[int, list[WorkOrder]]:
+    """(how many match, the page)."""
+    qs = order_queryset(actor=actor, filters=filters)
     limit = max(1, min(limit, MAX_PAGE))
-    return list(qs.order_by("-created_at", "-id")[max(0, offset) : max(0, offset) + limit])
+    return qs.count(), list(qs[max(0, offset) : max(0, offset) + limit])
 
 
 def counts(*, actor: Any, filters: OrderFilter | None = None) -> dict[str, dict[str, int]]:
