@@ -108,6 +108,18 @@ def order_create(request: HttpRequest, payload: OrderIn) -> tuple[int, Any]:
     return 201, _detail(request, order)
 
 
+@router.post("/orders/batch", response=list[BatchResultOut])
+def batch(request: HttpRequest, payload: BatchIn) -> list[Any]:
+    """Approve or reject many orders; each its own result (status, or the refusal)."""
+    return services.batch_decide(
+        actor=actor(request),
+        order_ids=payload.order_ids,
+        decision=payload.decision,
+        reason=payload.reason,
+        now=clock.now(),
+    )
+
+
 @router.get("/orders/{order_id}", response=OrderDetailOut)
 def order_get(request: HttpRequest, order_id: UUID) -> dict[str, Any]:
     """An order with its fields, result, history, attachments and messages."""
@@ -156,18 +168,6 @@ def order_reject(request: HttpRequest, order_id: UUID, payload: ReasonIn) -> Any
         actor=actor(request), order_id=order_id, reason=payload.reason, now=clock.now()
     )
     return _detail(request, order)
-
-
-@router.post("/orders/batch", response=list[BatchResultOut])
-def batch(request: HttpRequest, payload: BatchIn) -> list[Any]:
-    """Approve or reject many orders; each its own result (status, or the refusal)."""
-    return services.batch_decide(
-        actor=actor(request),
-        order_ids=payload.order_ids,
-        decision=payload.decision,
-        reason=payload.reason,
-        now=clock.now(),
-    )
 
 
 @router.get("/clients/{client_no}/messages", response=list[MessageOut])

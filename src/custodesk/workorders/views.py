@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from custodesk.console.decorators import console_view
 from custodesk.console.errors import to_form, to_messages
 from custodesk.console.paging import clean_filters, paginate
+from custodesk.brokerage.models import Account
 from custodesk.core import clock
 from custodesk.core.errors import DomainError, NotFound, ValidationFailed
 from custodesk.identity.models import User
@@ -115,9 +116,7 @@ def _form_field(f: K.FormField) -> forms.Field:
     if f.type == "bool":
         return forms.BooleanField(label=label, required=False, initial=bool(f.default))
     if f.type == "choice":
-        return forms.ChoiceField(
-            label=label, required=f.required, choices=[("", "—"), *f.choices]
-        )
+        return forms.ChoiceField(label=label, required=f.required, choices=[("", "—"), *f.choices])
     return forms.CharField(label=label, required=f.required, max_length=f.max_length * 4)
 
 
@@ -166,10 +165,12 @@ def order_new(request: HttpRequest) -> HttpResponse:
                 "client": request.GET.get("client", "")[:16],
             },
         )
-    initial = {
-        "client_no": request.GET.get("client", "")[:16],
-        "account_numbers": request.GET.get("account", "")[:16],
-    }
+    account = request.GET.get("account", "")[:16]
+    client_no = request.GET.get("client", "")[:16]
+    if kind.target == K.CLIENT and account and not client_no:
+        a = Account.objects.select_related("client").filter(number=account).first()
+        client_no = a.client.client_no if a else ""
+    initial = {"client_no": client_no, "account_numbers": account}
     form = OrderForm(kind, request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
