@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from custodesk.brokerage.models import Account
 from custodesk.console.decorators import console_view
 from custodesk.console.errors import to_form, to_messages
 from custodesk.console.paging import clean_filters, paginate
-from custodesk.brokerage.models import Account
 from custodesk.core import clock
 from custodesk.core.errors import DomainError, NotFound, ValidationFailed
 from custodesk.identity.models import User
