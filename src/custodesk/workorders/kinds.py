@@ -117,8 +117,13 @@ def get(code: str) -> Kind | None:
     return _kinds.get(code)
 
 
+GROUPS = ("security", "password", "data", "feedback")
+
+
 def all_kinds() -> list[Kind]:
-    return list(_kinds.values())
+    """In the centre's order: security, password, data kinds, feedback."""
+    rank = {g: i for i, g in enumerate(GROUPS)}
+    return sorted(_kinds.values(), key=lambda k: rank.get(k.group, len(GROUPS)))
 
 
 def always_reviewed(org: Organisation) -> list[DefaultLevel]:
