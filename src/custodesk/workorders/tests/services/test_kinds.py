@@ -93,7 +93,7 @@ def test_modify_client_data_through_the_brokerage_and_notify_when_asked(
 
 
 def test_close_account_with_cash_fails_with_the_reason(admin, checker, make_client, clock):
-    client, [account] = make_client(accounts=1)
+    _client, [account] = make_client(accounts=1)
     tb.move_cash(admin, checker, account, "deposit", "100.00", now=clock.now())
     order = services.order_create(actor=admin, kind="close_account",
                                   account_numbers=[account.number], reason="left",

@@ -65,7 +65,7 @@ def test_centre_new_detail_reject_and_batch(client, admin, checker, make_client,
 
 
 def test_filters_and_no_access_without_the_permission(client, admin, make_user, make_client, clock):
-    c, [a] = make_client(accounts=1)
+    _c, [a] = make_client(accounts=1)
     services.order_create(actor=admin, kind="freeze_account", account_numbers=[a.number],
                           reason="r", now=clock.now())  # fmt: skip
     make_user("viewer", roles=["broker_viewer"])
