@@ -19,6 +19,7 @@ MODULE = Module(
             "brokerage", _("Work-order centre"), "console:workorders_centre", perms.ORDER_VIEW, 40
         ),
     ),
+    schedule={"custodesk.workorders.tasks.execute_approved_orders": 300},
     permissions="custodesk.workorders.permissions",
     roles=(
         BuiltinRole(

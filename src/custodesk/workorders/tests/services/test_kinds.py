@@ -179,3 +179,37 @@ def test_cancel_a_draft_and_withdraw_a_pending_order(admin, checker, make_client
     with pytest.raises(DomainError) as late:
         services.order_approve(actor=checker, order_id=pending.public_id, now=clock.now())
     assert late.value.code == "order_state"
+
+
+def test_an_approved_order_left_unexecuted_is_run_by_the_job(admin, checker, make_client, clock):
+    """The process stopped between the approval's commit and the execution (simulated:
+    the engine approves, nobody runs the execution); the periodic job runs it once."""
+    client, [account] = make_client(accounts=1)
+    order = services.order_create(
+        actor=admin,
+        kind="freeze_account",
+        account_numbers=[account.number],
+        reason="r",
+        now=clock.now(),
+    )
+    # approve through the engine only (as the approvals inbox does; on_commit is not run
+    # in this test's transaction)
+    approvals.approve(actor=checker, request_id=order.approval_request_id, now=clock.now())
+    order.refresh_from_db()
+    assert order.status == "executed"  # in-transaction kind: executed with the approval
+    u = services.order_create(
+        actor=admin,
+        kind="unfreeze_account",
+        account_numbers=[account.number],
+        reason="r",
+        now=clock.now(),
+    )
+    approvals.approve(actor=checker, request_id=u.approval_request_id, now=clock.now())
+    u.refresh_from_db()
+    assert u.status == "approved" and u.execution_started_at is None
+    assert services.execute_due(now=clock.now()) == 0  # not a minute old yet
+    clock.advance(minutes=2)
+    assert services.execute_due(now=clock.now()) == 1
+    u.refresh_from_db()
+    assert u.status == "executed"
+    assert services.execute_due(now=clock.now()) == 0
