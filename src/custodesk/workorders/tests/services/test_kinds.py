@@ -184,7 +184,7 @@ def test_cancel_a_draft_and_withdraw_a_pending_order(admin, checker, make_client
 def test_an_approved_order_left_unexecuted_is_run_by_the_job(admin, checker, make_client, clock):
     """The process stopped between the approval's commit and the execution (simulated:
     the engine approves, nobody runs the execution); the periodic job runs it once."""
-    client, [account] = make_client(accounts=1)
+    _client, [account] = make_client(accounts=1)
     order = services.order_create(
         actor=admin,
         kind="freeze_account",
