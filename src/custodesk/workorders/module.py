@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from custodesk.core.modules import ApiRouter, BuiltinRole, MenuItem, Module
+from custodesk.core.modules import ApiRouter, BuiltinRole, DemoStep, MenuItem, Module
 
 from . import permissions as perms
 
@@ -33,5 +33,6 @@ MODULE = Module(
             _("Work-order centre: approver"),
         ),
     ),
+    demo=DemoStep("custodesk.workorders.demo.seed", 70, notes="custodesk.workorders.demo.notes"),
     imports=("custodesk.workorders.approvals", "custodesk.workorders.messages"),
 )
