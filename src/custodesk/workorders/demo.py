@@ -3,6 +3,8 @@ orders of several kinds in every state a newcomer should see, through the servic
 
 from __future__ import annotations
 
+from typing import Any
+
 from custodesk.brokerage.models import Account, Client
 from custodesk.core.errors import DomainError
 from custodesk.core.modules import DemoRun
@@ -22,7 +24,7 @@ def seed(run: DemoRun) -> None:
     )
     if len(free) < 6:
         return
-    plans = [
+    plans: list[tuple[str, dict[str, Any], str]] = [
         ("freeze_account", {"account_numbers": [free[0].number]}, "AML review (demo)"),
         ("freeze_account", {"account_numbers": [free[1].number]}, "Court order (demo)"),
         ("freeze_client", {"client_no": free[2].client.client_no}, "Suspected fraud (demo)"),
