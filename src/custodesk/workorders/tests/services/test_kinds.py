@@ -82,7 +82,8 @@ def test_modify_client_data_through_the_brokerage_and_notify_when_asked(
 
     quiet = services.order_create(
         actor=admin, kind="modify_contact", client_no=client.client_no,
-        fields={"extra_emails": "a@example.com; b@example.com"}, reason="statements",
+        fields={"extra_emails": "a@example.com; b@example.com", "language": "en"},
+        reason="statements",
         now=clock.now(),
     )  # fmt: skip
     services.order_approve(actor=checker, order_id=quiet.public_id, now=clock.now())
@@ -90,6 +91,7 @@ def test_modify_client_data_through_the_brokerage_and_notify_when_asked(
         "a@example.com", "b@example.com"
     ]  # fmt: skip
     assert Message.objects.filter(template="workorders.client_data_changed").count() == 2
+    assert services.client_language(client) == "en"  # its notices from now on
 
 
 def test_close_account_with_cash_fails_with_the_reason(admin, checker, make_client, clock):
