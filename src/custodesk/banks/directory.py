@@ -10,7 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
+
 DATA_FILE = Path(__file__).with_name("data") / "directory.json"
+GRAM_BATCH = 1000  # rows per INSERT (2,000 parameters: within SQLite's limit)
 
 
 def grams(text: str) -> set[str]:
@@ -69,10 +72,17 @@ def load(bank_model: Any, branch_model: Any, gram_model: Any, data: dict[str, An
     branch_model.objects.bulk_create(new, batch_size=500)
     branch_model.objects.bulk_update(changed, fields, batch_size=500)
     codes = [b.code for b in new] + [b.code for b in changed]
-    written = branch_model.objects.filter(code__in=codes)
-    gram_model.objects.filter(branch__in=written).delete()
-    gram_model.objects.bulk_create(
-        [gram_model(branch=b, gram=g) for b in written for g in sorted(grams(b.name))],
-        batch_size=2000,
-    )
+    written = list(branch_model.objects.filter(code__in=codes).values_list("pk", "name"))
+    gram_model.objects.filter(branch_id__in=[pk for pk, _ in written]).delete()
+    # ~17,000 rows: multi-row INSERTs, not model instances (this runs after every flush)
+    rows = [(pk, g) for pk, name in written for g in sorted(grams(name))]
+    table = connection.ops.quote_name(gram_model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), GRAM_BATCH):
+            batch = rows[start : start + GRAM_BATCH]
+            placeholders = ", ".join(["(%s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} (branch_id, gram) VALUES {placeholders}",  # noqa: S608
+                [v for row in batch for v in row],
+            )
     return len(codes)

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from custodesk.approvals.registry import ActionType, DefaultLevel, Preview, register
+from custodesk.banks.models import Branch
 from custodesk.identity.models import Organisation, User
 
 from . import permissions as perms
@@ -69,15 +70,21 @@ def describe_create(*, payload: MarketCreate) -> str:
 
 
 # -- update --------------------------------------------------------------------------
+def _state_key(field: str) -> str:
+    return "summary_branch_code" if field == "summary_branch" else field
+
+
+def _state_value(value: Any) -> Any:
+    """A changed field as ``market_state`` shows it (a branch by its code)."""
+    if isinstance(value, Branch):
+        return value.code
+    return "" if value is None else value
+
+
 def check_update(*, actor: User, payload: MarketUpdate, now: dt.datetime) -> Preview:
     market, changes = services.market_update_check(actor=actor, data=payload)
     before = market_state(market)
-    after = before | {
-        k if k != "summary_branch" else "summary_branch_code": (
-            (v.code if v else "") if k == "summary_branch" else v
-        )
-        for k, v in changes.items()
-    }
+    after = before | {_state_key(k): _state_value(v) for k, v in changes.items()}
     return Preview(
         object_type="market",
         object_id=str(market.public_id),

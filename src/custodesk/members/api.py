@@ -21,23 +21,23 @@ from custodesk.identity import services as identity
 
 from . import selectors, services, uploads
 from .schemas import (
-    ApplicationFilters,
-    ApplicationOut,
-    CheckedOut,
+    ApplicationListFilters,
+    ApplicationRejectIn,
+    ApplicationSubmittedOut,
+    EnterpriseApplicationOut,
     EnterpriseIn,
     EnterpriseSubmitIn,
     ForgotEnterpriseIn,
     ForgotIndividualIn,
     IndividualIn,
+    IndividualRegisteredOut,
     IndividualSubmitIn,
-    MemberFilters,
-    MemberOut,
-    RecoveredOut,
-    RegisteredOut,
-    RejectIn,
-    SmsCodeIn,
-    SmsCodeOut,
-    SubmittedOut,
+    MemberProfileFilters,
+    MemberProfileOut,
+    MemberSmsCodeIn,
+    MemberSmsCodeOut,
+    RecoveryOut,
+    RegistrationCheckOut,
 )
 
 router = Router(auth=auth, tags=["members"])
@@ -49,8 +49,8 @@ def _language() -> str:
 
 
 # -- public: SMS codes, registration, recovery -----------------------------------------
-@router.post("/sms-codes", auth=None, response={201: SmsCodeOut}, tags=["registration"])
-def send_sms_code(request: HttpRequest, payload: SmsCodeIn) -> tuple[int, dict[str, Any]]:
+@router.post("/sms-codes", auth=None, response={201: MemberSmsCodeOut}, tags=["registration"])
+def send_sms_code(request: HttpRequest, payload: MemberSmsCodeIn) -> tuple[int, dict[str, Any]]:
     """Send a 6-digit code (valid 5 minutes, single use, 5 tries) to the registered or
     bank-reserved mobile, for registering or recovering.  Another code for the same
     phone and purpose is refused for 60 s (429 `code_throttled`)."""
@@ -67,7 +67,10 @@ def send_sms_code(request: HttpRequest, payload: SmsCodeIn) -> tuple[int, dict[s
 
 
 @router.post(
-    "/registrations/enterprise/check", auth=None, response=CheckedOut, tags=["registration"]
+    "/registrations/enterprise/check",
+    auth=None,
+    response=RegistrationCheckOut,
+    tags=["registration"],
 )
 def check_enterprise(request: HttpRequest, payload: EnterpriseIn) -> dict[str, Any]:
     """The confirmation step: the form checked and normalised, nothing kept."""
@@ -137,7 +140,7 @@ def _multipart(request: HttpRequest) -> tuple[EnterpriseSubmitIn, Any]:
 @router.post(
     "/registrations/enterprise",
     auth=None,
-    response={201: SubmittedOut},
+    response={201: ApplicationSubmittedOut},
     tags=["registration"],
     openapi_extra=_MULTIPART,
 )
@@ -173,7 +176,10 @@ def register_enterprise(request: HttpRequest) -> tuple[int, dict[str, Any]]:
 
 
 @router.post(
-    "/registrations/individual/check", auth=None, response=CheckedOut, tags=["registration"]
+    "/registrations/individual/check",
+    auth=None,
+    response=RegistrationCheckOut,
+    tags=["registration"],
 )
 def check_individual(request: HttpRequest, payload: IndividualIn) -> dict[str, Any]:
     """The confirmation step: the form checked and normalised (warnings: an unknown area
@@ -185,7 +191,10 @@ def check_individual(request: HttpRequest, payload: IndividualIn) -> dict[str, A
 
 
 @router.post(
-    "/registrations/individual", auth=None, response={201: RegisteredOut}, tags=["registration"]
+    "/registrations/individual",
+    auth=None,
+    response={201: IndividualRegisteredOut},
+    tags=["registration"],
 )
 def register_individual(
     request: HttpRequest, payload: IndividualSubmitIn
@@ -205,7 +214,7 @@ def register_individual(
     return 201, {"member_id": done.member.public_id, "warnings": done.warnings}
 
 
-@router.post("/recovery/enterprise", auth=None, response=RecoveredOut, tags=["registration"])
+@router.post("/recovery/enterprise", auth=None, response=RecoveryOut, tags=["registration"])
 def forgot_enterprise(request: HttpRequest, payload: ForgotEnterpriseIn) -> dict[str, Any]:
     """Forgotten login name or password (enterprise): answers the login name; a
     temporary password goes by SMS to the registered mobile.  Any mismatch is one
@@ -214,7 +223,7 @@ def forgot_enterprise(request: HttpRequest, payload: ForgotEnterpriseIn) -> dict
     return {"username": done.username}
 
 
-@router.post("/recovery/individual", auth=None, response=RecoveredOut, tags=["registration"])
+@router.post("/recovery/individual", auth=None, response=RecoveryOut, tags=["registration"])
 def forgot_individual(request: HttpRequest, payload: ForgotIndividualIn) -> dict[str, Any]:
     """Forgotten login name or password (individual): name, ID, the bound card and its
     bank-reserved mobile, the SMS code, then the card authentication."""
@@ -223,20 +232,35 @@ def forgot_individual(request: HttpRequest, payload: ForgotIndividualIn) -> dict
 
 
 # -- staff: the counter's review ---------------------------------------------------------
-@router.get("/applications", response=list[ApplicationOut], tags=["counter"])
+@router.get("/applications", response=list[EnterpriseApplicationOut], tags=["counter"])
 @paginate(Pages, page_size=50)
-def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]) -> Any:
+def list_applications(request: HttpRequest, filters: Query[ApplicationListFilters]) -> Any:
     rows = selectors.applications(actor=actor(request), status=filters.status)
     return [selectors.application_row(a) for a in rows]
 
 
-@router.get("/applications/{application_id}", response=ApplicationOut, tags=["counter"])
+@router.get("/applications/{application_id}", response=EnterpriseApplicationOut, tags=["counter"])
 def get_application(request: HttpRequest, application_id: UUID) -> dict[str, Any]:
     app = selectors.application_get(actor=actor(request), public_id=application_id)
     return selectors.application_row(app)
 
 
-@router.get("/applications/{application_id}/archive", tags=["counter"])
+_ARCHIVE_ANSWER = {
+    "responses": {
+        200: {
+            "description": "the archive as uploaded (an attachment)",
+            "content": {
+                kind: {"schema": {"type": "string", "format": "binary"}}
+                for kind in uploads.CONTENT_TYPES.values()
+            },
+        }
+    }
+}
+
+
+@router.get(
+    "/applications/{application_id}/archive", tags=["counter"], openapi_extra=_ARCHIVE_ANSWER
+)
 def download_archive(request: HttpRequest, application_id: UUID) -> FileResponse:
     """The archive as uploaded, as an attachment (never shown inline)."""
     app = selectors.application_get(actor=actor(request), public_id=application_id)
@@ -260,7 +284,9 @@ def archive_response(app: Any) -> FileResponse:
     return response
 
 
-@router.post("/applications/{application_id}/approve", response=ApplicationOut, tags=["counter"])
+@router.post(
+    "/applications/{application_id}/approve", response=EnterpriseApplicationOut, tags=["counter"]
+)
 def approve_application(request: HttpRequest, application_id: UUID) -> dict[str, Any]:
     """Approve: the member organisation and its first admin user are created; the login
     name and temporary password go to the applicant through the outbox only."""
@@ -270,9 +296,11 @@ def approve_application(request: HttpRequest, application_id: UUID) -> dict[str,
     return selectors.application_row(app)
 
 
-@router.post("/applications/{application_id}/reject", response=ApplicationOut, tags=["counter"])
+@router.post(
+    "/applications/{application_id}/reject", response=EnterpriseApplicationOut, tags=["counter"]
+)
 def reject_application(
-    request: HttpRequest, application_id: UUID, payload: RejectIn
+    request: HttpRequest, application_id: UUID, payload: ApplicationRejectIn
 ) -> dict[str, Any]:
     """Reject with a reason, which the applicant is sent (SMS, e-mail)."""
     app = services.application_reject(
@@ -284,14 +312,14 @@ def reject_application(
     return selectors.application_row(app)
 
 
-@router.get("/members", response=list[MemberOut], tags=["counter"])
+@router.get("/members", response=list[MemberProfileOut], tags=["counter"])
 @paginate(Pages, page_size=50)
-def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
+def list_members(request: HttpRequest, filters: Query[MemberProfileFilters]) -> Any:
     """Custody members (staff): by type, or a name / ID number / organisation code."""
     rows = selectors.members(actor=actor(request), member_type=filters.member_type, q=filters.q)
     return [selectors.member_row(m) for m in rows]
 
 
-@router.get("/members/{member_id}", response=MemberOut, tags=["counter"])
+@router.get("/members/{member_id}", response=MemberProfileOut, tags=["counter"])
 def get_member(request: HttpRequest, member_id: UUID) -> dict[str, Any]:
     return selectors.member_row(selectors.member_get(actor=actor(request), public_id=member_id))

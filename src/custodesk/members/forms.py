@@ -29,7 +29,6 @@ class EnterpriseRegisterForm(forms.Form):
     )
     archive = forms.FileField(
         label=_("Documents (one zip or rar, at most 5 MB)"),
-        required=False,
         help_text=_(
             "Account opening permit, business licence, organisation code certificate, tax "
             "registration, the legal representative's ID (both sides), the authorisation "
@@ -77,4 +76,6 @@ class ForgotIndividualForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -23,12 +23,12 @@ BankCode = Annotated[Code, StringConstraints(max_length=16)]
 CardNumber = Annotated[Text, StringConstraints(max_length=32)]
 
 
-class SmsCodeIn(Input):
+class MemberSmsCodeIn(Input):
     purpose: Annotated[str, OneOf(["register", "forgot"])]
     phone: Phone
 
 
-class SmsCodeOut(Schema):
+class MemberSmsCodeOut(Schema):
     challenge_id: uuid.UUID
     expires_at: dt.datetime
 
@@ -53,29 +53,29 @@ class EnterpriseSubmitIn(EnterpriseIn):
     sms_code: SmsCode
 
 
-class Warning_(Schema):
+class FieldWarningOut(Schema):
     field: str
     rule: str
     message: str
 
 
-class CheckedOut(Schema):
+class RegistrationCheckOut(Schema):
     values: dict[str, str]
-    warnings: list[Warning_]
+    warnings: list[FieldWarningOut]
 
 
-class ArchiveOut(Schema):
+class ApplicationArchiveOut(Schema):
     name: str
     size: int
     sha256: str
     kind: str
 
 
-class SubmittedOut(Schema):
+class ApplicationSubmittedOut(Schema):
     application_id: uuid.UUID
     status: str
     submitted_at: dt.datetime
-    archive: ArchiveOut
+    archive: ApplicationArchiveOut
 
 
 class IndividualIn(Input):
@@ -93,9 +93,9 @@ class IndividualSubmitIn(IndividualIn):
     sms_code: SmsCode
 
 
-class RegisteredOut(Schema):
+class IndividualRegisteredOut(Schema):
     member_id: uuid.UUID
-    warnings: list[Warning_]
+    warnings: list[FieldWarningOut]
 
 
 class ForgotEnterpriseIn(Input):
@@ -117,15 +117,15 @@ class ForgotIndividualIn(Input):
     sms_code: SmsCode
 
 
-class RecoveredOut(Schema):
+class RecoveryOut(Schema):
     username: str = Field(description="the member's login name (the password went by SMS)")
 
 
-class ApplicationFilters(Schema):
+class ApplicationListFilters(Schema):
     status: Annotated[str, OneOf(EnterpriseApplication.Status)] | None = None
 
 
-class ApplicationOut(Schema):
+class EnterpriseApplicationOut(Schema):
     public_id: uuid.UUID
     status: str
     id_type: str
@@ -137,7 +137,7 @@ class ApplicationOut(Schema):
     email: str
     address: str
     language: str
-    archive: ArchiveOut
+    archive: ApplicationArchiveOut
     submitted_at: dt.datetime
     reviewed_at: dt.datetime | None
     reviewer: str | None
@@ -146,23 +146,23 @@ class ApplicationOut(Schema):
     organisation_code: str | None
 
 
-class RejectIn(Input):
+class ApplicationRejectIn(Input):
     reason: Annotated[Text, StringConstraints(min_length=1, max_length=500)]
 
 
-class MemberFilters(Schema):
+class MemberProfileFilters(Schema):
     member_type: Annotated[str, OneOf(MemberType)] | None = None
     q: Annotated[Text, StringConstraints(max_length=60)] | None = None
 
 
-class CardOut(Schema):
+class MemberCardOut(Schema):
     bank_code: str
     branch_code: str
     number: str = Field(description="masked: the first and last four digits")
     bound_at: dt.datetime
 
 
-class MemberOut(Schema):
+class MemberProfileOut(Schema):
     public_id: uuid.UUID
     organisation_code: str
     member_type: str
@@ -173,4 +173,4 @@ class MemberOut(Schema):
     email: str
     status: str
     created_at: dt.datetime
-    card: CardOut | None
+    card: MemberCardOut | None

@@ -34,6 +34,7 @@ from .forms import (
     ForgotIndividualForm,
     IndividualRegisterForm,
 )
+from .models import IdType
 
 WIZARD = "members.registration"
 LABELS = {
@@ -70,6 +71,11 @@ def register_enterprise(request: HttpRequest) -> HttpResponse:
     check included): at most 5 MB of the file is ever taken."""
     handler = None
     if request.method == "POST":
+        if uploads.declared_too_large(request):  # refused unread (nothing is done)
+            state = _wizard(request, "enterprise")
+            form = EnterpriseRegisterForm(initial=dict(state["values"]) if state else {})
+            messages.error(request, str(uploads.too_large().errors[0].message))
+            return render(request, "members/register_enterprise.html", {"form": form}, status=413)
         handler = uploads.install_handler(request)
     return _register_enterprise(request, handler)
 
@@ -120,8 +126,11 @@ def _send_code(request: HttpRequest, phone: str, purpose: str, key: str) -> None
     messages.success(request, _("A code was sent by SMS to %(phone)s.") % {"phone": phone})
 
 
-def _shown(values: dict[str, str]) -> list[tuple[Any, str]]:
-    return [(LABELS.get(k, k), v) for k, v in values.items() if v]
+def _shown(values: dict[str, str]) -> list[tuple[Any, Any]]:
+    """The confirmation page's lines: label and value (an ID type by its name)."""
+    return [
+        (LABELS.get(k, k), IdType(v).label if k == "id_type" else v) for k, v in values.items() if v
+    ]
 
 
 def register_enterprise_confirm(request: HttpRequest) -> HttpResponse:

@@ -21,7 +21,8 @@ def test_the_demo_seeds_a_living_sound_ledger_once():
         User.objects.values_list("username", flat=True)
     )
     assert set(LedgerAccount.objects.values_list("currency", flat=True)) == {"CNY", "HKD", "USD"}
-    assert LedgerAccount.objects.filter(hot=True).count() == 3
+    # the ledger demo's own market (the markets demo adds real markets' summary accounts)
+    assert LedgerAccount.objects.filter(hot=True, code__startswith="MKT01-").count() == 3
     flags = set(LedgerTransfer.objects.values_list("flag", flat=True))
     assert flags == {"posted", "pending", "post_pending", "void_pending"}
     states = set(

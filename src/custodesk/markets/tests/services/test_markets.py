@@ -264,3 +264,25 @@ def test_publish_agreement_version(admin: Any, market: Market, clock: Any) -> No
             actor=admin, market_id=market.public_id, title="", body="", now=clock.now()
         )
     assert {e.field for e in err.value.errors} == {"title", "body"}
+
+
+def test_edit_preview_names_the_new_branch(admin: Any, market: Market, clock: Any) -> None:
+    from custodesk.banks.models import Branch
+
+    branch = Branch.objects.filter(bank__code="105", province="广东省").first()
+    assert branch is not None
+    payload = {
+        "market_id": str(market.public_id),
+        "name": market.name,
+        "summary_account_no": market.summary_account_no,
+        "summary_account_name": market.summary_account_name,
+        "summary_bank": "",
+        "summary_branch_code": branch.code,
+        "b2b_review": market.b2b_review,
+        "currencies": market.currencies,
+    }
+    sub = _submit(admin, "markets.market_update", payload, clock)
+    preview = sub.request.preview
+    assert preview["before"]["summary_branch_code"] == ""
+    assert preview["after"]["summary_branch_code"] == branch.code
+    assert preview["after"]["summary_bank"] == branch.name

@@ -108,7 +108,7 @@ def test_enterprise_registers_and_the_counter_approves(
     assert username not in staff_answers and password not in staff_answers
     assert password not in caplog.text and username not in caplog.text
     rows = json.dumps([[str(v) for v in e.__dict__.values()] for e in AuditEntry.objects.all()])
-    assert password not in rows
+    assert password not in rows and username not in rows
 
     admin = api_client()
     signed = admin.sign_in(username, password)

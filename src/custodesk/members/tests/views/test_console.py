@@ -45,6 +45,11 @@ def pending_files() -> list[Path]:
     return list(root.glob("*")) if root.exists() else []
 
 
+def test_the_sign_in_page_links_registration_and_recovery(client: Client) -> None:
+    page = client.get("/console/sign-in/").content.decode()
+    assert url("member_register") in page and url("member_forgot") in page
+
+
 def test_public_pages_need_no_sign_in(client: Client) -> None:
     for name in ("member_register", "member_register_enterprise", "member_register_individual",
                  "member_forgot"):  # fmt: skip
@@ -132,6 +137,13 @@ def test_the_wizard_stops_reading_an_archive_past_5_mb(client: Client) -> None:
     big = SimpleUploadedFile("docs.zip", b"\0" * (uploads.MAX_ARCHIVE_BYTES + 1))
     page = client.post(url("member_register_enterprise"), {**enterprise_fields(), "archive": big})
     assert page.status_code == 200 and "larger than 5 MB" in page.content.decode()
+    assert not pending_files()
+
+
+def test_the_wizard_refuses_a_declared_huge_body_unread(client: Client) -> None:
+    big = SimpleUploadedFile("docs.zip", b"\0" * (uploads.MAX_ARCHIVE_BYTES + 400_000))
+    page = client.post(url("member_register_enterprise"), {**enterprise_fields(), "archive": big})
+    assert page.status_code == 413 and "larger than 5 MB" in page.content.decode()
     assert not pending_files()
 
 
