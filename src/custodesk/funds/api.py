@@ -25,9 +25,9 @@ from custodesk.core.schema_types import Pages
 from . import selectors, services
 from .schemas import (
     ApproveIn,
+    ContractBalanceOut,
     FundsChallengeOut,
     FundsCodeIn,
-    ContractBalanceOut,
     LimitIn,
     LimitOut,
     MovementDetailOut,
