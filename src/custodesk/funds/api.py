@@ -25,9 +25,9 @@ from custodesk.core.schema_types import Pages
 from . import selectors, services
 from .schemas import (
     ApproveIn,
-    ChallengeOut,
-    CodeIn,
     ContractBalanceOut,
+    FundsChallengeOut,
+    FundsCodeIn,
     LimitIn,
     LimitOut,
     MovementDetailOut,
@@ -89,8 +89,8 @@ def withdrawal(request: HttpRequest, payload: MovementIn) -> tuple[int, Any]:
     return _submit(request, payload, services.withdrawal_submit)
 
 
-@router.post("/codes", response={201: ChallengeOut})
-def code(request: HttpRequest, payload: CodeIn) -> tuple[int, Any]:
+@router.post("/codes", response={201: FundsChallengeOut})
+def code(request: HttpRequest, payload: FundsCodeIn) -> tuple[int, Any]:
     """Send an individual member's SMS code for a deposit or withdrawal."""
     ch = services.sms_code_send(actor=actor(request), direction=payload.direction, now=clock.now())
     phone = ch.phone

@@ -25,11 +25,11 @@ class MovementIn(Input):
     comment: Text = Field("", max_length=500)
 
 
-class CodeIn(Input):
+class FundsCodeIn(Input):
     direction: DirectionField
 
 
-class ChallengeOut(Schema):
+class FundsChallengeOut(Schema):
     challenge_id: UUID
     expires_at: dt.datetime
     phone: str

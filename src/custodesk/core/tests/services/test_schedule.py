@@ -41,6 +41,7 @@ def test_each_job_is_enqueued_when_due_and_only_then(clock, monkeypatch):
     sixty = schedule.tick(now=t0 + dt.timedelta(seconds=60))
     assert sorted(sixty) == [
         "custodesk.approvals.tasks.expire_requests",
+        "custodesk.funds.tasks.reconcile_rail",
         "custodesk.ledger.tasks.expire_holds_and_freezes",
         "custodesk.ledger.tasks.seal_transfers",
     ]
@@ -48,7 +49,7 @@ def test_each_job_is_enqueued_when_due_and_only_then(clock, monkeypatch):
     assert job.last_enqueued_at == t0 + dt.timedelta(seconds=60)
     assert job.next_run_at == t0 + dt.timedelta(seconds=120)
     assert DBTaskResult.objects.filter(pk=job.last_result_id).exists()
-    assert len(enqueued_tasks()) == len(every) + 1 + 3
+    assert len(enqueued_tasks()) == len(every) + 1 + 4
 
 
 @pytest.mark.django_db
