@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "custodesk.contracts",
     "custodesk.brokerage",
     "custodesk.workorders",
+    "custodesk.workorders.imports",
 ]
 # The test settings install a module that lives under tests/ (tests/sample_module): it
 # shows that a module registers itself by being installed (core.modules, CONTRIBUTING.md).
