@@ -15,4 +15,5 @@ MODULE = Module(
             _("Work-order centre: operator"),
         ),
     ),
+    imports=("custodesk.workorders.approvals", "custodesk.workorders.messages"),
 )
