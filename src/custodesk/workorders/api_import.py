@@ -1,0 +1,187 @@
+"""API of the batch import (WO-IMPORT) and the batch unfreeze (WO-UNFREEZE), mounted at
+``/api/v1/workorders/imports``.
+
+    GET  /template?language=en&format=xlsx     the template (headers in that language)
+    POST /                (multipart ``file``) upload: 201 a new import, 200 the earlier
+                          import of the same file (``repeated``: true)
+    GET  /{id}                                 status, counts, progress (poll it)
+    GET  /{id}/rows?status=invalid&after=N     the rows with their errors, keyset pages
+    GET  /{id}/errors?format=csv               the rows in error as a file
+    POST /{id}/confirm                         create the valid rows' orders (202)
+    POST /unfreeze        {targets, reason}    one unfreeze order per target, results
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Field, File, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from custodesk.core import clock
+from custodesk.core.apiauth import actor, auth
+from custodesk.core.errors import ValidationFailed
+from custodesk.core.exports import tabular_response
+from custodesk.core.schema_types import Code, Input, Text, download
+
+from .imports import columns, selectors, services, unfreeze
+
+router = Router(auth=auth, tags=["work orders: import"])
+
+
+class ProgressOut(Schema):
+    phase: str
+    done: int
+    total: int
+    percent: int
+    running: bool
+
+
+class ImportOut(Schema):
+    id: str
+    batch_id: str
+    file_name: str
+    format: str
+    size: int
+    sha256: str
+    status: str
+    status_label: str
+    failure_reason: str
+    rows_total: int
+    valid: int
+    invalid: int
+    created: int
+    not_created: int
+    progress: ProgressOut
+    repeated: bool = False
+
+
+class RowErrorOut(Schema):
+    field: str
+    rule: str
+    message: str
+
+
+class RowOut(Schema):
+    row: int
+    kind: str
+    kind_code: str
+    target: str
+    close_kind: str
+    reason: str
+    status: str
+    order_number: str
+    errors: list[RowErrorOut]
+
+
+class RowPageOut(Schema):
+    items: list[RowOut]
+    next_after: int | None
+
+
+class RowQuery(Input):
+    status: Literal["", "valid", "invalid", "created", "failed"] = ""
+    after: int = Field(0, ge=0, le=10_000_000)
+    limit: int = Field(100, ge=1, le=500)
+
+
+class UnfreezeIn(Input):
+    targets: list[Annotated[Code, Field(max_length=16)]] = Field(
+        ..., min_length=1, max_length=unfreeze.MAX_TARGETS
+    )
+    reason: Annotated[Text, Field(max_length=400)]
+
+
+class UnfreezeResultOut(Schema):
+    target: str
+    ok: bool
+    kind: str
+    order_id: str
+    order_number: str
+    status: str
+    code: str
+    title: str
+
+
+class UnfreezeOut(Schema):
+    batch_id: str
+    submitted: int
+    results: list[UnfreezeResultOut]
+
+
+def _out(b: Any, repeated: bool = False) -> dict[str, Any]:
+    return {**selectors.batch_row(b), "repeated": repeated}
+
+
+@router.get("/template", response={200: None}, openapi_extra=download())
+def template(
+    request: HttpRequest,
+    language: Literal["en", "zh-hant", "zh-hans"] = "en",
+    format: Literal["csv", "xlsx"] = "xlsx",
+) -> StreamingHttpResponse:
+    """The import template: its header row in ``language``; a header row in any of the
+    three languages is accepted back."""
+    selectors.imports_recent(actor=actor(request), limit=0)  # the permission check
+    return tabular_response(
+        columns.headers(language), [], format, f"workorder-import-{language}", sheet="import"
+    )
+
+
+@router.post("/", response={200: ImportOut, 201: ImportOut})
+def upload(request: HttpRequest, file: File[UploadedFile]) -> tuple[int, dict[str, Any]]:
+    """Upload a CSV or XLSX file (multipart, field ``file``).  Its rows are checked in the
+    background: poll ``GET /{id}`` until ``status`` is ``validated`` (or ``failed``).
+    The same file again answers 200 with the earlier import."""
+    if file.size is not None and file.size > columns.MAX_FILE_BYTES:
+        raise ValidationFailed.single("file", "max_size", "20 MB at most.")
+    up = services.import_upload(
+        actor=actor(request), name=file.name or "", content=file.read(), now=clock.now()
+    )
+    return (200 if up.repeated else 201), _out(up.batch, up.repeated)
+
+
+@router.post("/unfreeze", response=UnfreezeOut)
+def unfreeze_targets(request: HttpRequest, payload: UnfreezeIn) -> dict[str, Any]:
+    """One unfreeze order per client (8 digits) or account (9 digits) number, all in one
+    batch, each submitted to its approval flow; a result per target."""
+    batch = unfreeze.unfreeze_many(
+        actor=actor(request), targets=list(payload.targets), reason=payload.reason,
+        now=clock.now(),
+    )  # fmt: skip
+    return {
+        "batch_id": str(batch.batch_id),
+        "submitted": batch.ok_count,
+        "results": [r.__dict__ for r in batch.results],
+    }
+
+
+@router.get("/{uuid:import_id}", response=ImportOut)
+def get_import(request: HttpRequest, import_id: str) -> dict[str, Any]:
+    return selectors.import_get(actor=actor(request), batch_id=import_id)
+
+
+@router.get("/{uuid:import_id}/rows", response=RowPageOut)
+def rows(request: HttpRequest, import_id: str, q: Query[RowQuery]) -> dict[str, Any]:
+    return selectors.import_rows(
+        actor=actor(request), batch_id=import_id, status=q.status, after=q.after, limit=q.limit
+    )
+
+
+@router.get("/{uuid:import_id}/errors", response={200: None}, openapi_extra=download())
+def errors(
+    request: HttpRequest, import_id: str, format: Literal["csv", "xlsx"] = "csv"
+) -> StreamingHttpResponse:
+    """The rows that are not orders (invalid, or refused at creation): row number, the
+    row as written, field and reason — one line per error."""
+    b, lines = selectors.import_error_rows(actor=actor(request), batch_id=import_id)
+    return tabular_response(selectors.report_header(), lines, format, "import-errors")
+
+
+@router.post("/{uuid:import_id}/confirm", response={202: ImportOut})
+def confirm(request: HttpRequest, import_id: str) -> tuple[int, dict[str, Any]]:
+    """Create the orders of the valid rows (background; poll ``GET /{id}``)."""
+    b = services.import_confirm(actor=actor(request), batch_id=import_id, now=clock.now())
+    return 202, _out(b)
+
+
