@@ -1,6 +1,7 @@
 """The work-order batch import (WO-IMPORT) with a 50,000-row file, timed end to end.
 
-    python bench/workorders_import.py --db-url postgresql://postgres@127.0.0.1:5432/wp2_bench --rows 50000
+    python bench/workorders_import.py --rows 50000 \
+        --db-url postgresql://postgres@127.0.0.1:5432/wp2_bench
 
 1. Creates the PostgreSQL database when missing (``createdb``), migrates it, creates the
    benchmark administrator (identity's ``bootstrap_admin``).
@@ -77,8 +78,13 @@ def _clients(n: int) -> list[str]:
         nos = numbers.reserve(numbers.CLIENT, n)
         Client.objects.bulk_create(
             [
-                Client(client_no=no, kind="individual", name_en=f"BENCH IMPORT {no}",
-                       created_at=now, updated_at=now)  # fmt: skip
+                Client(
+                    client_no=no,
+                    kind="individual",
+                    name_en=f"BENCH IMPORT {no}",
+                    created_at=now,
+                    updated_at=now,
+                )
                 for no in nos
             ],
             batch_size=5_000,

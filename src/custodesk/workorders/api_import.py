@@ -174,7 +174,7 @@ def errors(
 ) -> StreamingHttpResponse:
     """The rows that are not orders (invalid, or refused at creation): row number, the
     row as written, field and reason — one line per error."""
-    b, lines = selectors.import_error_rows(actor=actor(request), batch_id=import_id)
+    _b, lines = selectors.import_error_rows(actor=actor(request), batch_id=import_id)
     return tabular_response(selectors.report_header(), lines, format, "import-errors")
 
 
@@ -183,5 +183,3 @@ def confirm(request: HttpRequest, import_id: str) -> tuple[int, dict[str, Any]]:
     """Create the orders of the valid rows (background; poll ``GET /{id}``)."""
     b = services.import_confirm(actor=actor(request), batch_id=import_id, now=clock.now())
     return 202, _out(b)
-
-

@@ -51,9 +51,7 @@ def import_home(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
         try:
-            up = services.import_upload(
-                actor=user, name=f.name, content=f.read(), now=clock.now()
-            )
+            up = services.import_upload(actor=user, name=f.name, content=f.read(), now=clock.now())
         except DomainError as exc:
             to_form(form, exc)
         else:
@@ -130,9 +128,7 @@ def import_detail(request: HttpRequest, batch_id: str) -> HttpResponseBase:
         except DomainError as exc:
             messages.error(request, str(exc.detail or exc.title))
         else:
-            messages.success(
-                request, _("Confirmed: the orders are being created.")
-            )
+            messages.success(request, _("Confirmed: the orders are being created."))
         return redirect("console:workorders_import", batch_id=batch_id)
     return render(request, "workorders/import_detail.html", ctx)
 

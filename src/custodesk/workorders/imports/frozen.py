@@ -21,15 +21,25 @@ def frozen(*, actor: access.Principal, q: str = "", limit: int = LIMIT) -> list[
     cq = Q(client_no__startswith=q) | Q(name_en__icontains=q) if q else Q()
     aq = Q(number__startswith=q) | Q(client__name_en__icontains=q) if q else Q()
     out: list[dict[str, Any]] = [
-        {"number": c.client_no, "type": "client", "client_no": c.client_no,
-         "name": c.name_en, "reason": c.status_reason}  # fmt: skip
+        {
+            "number": c.client_no,
+            "type": "client",
+            "client_no": c.client_no,
+            "name": c.name_en,
+            "reason": c.status_reason,
+        }
         for c in Client.objects.filter(cq, status=Client.Status.FROZEN).order_by("client_no")[
             :limit
         ]
     ]
     out += [
-        {"number": a.number, "type": "account", "client_no": a.client.client_no,
-         "name": a.client.name_en, "reason": a.freeze_reason}  # fmt: skip
+        {
+            "number": a.number,
+            "type": "account",
+            "client_no": a.client.client_no,
+            "name": a.client.name_en,
+            "reason": a.freeze_reason,
+        }
         for a in Account.objects.select_related("client")
         .filter(aq, frozen=True)
         .exclude(status=Account.Status.CLOSED)

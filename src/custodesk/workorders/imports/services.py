@@ -11,6 +11,7 @@ channel ``import``, all with the import's ``batch_id``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import uuid
@@ -38,7 +39,9 @@ VALIDATE_CHUNK = 1_000
 CREATE_CHUNK = 200
 
 
-def _audit(b: ImportBatch, *, actor: User | None, action: str, now: dt.datetime, **after: Any) -> None:
+def _audit(
+    b: ImportBatch, *, actor: User | None, action: str, now: dt.datetime, **after: Any
+) -> None:
     record(
         actor=actor,
         action=f"workorders.import.{action}",
@@ -242,7 +245,9 @@ def _create_chunk(b: ImportBatch, actor: User, now: dt.datetime) -> list[tuple[I
                     else:
                         account = accounts[row.target]
                         client, targets = account.client, [account]
-                    fields = {"close_kind": row.close_kind} if row.kind_code == "close_client" else {}
+                    fields = (
+                        {"close_kind": row.close_kind} if row.kind_code == "close_client" else {}
+                    )
                     order = orders.order_create_within(
                         actor=actor,
                         kind=row.kind_code,
@@ -273,9 +278,9 @@ def import_create(*, batch_id: str, now: dt.datetime) -> ImportBatch:
     approval flow; a row the services refuse now (its target changed since the check)
     is kept as not created, with the refusal.  Goes on where it stopped if interrupted."""
     b = get_batch(batch_id)
-    if b.status != ImportBatch.Status.CREATING:
+    actor = b.confirmed_by
+    if b.status != ImportBatch.Status.CREATING or actor is None:
         return b
-    actor = User.objects.get(pk=b.confirmed_by_id)
     while True:
         made = _create_chunk(b, actor, now)
         if not made and not ImportRow.objects.filter(batch=b, status="valid").exists():
@@ -286,14 +291,15 @@ def import_create(*, batch_id: str, now: dt.datetime) -> ImportBatch:
             except DomainError as exc:
                 row.status, row.errors = ImportRow.Status.FAILED, [_refusal(exc)]
                 row.save(update_fields=["status", "errors"])
-                try:
+                # the draft stays a draft; the row says it was not created
+                with contextlib.suppress(DomainError):
                     orders.order_cancel(actor=actor, order_id=order.public_id, reason="", now=now)
-                except DomainError:
-                    pass  # the draft stays a draft; the row says it was not created
         with transaction.atomic(durable=True):
-            done = ImportRow.objects.filter(batch=b).exclude(
-                status__in=(ImportRow.Status.VALID, ImportRow.Status.INVALID)
-            ).count()
+            done = (
+                ImportRow.objects.filter(batch=b)
+                .exclude(status__in=(ImportRow.Status.VALID, ImportRow.Status.INVALID))
+                .count()
+            )
             ImportBatch.objects.filter(pk=b.pk).update(progress_done=done)
     with transaction.atomic(durable=True):
         b = get_batch(batch_id, lock=True)
@@ -310,8 +316,11 @@ def import_create(*, batch_id: str, now: dt.datetime) -> ImportBatch:
             b.status, b.finished_at = ImportBatch.Status.DONE, now
             b.save()
             _audit(
-                b, actor=actor, action="create", now=now,
-                created=b.created_count, failed=b.failed_count,
+                b,
+                actor=actor,
+                action="create",
+                now=now,
+                created=b.created_count,
+                failed=b.failed_count,
             )
     return b
-

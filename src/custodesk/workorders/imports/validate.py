@@ -98,7 +98,9 @@ def _well_formed(row: Row) -> None:
     elif row.kind_code:
         t = row.target_type
         if not (
-            len(row.target) == NUMBER_LENGTH[t] and row.target.isdigit() and luhn.is_valid(row.target)
+            len(row.target) == NUMBER_LENGTH[t]
+            and row.target.isdigit()
+            and luhn.is_valid(row.target)
         ):
             row.error("target", f"malformed_{t}")
     if row.kind_code == "close_client":
@@ -175,16 +177,16 @@ class Checker:
                     row.error("target", "unknown_client")
                     continue
                 self._client(row, c, open_accounts[c.pk])
-                number = pending.get(("client", c.pk, row.kind_code))
+                open_order = pending.get(("client", c.pk, row.kind_code))
             else:
                 a = accounts.get(row.target)
                 if a is None:
                     row.error("target", "unknown_account")
                     continue
                 self._account(row, a)
-                number = pending.get(("account", a.pk, row.kind_code))
-            if number:
-                row.error("target", "pending_order", number=number)
+                open_order = pending.get(("account", a.pk, row.kind_code))
+            if open_order:
+                row.error("target", "pending_order", number=open_order)
 
     def _client(self, row: Row, c: Client, open_numbers: list[str]) -> None:
         if c.status == Client.Status.CLOSED:

@@ -9,9 +9,14 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from custodesk.testing.workorder_imports import (
+    csv_bytes,
+    freeze_account,
+    freeze_client,
+    run_jobs,
+    unused_number,
+)
 from custodesk.workorders.models import WorkOrder
-
-from ..import_helpers import csv_bytes, freeze_account, freeze_client, run_jobs, unused_number
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,7 +98,7 @@ def test_a_file_that_is_not_the_template_is_refused_at_once(api_client, admin):
 
 
 def test_batch_unfreeze_a_result_per_target(api_client, admin, checker, make_client, clock):
-    c1, [a1, a2] = make_client(accounts=2)
+    _c1, [a1, a2] = make_client(accounts=2)
     c2, _ = make_client(accounts=0)
     freeze_account(admin, checker, a1, now=clock.now())
     freeze_client(admin, checker, c2, now=clock.now())
@@ -111,4 +116,7 @@ def test_batch_unfreeze_a_result_per_target(api_client, admin, checker, make_cli
     assert res["999999999"]["code"] == "not_found"
     made = WorkOrder.objects.filter(batch_id=out["batch_id"])
     assert set(made.values_list("status", flat=True)) == {"submitted"} and made.count() == 2
-    assert api.post("/workorders/imports/unfreeze", json={"targets": [], "reason": "x"}).status_code == 422
+    assert (
+        api.post("/workorders/imports/unfreeze", json={"targets": [], "reason": "x"}).status_code
+        == 422
+    )

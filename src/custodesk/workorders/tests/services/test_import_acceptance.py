@@ -10,12 +10,17 @@ import pytest
 from custodesk.brokerage import services as brokerage
 from custodesk.brokerage.models import Client
 from custodesk.testing import brokerage as tb
+from custodesk.testing.workorder_imports import (
+    csv_bytes,
+    freeze_account,
+    freeze_client,
+    run_jobs,
+    unused_number,
+)
+from custodesk.testing.workorder_imports import xlsx as xlsx_bytes
 from custodesk.workorders.imports import services as imports
 from custodesk.workorders.imports.models import ImportBatch, ImportRow
 from custodesk.workorders.models import WorkOrder
-
-from ..import_helpers import csv_bytes, freeze_account, freeze_client, run_jobs, unused_number
-from ..import_helpers import xlsx as xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +28,7 @@ ROWS = 1_000
 
 
 def _clients(admin, n, clock):
-    return [
-        tb.individual(admin, now=clock.now(), id_number=tb.hkid(500_000 + i)) for i in range(n)
-    ]
+    return [tb.individual(admin, now=clock.now(), id_number=tb.hkid(500_000 + i)) for i in range(n)]
 
 
 def _file_rows(admin, checker, clock):

@@ -11,10 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from custodesk.testing.fixtures import PASSWORD
+from custodesk.testing.workorder_imports import freeze_account, freeze_client, run_jobs, xlsx
 from custodesk.workorders.imports.models import ImportBatch
 from custodesk.workorders.models import WorkOrder
-
-from ..import_helpers import freeze_account, freeze_client, run_jobs, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +42,12 @@ def test_upload_preview_confirm_in_the_console(client, admin, make_client, clock
     b = ImportBatch.objects.get()
     assert r["Location"] == f"/console/workorders/imports/{b.public_id}/"
     page = client.get(r["Location"]).content.decode()
-    assert 'data-testid="import-progress"' in page and "hx-trigger=\"every 1s\"" in page
+    assert 'data-testid="import-progress"' in page and 'hx-trigger="every 1s"' in page
 
     run_jobs()
-    partial = client.get(f"/console/workorders/imports/{b.public_id}/progress/", HTTP_HX_REQUEST="true")
+    partial = client.get(
+        f"/console/workorders/imports/{b.public_id}/progress/", HTTP_HX_REQUEST="true"
+    )
     assert partial["HX-Refresh"] == "true"  # the job is over: the page reloads
     page = client.get(f"/console/workorders/imports/{b.public_id}/").content.decode()
     assert 'data-row="3" data-status="invalid"' in page
@@ -65,8 +66,11 @@ def test_upload_preview_confirm_in_the_console(client, admin, make_client, clock
     order = WorkOrder.objects.get(batch_id=b.batch_id)
     assert (order.kind, order.channel, order.status) == ("close_client", "import", "submitted")
 
-    again = client.post("/console/workorders/imports/",
-                        {"file": SimpleUploadedFile("again.xlsx", content)}, follow=True)  # fmt: skip
+    again = client.post(
+        "/console/workorders/imports/",
+        {"file": SimpleUploadedFile("again.xlsx", content)},
+        follow=True,
+    )
     assert again.redirect_chain[-1][0] == f"/console/workorders/imports/{b.public_id}/"
     assert "This file was imported before" in again.content.decode()
 
@@ -79,15 +83,17 @@ def test_the_template_downloads_in_three_languages(client, admin):
 
 
 def test_batch_unfreeze_of_a_ticked_selection(client, admin, checker, make_client, clock):
-    c, [a] = make_client(accounts=1)
+    _c, [a] = make_client(accounts=1)
     other, _ = make_client(accounts=0)
     freeze_account(admin, checker, a, now=clock.now())
     freeze_client(admin, checker, other, now=clock.now())
     sign_in(client)
     page = client.get("/console/workorders/imports/unfreeze/").content.decode()
     assert f'value="{a.number}"' in page and f'value="{other.client_no}"' in page
-    r = client.post("/console/workorders/imports/unfreeze/",
-                    {"target": [a.number, other.client_no], "reason": "Cleared by compliance"})  # fmt: skip
+    r = client.post(
+        "/console/workorders/imports/unfreeze/",
+        {"target": [a.number, other.client_no], "reason": "Cleared by compliance"},
+    )
     assert r.status_code == 200
     html = r.content.decode()
     assert f'data-target="{a.number}" data-ok="1"' in html
@@ -97,4 +103,3 @@ def test_batch_unfreeze_of_a_ticked_selection(client, admin, checker, make_clien
     assert len(set(WorkOrder.objects.values_list("batch_id", flat=True))) == 1
     missing = client.post("/console/workorders/imports/unfreeze/", {"target": [a.number]})
     assert "This field is required." in missing.content.decode()
-

@@ -1,5 +1,6 @@
-"""Test tools of the batch import: files in either format, the background jobs run as
-the worker runs them, and targets in every state built through the services."""
+"""Test tools of the work-order batch import (WO-IMPORT): files in either format, the
+background jobs run as the worker runs them, and targets in every state built through
+the services."""
 
 from __future__ import annotations
 
