@@ -77,7 +77,7 @@ def _rows(
     cells_iter: Iterator[tuple[int, list[Any]]], mapping: dict[int, str]
 ) -> Iterator[tuple[int, dict[str, str]]]:
     for number, cells in cells_iter:
-        row = {code: "" for code in mapping.values()}
+        row = {c.code: "" for c in columns.COLUMNS}
         for i, code in mapping.items():
             if i < len(cells):
                 row[code] = _text(cells[i])
