@@ -59,6 +59,7 @@ class ImportOut(Schema):
 
 class RowErrorOut(Schema):
     field: str
+    field_label: str
     rule: str
     message: str
 

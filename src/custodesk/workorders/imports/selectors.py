@@ -75,9 +75,23 @@ def row_dict(r: ImportRow) -> dict[str, Any]:
         "status_label": str(ImportRow.Status(r.status).label),
         "order_number": r.order_number,
         "errors": [
-            {"field": e["field"], "rule": e["rule"], "message": message(e)} for e in r.errors
+            {
+                "field": e["field"],
+                "field_label": field_label(e["field"]),
+                "rule": e["rule"],
+                "message": message(e),
+            }
+            for e in r.errors
         ],
     }
+
+
+def field_label(code: str) -> str:
+    """A column's header in the reader's language (the code for anything else)."""
+    for c in columns.COLUMNS:
+        if c.code == code:
+            return c.labels[file_language()]
+    return code
 
 
 def message(error: dict[str, Any]) -> str:
@@ -138,7 +152,14 @@ def import_error_rows(
         ).order_by("row_number")
         for r in qs.iterator(chunk_size=2_000):
             for e in r.errors:
-                yield [r.row_number, r.kind, r.target, r.close_kind, r.reason, e["field"],
-                       message(e)]  # fmt: skip
+                yield [
+                    r.row_number,
+                    r.kind,
+                    r.target,
+                    r.close_kind,
+                    r.reason,
+                    field_label(e["field"]),
+                    message(e),
+                ]
 
     return b, lines()
