@@ -17,7 +17,9 @@
 #                transfers with the engine's account cache pre-filled) and "whatif" (single
 #                transfers with services.load_transfers stubbed out: what dropping the
 #                re-read of the booked row gains on an engine that still does it) and
-#                "sqlite-normal" (SQLite with synchronous=NORMAL: what FULL costs)
+#                "sqlite-normal" (SQLite with synchronous=NORMAL: what FULL costs), and
+#                "brokerage" (the broker account list at a million accounts, its own
+#                database BENCH_BROKERAGE_DB, default bench_brokerage: bench/brokerage_list.py)
 #   BENCH_QUIET_WAIT   seconds to wait (per point) for other CPU load to settle, default 5
 #   BENCH_MAX_OTHER, BENCH_RETRIES   re-measure a point (at most 1 more time) when other
 #                      work used more than 25 % of the CPU during its window, as long as
@@ -143,6 +145,10 @@ fi
 if want sqlite-normal; then
   echo "== experiment: SQLite with synchronous=NORMAL (the product runs FULL)"
   step sqlite-normal "$PY" bench/bench_service.py --mode single --backend sqlite --workers 1,4 --duration "$D" --warmup "$W" --sqlite-synchronous NORMAL
+fi
+if want brokerage; then
+  echo "== broker account list at 1,000,000 accounts (database ${BENCH_BROKERAGE_DB:-bench_brokerage})"
+  step brokerage "$PY" bench/brokerage_list.py --db "${BENCH_BROKERAGE_DB:-bench_brokerage}"
 fi
 if want profile; then
   echo "== profile (8 workers)"

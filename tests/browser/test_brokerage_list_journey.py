@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from custodesk.approvals import services as approvals
 from custodesk.approvals.models import ApprovalRequest
 from custodesk.testing.brokerage import individual, open_account
+from custodesk.testing.brokerage_list import ensure_catalogue
 from custodesk.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -46,6 +47,7 @@ def test_find_by_chinese_name_detail_tabs_permission_and_freeze(
     clock: Any,
     shot: Callable[[Page, str], Any],
 ) -> None:
+    ensure_catalogue()  # the data migration's rows (a transactional test may have flushed them)
     checker = make_user("checker", roles=["admin"])
     chan = individual(admin, now=clock.now(), name_en="CHAN Tai Man", name_zh="陳大文")
     wong = individual(

@@ -13,6 +13,11 @@ urlpatterns = [
         rf"^brokerage/clients/{_CLIENT}/$", views_detail.client_detail, name="brokerage_client"
     ),
     re_path(
+        rf"^brokerage/clients/{_CLIENT}/edit/$",
+        views_people.client_edit,
+        name="brokerage_client_edit",
+    ),
+    re_path(
         rf"^brokerage/clients/{_CLIENT}/agents/new/$",
         views_people.agent_new,
         name="brokerage_agent_new",

@@ -73,6 +73,14 @@ class ClientForm(forms.Form):
     )
 
 
+class ClientEditForm(ClientForm, ReasonForm):
+    """The editable fields of a client (type and holders are fixed: close and reopen)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["kind"], self.fields["holders"]
+
+
 class AgentForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     id_type = forms.ChoiceField(
@@ -141,6 +149,33 @@ def client_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Client %(no)s is registered.") % {"no": c.client_no})
             return redirect("console:brokerage_client", client_no=c.client_no)
     return _render(request, form, _("Register a client"), reverse("console:brokerage_clients"))
+
+
+@console_view
+def client_edit(request: HttpRequest, client_no: str) -> HttpResponse:
+    """Edit a client's data; the reason is kept with the before/after in the audit row."""
+    c = detail.client_by_number(actor=user_of(request), client_no=client_no)
+    back = reverse("console:brokerage_client", args=[client_no])
+    initial = {name: getattr(c, name) for name in services.clients.EDITABLE}
+    form = ClientEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        changes = {k: v for k, v in data.items() if v != initial.get(k)}
+        try:
+            services.client_update(
+                actor=user_of(request),
+                client_id=c.public_id,
+                changes=changes,
+                reason=reason,
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            to_form(form, exc)
+        else:
+            messages.success(request, _("The client's data is saved."))
+            return redirect(back)
+    return _render(request, form, _("Edit client data"), back, f"{c.client_no} · {c.name_en}")
 
 
 def _client_page(c: Client, tab: str) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.functional import Promise
@@ -116,8 +117,13 @@ def get(code: str) -> Kind | None:
     return _kinds.get(code)
 
 
+GROUPS = ("security", "password", "data", "feedback")
+
+
 def all_kinds() -> list[Kind]:
-    return list(_kinds.values())
+    """In the centre's order: security, password, data kinds, feedback."""
+    rank = {g: i for i, g in enumerate(GROUPS)}
+    return sorted(_kinds.values(), key=lambda k: rank.get(k.group, len(GROUPS)))
 
 
 def always_reviewed(org: Organisation) -> list[DefaultLevel]:
@@ -171,10 +177,15 @@ def _clean_one(f: FormField, raw: Any) -> tuple[Any, FieldError | None]:
         return None, FieldError(path, "choice", str(_("Not a valid choice.")))
     if f.type == "phone":
         text = re.sub(r"[\s-]", "", text)
-        if not PHONE_RE.match(text):
+        try:
+            parsed = phonenumbers.parse(text, None) if PHONE_RE.match(text) else None
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if parsed is None or not phonenumbers.is_valid_number(parsed):
             return None, FieldError(
                 path, "phone", str(_("An international number such as +85291234567."))
             )
+        text = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if f.type == "email":
         text = text.lower()
         try:

@@ -655,6 +655,23 @@ def execute_approved(*, order_id: uuid.UUID | str, now: dt.datetime) -> WorkOrde
     return order
 
 
+def execute_due(*, now: dt.datetime, limit: int = 200) -> int:
+    """Approved orders not yet claimed for execution, approved over a minute ago (the
+    execution after the approval's commit normally takes them at once)."""
+    ids = list(
+        WorkOrder.objects.filter(
+            status=S.APPROVED,
+            execution_started_at__isnull=True,
+            approved_at__lte=now - dt.timedelta(minutes=1),
+        )
+        .order_by("approved_at", "id")
+        .values_list("public_id", flat=True)[:limit]
+    )
+    for oid in ids:
+        execute_approved(order_id=oid, now=now)
+    return len(ids)
+
+
 def _executed(order: WorkOrder, k: K.Kind, x: K.Execution, result: dict[str, Any]) -> None:
     order.executed_at, order.result = x.now, result
     _step(

@@ -1,5 +1,5 @@
-"""Background jobs of the work-order centre (django-tasks): each takes ids and calls one
-service; the services are safe to run twice."""
+"""Background jobs of the work-order centre (django-tasks, database backend): each takes
+ids (or nothing) and calls one service; the services are safe to run twice."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from django_tasks import task
 
 from custodesk.core import clock
 
+from . import services
 from .imports import services as imports
+
+
+@task()
+def execute_approved_orders() -> int:
+    """Execute approved orders whose execution never started (the process stopped between
+    the approval's commit and the execution); returns how many it ran."""
+    return services.execute_due(now=clock.now())
 
 
 @task()

@@ -53,7 +53,7 @@ def client_by_number(*, actor: User, client_no: str) -> Client:
 
 def linked_accounts(client: Client) -> list[Account]:
     """The client's accounts, main accounts each followed by its sub-accounts."""
-    accounts = list(client.accounts.order_by("number"))
+    accounts = list(client.accounts.select_related("parent").order_by("number"))
     mains = [a for a in accounts if a.parent_id is None]
     out: list[Account] = []
     for m in mains:

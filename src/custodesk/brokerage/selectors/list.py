@@ -21,7 +21,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
@@ -453,7 +453,6 @@ class AccountPage:
     total: int
     total_exact: bool
     sort: str
-    filters: dict[str, Any] = field(default_factory=dict)
 
 
 def account_page(*, actor: access.Principal, params: dict[str, str]) -> AccountPage:
@@ -474,7 +473,6 @@ def account_page(*, actor: access.Principal, params: dict[str, str]) -> AccountP
         total=min(total, TOTAL_CAP),
         total_exact=total <= TOTAL_CAP,
         sort=sort,
-        filters=parse_filters(params),
     )
 
 

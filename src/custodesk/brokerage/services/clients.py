@@ -220,7 +220,24 @@ def client_create(
     Raises ValidationFailed (each broken rule, e.g. ``id_number``/``hkid``,
     ``id_number``/``unique``), ReregistrationBlocked (closed normally less than three
     months ago), PermissionDenied."""
-    return client_create_within(**locals())
+    return client_create_within(
+        actor=actor,
+        now=now,
+        kind=kind,
+        name_en=name_en,
+        name_zh=name_zh,
+        id_type=id_type,
+        id_number=id_number,
+        id_issuing_place=id_issuing_place,
+        nationality=nationality,
+        date_of_birth=date_of_birth,
+        phone=phone,
+        email=email,
+        address=address,
+        risk_level=risk_level,
+        category=category,
+        holders=holders,
+    )
 
 
 def client_create_within(*, actor: User, now: dt.datetime, **fields: Any) -> Client:

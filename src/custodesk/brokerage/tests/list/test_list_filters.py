@@ -166,3 +166,12 @@ def test_member_users_cannot_list(book: Any, make_user: Any, member_org: Any) ->
     outsider = make_user("outsider", organisation=member_org)
     with pytest.raises(PermissionDenied):
         account_list.account_page(actor=outsider, params={})
+
+
+@pytest.mark.parametrize("params", [{}, {"flag": "VIP", "name": "陳", "sort": "-opened_on"}])
+def test_export_sql_joins_the_flag_codes_once(book: Any, admin: Any, params: Any) -> None:
+    from custodesk.brokerage.selectors import list_export
+
+    sql, _params = list_export.export_sql(actor=admin, params=params)
+    assert "LEFT JOIN (SELECT x.account_id, string_agg" in sql
+    assert sql.index("LEFT JOIN (SELECT x.account_id") < sql.index(" ORDER BY ")

@@ -132,3 +132,32 @@ def test_register_a_client_and_open_an_account_from_the_console(client, admin, c
     assert not Account.objects.filter(client=c).exists()  # waits for the checker
     page = client.get(f"/console/brokerage/clients/{c.client_no}/").content.decode()
     assert "Openings waiting for approval" in page
+
+
+def test_edit_client_data_needs_a_reason_and_is_audited(client, admin, clock):
+    from custodesk.audit.selectors import audit_list
+
+    c = individual(admin, now=clock.now())
+    sign_in(client, "admin")
+    url = f"/console/brokerage/clients/{c.client_no}/edit/"
+    form = client.get(url).content.decode()
+    assert 'value="+85291234567"' in form
+    fields = {
+        "name_en": c.name_en,
+        "name_zh": c.name_zh,
+        "id_type": c.id_type,
+        "id_number": c.id_number,
+        "id_issuing_place": c.id_issuing_place,
+        "nationality": c.nationality,
+        "date_of_birth": "1980-05-17",
+        "phone": "+85261234567",
+        "email": c.email,
+        "address": c.address,
+        "risk_level": "high",
+        "category": "retail",
+    }
+    assert client.post(url, {**fields, "reason": ""}).status_code == 200
+    assert client.post(url, {**fields, "reason": "client letter"}).status_code == 302
+    row = audit_list(actor=admin, filters={"action": "brokerage.client.update"}).get()
+    assert row.before == {"phone": "+85291234567", "risk_level": "medium"}
+    assert row.after == {"phone": "+85261234567", "risk_level": "high"}
