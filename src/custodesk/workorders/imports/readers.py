@@ -24,6 +24,10 @@ from custodesk.core.errors import ValidationFailed
 
 from . import columns
 
+# what a damaged or foreign zip makes openpyxl raise while it opens or streams a sheet
+XLSX_BROKEN = (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError,
+               EOFError, SyntaxError)  # fmt: skip
+
 
 def unreadable(rule: str, message: Any) -> ValidationFailed:
     return ValidationFailed.single("file", rule, message)
@@ -92,11 +96,11 @@ def _xlsx(content: bytes) -> Sheet:
 
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        ws = wb.worksheets[0]
+        it = ws.iter_rows(values_only=True)
+        header = next(it, None)
+    except XLSX_BROKEN as exc:
         raise unreadable("format", _("The file is not a valid XLSX workbook.")) from exc
-    ws = wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    header = next(it, None)
     if header is None:
         raise unreadable("empty", _("The file is empty."))
     mapping = _map_header(list(header))
@@ -105,6 +109,8 @@ def _xlsx(content: bytes) -> Sheet:
         try:
             for number, values in enumerate(it, start=2):
                 yield number, list(values)
+        except XLSX_BROKEN as exc:
+            raise unreadable("format", _("The file is not a valid XLSX workbook.")) from exc
         finally:
             wb.close()
 

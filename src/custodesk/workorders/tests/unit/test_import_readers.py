@@ -100,3 +100,19 @@ def test_row_rules_kinds_numbers_closing_kind_reason_and_duplicates():
         6: [("target", "malformed_client")],  # the check digit
     }
     assert validate.message(rows[2].errors[2]) == "The same target is on row 2 already."
+
+
+def test_a_workbook_with_a_damaged_sheet_is_refused_not_crashed():
+    import zipfile
+
+    good = xlsx([["close_client", "10000018", "normal", "r"]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith("sheet1.xml"):
+                data = data[: len(data) // 2]  # cut in the middle of the XML
+            dst.writestr(item, data)
+    with pytest.raises(ValidationFailed) as bad:
+        rows_of(out.getvalue(), "a.xlsx")
+    assert bad.value.errors[0].rule == "format"
