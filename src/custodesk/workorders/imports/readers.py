@@ -141,8 +141,10 @@ def _csv(content: bytes) -> Sheet:
 
     def cells() -> Iterator[tuple[int, list[Any]]]:
         try:
-            for values in reader:
-                yield reader.line_num, list(values)
+            # the record's number, as a spreadsheet shows it (a quoted cell may hold
+            # line breaks: line numbers would drift)
+            for number, values in enumerate(reader, start=2):
+                yield number, list(values)
         except csv.Error as exc:
             raise unreadable("format", _("The CSV file cannot be read.")) from exc
 

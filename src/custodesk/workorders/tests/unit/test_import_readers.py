@@ -116,3 +116,12 @@ def test_a_workbook_with_a_damaged_sheet_is_refused_not_crashed():
     with pytest.raises(ValidationFailed) as bad:
         rows_of(out.getvalue(), "a.xlsx")
     assert bad.value.errors[0].rule == "format"
+
+
+def test_csv_rows_are_numbered_as_records_even_with_line_breaks_in_a_cell():
+    text = (
+        "Kind,Client or account number,Reason\n"
+        'close_account,100000017,"two\nlines"\n'
+        "close_account,100000025,r\n"
+    )
+    assert [n for n, _row in rows_of(text.encode())] == [2, 3]
