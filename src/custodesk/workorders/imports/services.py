@@ -273,6 +273,35 @@ def _create_chunk(b: ImportBatch, actor: User, now: dt.datetime) -> list[tuple[I
     return made
 
 
+def _leftover_drafts(b: ImportBatch) -> list[tuple[ImportRow, Any]]:
+    """Orders of the import still drafts: a run stopped between a chunk's commit and
+    the submission of its drafts."""
+    drafts = {
+        o.number: o
+        for o in WorkOrder.objects.filter(batch_id=b.batch_id, status=WorkOrder.Status.DRAFT)
+    }
+    if not drafts:
+        return []
+    rows = ImportRow.objects.filter(
+        batch=b, status=ImportRow.Status.CREATED, order_number__in=list(drafts)
+    ).order_by("row_number")
+    return [(r, drafts[r.order_number]) for r in rows]
+
+
+def _submit(row: ImportRow, order: Any, actor: User, now: dt.datetime) -> None:
+    """Submit a draft to its approval flow; refused, the row is "not created" with the
+    refusal and the draft is cancelled."""
+    try:
+        orders.order_submit(actor=actor, order_id=order.public_id, now=now)
+    except DomainError as exc:
+        row.status, row.errors = ImportRow.Status.FAILED, [_refusal(exc)]
+        row.save(update_fields=["status", "errors"])
+        # a draft that cannot be cancelled stays a draft of its creator; the row says
+        # it was not created either way
+        with contextlib.suppress(DomainError):
+            orders.order_cancel(actor=actor, order_id=order.public_id, reason="", now=now)
+
+
 def import_create(*, batch_id: str, now: dt.datetime) -> ImportBatch:
     """Make an order of each valid row of a confirmed import and submit it to its
     approval flow; a row the services refuse now (its target changed since the check)
@@ -281,19 +310,10 @@ def import_create(*, batch_id: str, now: dt.datetime) -> ImportBatch:
     actor = b.confirmed_by
     if b.status != ImportBatch.Status.CREATING or actor is None:
         return b
-    while True:
-        made = _create_chunk(b, actor, now)
-        if not made and not ImportRow.objects.filter(batch=b, status="valid").exists():
-            break
+    made = _leftover_drafts(b)  # an interrupted run's drafts: submitted first
+    while made or ImportRow.objects.filter(batch=b, status=ImportRow.Status.VALID).exists():
         for row, order in made:
-            try:
-                orders.order_submit(actor=actor, order_id=order.public_id, now=now)
-            except DomainError as exc:
-                row.status, row.errors = ImportRow.Status.FAILED, [_refusal(exc)]
-                row.save(update_fields=["status", "errors"])
-                # the draft stays a draft; the row says it was not created
-                with contextlib.suppress(DomainError):
-                    orders.order_cancel(actor=actor, order_id=order.public_id, reason="", now=now)
+            _submit(row, order, actor, now)
         with transaction.atomic(durable=True):
             done = (
                 ImportRow.objects.filter(batch=b)
@@ -301,6 +321,7 @@ def import_create(*, batch_id: str, now: dt.datetime) -> ImportBatch:
                 .count()
             )
             ImportBatch.objects.filter(pk=b.pk).update(progress_done=done)
+        made = _create_chunk(b, actor, now)
     with transaction.atomic(durable=True):
         b = get_batch(batch_id, lock=True)
         if b.status == ImportBatch.Status.CREATING:
