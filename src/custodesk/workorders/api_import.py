@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
-from ninja import Field, File, Query, Router, Schema
-from ninja.files import UploadedFile
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Query, Router, Schema
 
 from custodesk.core import clock
 from custodesk.core.apiauth import actor, auth
@@ -129,13 +130,39 @@ def template(
     )
 
 
-@router.post("/", response={200: ImportOut, 201: ImportOut})
-def upload(request: HttpRequest, file: File[UploadedFile]) -> tuple[int, dict[str, Any]]:
-    """Upload a CSV or XLSX file (multipart, field ``file``).  Its rows are checked in the
-    background: poll ``GET /{id}`` until ``status`` is ``validated`` (or ``failed``).
-    The same file again answers 200 with the earlier import."""
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "additionalProperties": False,
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/", response={200: ImportOut, 201: ImportOut}, openapi_extra=UPLOAD_BODY)
+def upload(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    """Upload a CSV or XLSX file (multipart, field ``file``; 20 MB at most).  Its rows
+    are checked in the background: poll ``GET /{id}`` until ``status`` is ``validated``
+    (or ``failed``).  The same file again answers 200 with the earlier import."""
+    try:
+        files = request.FILES
+    except MultiPartParserError:
+        raise ValidationFailed.single(
+            "file", "multipart", _("Send the file as multipart/form-data.")
+        ) from None
+    file = files.get("file")
+    if file is None or len(files) != 1 or request.POST:
+        raise ValidationFailed.single("file", "required", _("Choose a CSV or XLSX file."))
     if file.size is not None and file.size > columns.MAX_FILE_BYTES:
-        raise ValidationFailed.single("file", "max_size", "20 MB at most.")
+        raise ValidationFailed.single("file", "max_size", _("20 MB at most."))
     up = services.import_upload(
         actor=actor(request), name=file.name or "", content=file.read(), now=clock.now()
     )
@@ -157,19 +184,19 @@ def unfreeze_targets(request: HttpRequest, payload: UnfreezeIn) -> dict[str, Any
     }
 
 
-@router.get("/{uuid:import_id}", response=ImportOut)
+@router.get("/{import_id}", response=ImportOut)
 def get_import(request: HttpRequest, import_id: str) -> dict[str, Any]:
     return selectors.import_get(actor=actor(request), batch_id=import_id)
 
 
-@router.get("/{uuid:import_id}/rows", response=RowPageOut)
+@router.get("/{import_id}/rows", response=RowPageOut)
 def rows(request: HttpRequest, import_id: str, q: Query[RowQuery]) -> dict[str, Any]:
     return selectors.import_rows(
         actor=actor(request), batch_id=import_id, status=q.status, after=q.after, limit=q.limit
     )
 
 
-@router.get("/{uuid:import_id}/errors", response={200: None}, openapi_extra=download())
+@router.get("/{import_id}/errors", response={200: None}, openapi_extra=download())
 def errors(
     request: HttpRequest, import_id: str, format: Literal["csv", "xlsx"] = "csv"
 ) -> StreamingHttpResponse:
@@ -179,7 +206,7 @@ def errors(
     return tabular_response(selectors.report_header(), lines, format, "import-errors")
 
 
-@router.post("/{uuid:import_id}/confirm", response={202: ImportOut})
+@router.post("/{import_id}/confirm", response={202: ImportOut})
 def confirm(request: HttpRequest, import_id: str) -> tuple[int, dict[str, Any]]:
     """Create the orders of the valid rows (background; poll ``GET /{id}``)."""
     b = services.import_confirm(actor=actor(request), batch_id=import_id, now=clock.now())

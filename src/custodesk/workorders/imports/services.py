@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
@@ -57,7 +58,7 @@ def get_batch(batch_id: uuid.UUID | str, *, lock: bool = False) -> ImportBatch:
     qs = ImportBatch.objects.select_for_update() if lock else ImportBatch.objects.all()
     try:
         b = qs.filter(public_id=batch_id).first()
-    except (ValueError, TypeError, ValidationFailed):
+    except (ValueError, TypeError, DjangoValidationError):
         b = None
     if b is None:
         raise ImportNotFound()

@@ -95,6 +95,12 @@ def test_a_file_that_is_not_the_template_is_refused_at_once(api_client, admin):
     r = api.post("/workorders/imports/", files={"file": ("x.xlsx", b"PK\x03\x04junk", XLSX)})
     assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "format"
     assert api.get("/workorders/imports/0190f0a0-0000-7000-8000-000000000000").status_code == 404
+    gone = api.get("/workorders/imports/0/rows")
+    assert gone.status_code == 404 and gone.headers["content-type"] == "application/problem+json"
+    r = api.post("/workorders/imports/", headers={"Content-Type": "multipart/form-data"})
+    assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "multipart"
+    r = api.post("/workorders/imports/", json={"file": "x"})
+    assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "required"
 
 
 def test_batch_unfreeze_a_result_per_target(api_client, admin, checker, make_client, clock):
