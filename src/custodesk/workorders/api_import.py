@@ -124,10 +124,8 @@ def template(
 ) -> StreamingHttpResponse:
     """The import template: its header row in ``language``; a header row in any of the
     three languages is accepted back."""
-    selectors.imports_recent(actor=actor(request), limit=0)  # the permission check
-    return tabular_response(
-        columns.headers(language), [], format, f"workorder-import-{language}", sheet="import"
-    )
+    header = selectors.template_headers(actor=actor(request), language=language)
+    return tabular_response(header, [], format, f"workorder-import-{language}", sheet="import")
 
 
 UPLOAD_BODY = {

@@ -52,6 +52,12 @@ def batch_row(b: ImportBatch) -> dict[str, Any]:
     }
 
 
+def template_headers(*, actor: access.Principal, language: str) -> list[str]:
+    """The template's header row in ``language`` (one of ``columns.LANGUAGES``)."""
+    access.require(actor, perms.ORDER_VIEW)
+    return columns.headers(language)
+
+
 def import_get(*, actor: access.Principal, batch_id: uuid.UUID | str) -> dict[str, Any]:
     """Raises PermissionDenied, ImportNotFound."""
     access.require(actor, perms.ORDER_VIEW)
