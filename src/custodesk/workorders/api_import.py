@@ -31,7 +31,7 @@ from .imports import columns, selectors, services, unfreeze
 router = Router(auth=auth, tags=["work orders: import"])
 
 
-class ProgressOut(Schema):
+class WorkOrderImportProgressOut(Schema):
     phase: str
     done: int
     total: int
@@ -39,7 +39,7 @@ class ProgressOut(Schema):
     running: bool
 
 
-class ImportOut(Schema):
+class WorkOrderImportOut(Schema):
     id: str
     batch_id: str
     file_name: str
@@ -54,18 +54,18 @@ class ImportOut(Schema):
     invalid: int
     created: int
     not_created: int
-    progress: ProgressOut
+    progress: WorkOrderImportProgressOut
     repeated: bool = False
 
 
-class RowErrorOut(Schema):
+class WorkOrderImportRowErrorOut(Schema):
     field: str
     field_label: str
     rule: str
     message: str
 
 
-class RowOut(Schema):
+class WorkOrderImportRowOut(Schema):
     row: int
     kind: str
     kind_code: str
@@ -74,28 +74,28 @@ class RowOut(Schema):
     reason: str
     status: str
     order_number: str
-    errors: list[RowErrorOut]
+    errors: list[WorkOrderImportRowErrorOut]
 
 
-class RowPageOut(Schema):
-    items: list[RowOut]
+class WorkOrderImportRowPageOut(Schema):
+    items: list[WorkOrderImportRowOut]
     next_after: int | None
 
 
-class RowQuery(Input):
+class WorkOrderImportRowQuery(Input):
     status: Literal["", "valid", "invalid", "created", "failed"] = ""
     after: int = Field(0, ge=0, le=10_000_000)
     limit: int = Field(100, ge=1, le=500)
 
 
-class UnfreezeIn(Input):
+class WorkOrderUnfreezeIn(Input):
     targets: list[Annotated[Code, Field(max_length=16)]] = Field(
         ..., min_length=1, max_length=unfreeze.MAX_TARGETS
     )
     reason: Annotated[Text, Field(max_length=400)]
 
 
-class UnfreezeResultOut(Schema):
+class WorkOrderUnfreezeResultOut(Schema):
     target: str
     ok: bool
     kind: str
@@ -106,10 +106,10 @@ class UnfreezeResultOut(Schema):
     title: str
 
 
-class UnfreezeOut(Schema):
+class WorkOrderUnfreezeOut(Schema):
     batch_id: str
     submitted: int
-    results: list[UnfreezeResultOut]
+    results: list[WorkOrderUnfreezeResultOut]
 
 
 def _out(b: Any, repeated: bool = False) -> dict[str, Any]:
@@ -145,7 +145,9 @@ UPLOAD_BODY = {
 }
 
 
-@router.post("/", response={200: ImportOut, 201: ImportOut}, openapi_extra=UPLOAD_BODY)
+@router.post(
+    "/", response={200: WorkOrderImportOut, 201: WorkOrderImportOut}, openapi_extra=UPLOAD_BODY
+)
 def upload(request: HttpRequest) -> tuple[int, dict[str, Any]]:
     """Upload a CSV or XLSX file (multipart, field ``file``; 20 MB at most).  Its rows
     are checked in the background: poll ``GET /{id}`` until ``status`` is ``validated``
@@ -167,8 +169,8 @@ def upload(request: HttpRequest) -> tuple[int, dict[str, Any]]:
     return (200 if up.repeated else 201), _out(up.batch, up.repeated)
 
 
-@router.post("/unfreeze", response=UnfreezeOut)
-def unfreeze_targets(request: HttpRequest, payload: UnfreezeIn) -> dict[str, Any]:
+@router.post("/unfreeze", response=WorkOrderUnfreezeOut)
+def unfreeze_targets(request: HttpRequest, payload: WorkOrderUnfreezeIn) -> dict[str, Any]:
     """One unfreeze order per client (8 digits) or account (9 digits) number, all in one
     batch, each submitted to its approval flow; a result per target."""
     batch = unfreeze.unfreeze_many(
@@ -182,13 +184,13 @@ def unfreeze_targets(request: HttpRequest, payload: UnfreezeIn) -> dict[str, Any
     }
 
 
-@router.get("/{import_id}", response=ImportOut)
+@router.get("/{import_id}", response=WorkOrderImportOut)
 def get_import(request: HttpRequest, import_id: str) -> dict[str, Any]:
     return selectors.import_get(actor=actor(request), batch_id=import_id)
 
 
-@router.get("/{import_id}/rows", response=RowPageOut)
-def rows(request: HttpRequest, import_id: str, q: Query[RowQuery]) -> dict[str, Any]:
+@router.get("/{import_id}/rows", response=WorkOrderImportRowPageOut)
+def rows(request: HttpRequest, import_id: str, q: Query[WorkOrderImportRowQuery]) -> dict[str, Any]:
     return selectors.import_rows(
         actor=actor(request), batch_id=import_id, status=q.status, after=q.after, limit=q.limit
     )
@@ -204,7 +206,7 @@ def errors(
     return tabular_response(selectors.report_header(), lines, format, "import-errors")
 
 
-@router.post("/{import_id}/confirm", response={202: ImportOut})
+@router.post("/{import_id}/confirm", response={202: WorkOrderImportOut})
 def confirm(request: HttpRequest, import_id: str) -> tuple[int, dict[str, Any]]:
     """Create the orders of the valid rows (background; poll ``GET /{id}``)."""
     b = services.import_confirm(actor=actor(request), batch_id=import_id, now=clock.now())
