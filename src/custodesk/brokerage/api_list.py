@@ -41,7 +41,7 @@ def _params(q: Any) -> dict[str, str]:
 def list_accounts(request: HttpRequest, q: Query[AccountListQuery]) -> dict[str, Any]:
     """The account list: filters combine (AND); `flag` matches any of the given codes.
     Keyset pages: pass `next_after` as `after` (same filters and sort).  `total` is
-    counted up to 1,000 (`total_exact` false beyond)."""
+    counted up to 200 (`total_exact` false beyond)."""
     page = account_list.account_page(actor=actor(request), params=_params(q))
     return {
         "items": page.rows,

@@ -22,25 +22,25 @@ from . import kinds as K
 from . import presenters, selectors, services
 from .models import WorkOrder
 from .schemas import (
-    BatchIn,
-    BatchResultOut,
-    CommentIn,
-    CountsOut,
-    KindOut,
-    MessageOut,
-    OptionalReasonIn,
-    OrderDetailOut,
-    OrderFilters,
-    OrderIn,
-    OrdersPageOut,
-    PageIn,
-    ReasonIn,
+    WorkOrderBatchIn,
+    WorkOrderBatchResultOut,
+    WorkOrderCommentIn,
+    WorkOrderCountsOut,
+    WorkOrderDetailOut,
+    WorkOrderFilters,
+    WorkOrderIn,
+    WorkOrderKindOut,
+    WorkOrderMessageOut,
+    WorkOrderOptionalReasonIn,
+    WorkOrderPageIn,
+    WorkOrderReasonIn,
+    WorkOrdersPageOut,
 )
 
 router = Router(auth=auth, tags=["work orders"])
 
 
-def _filters(f: OrderFilters) -> selectors.OrderFilter:
+def _filters(f: WorkOrderFilters) -> selectors.OrderFilter:
     return selectors.OrderFilter(**{k: v for k, v in f.dict().items() if v is not None})
 
 
@@ -49,16 +49,16 @@ def _detail(request: HttpRequest, order: WorkOrder) -> dict[str, Any]:
     return presenters.order_detail(order, now=clock.now())
 
 
-@router.get("/kinds", response=list[KindOut])
+@router.get("/kinds", response=list[WorkOrderKindOut])
 def kinds(request: HttpRequest) -> list[dict[str, Any]]:
     """Every kind of work order with its target and form fields."""
     actor(request)
     return [presenters.kind_row(k) for k in K.all_kinds()]
 
 
-@router.get("/orders", response=OrdersPageOut)
+@router.get("/orders", response=WorkOrdersPageOut)
 def orders(
-    request: HttpRequest, filters: Query[OrderFilters], paging: Query[PageIn]
+    request: HttpRequest, filters: Query[WorkOrderFilters], paging: Query[WorkOrderPageIn]
 ) -> dict[str, Any]:
     """Orders, newest first; filters: kind, status, target (client or account number),
     creator (user name), date range (local days), batch.  ``page``/``page_size``."""
@@ -71,13 +71,13 @@ def orders(
     return {"count": count, "items": [presenters.order_row(o) for o in rows]}
 
 
-@router.get("/orders/counts", response=CountsOut)
-def counts(request: HttpRequest, filters: Query[OrderFilters]) -> dict[str, Any]:
+@router.get("/orders/counts", response=WorkOrderCountsOut)
+def counts(request: HttpRequest, filters: Query[WorkOrderFilters]) -> dict[str, Any]:
     """The centre's tab counts: per kind and per status."""
     return selectors.counts(actor=actor(request), filters=_filters(filters))
 
 
-def _uploads(payload: OrderIn) -> list[services.Upload]:
+def _uploads(payload: WorkOrderIn) -> list[services.Upload]:
     out = []
     for i, a in enumerate(payload.attachments):
         try:
@@ -90,8 +90,8 @@ def _uploads(payload: OrderIn) -> list[services.Upload]:
     return out
 
 
-@router.post("/orders", response={201: OrderDetailOut})
-def order_create(request: HttpRequest, payload: OrderIn) -> tuple[int, Any]:
+@router.post("/orders", response={201: WorkOrderDetailOut})
+def order_create(request: HttpRequest, payload: WorkOrderIn) -> tuple[int, Any]:
     """Create a work order and (unless ``submit`` is false) submit it to its flow."""
     order = services.order_create(
         actor=actor(request),
@@ -108,8 +108,8 @@ def order_create(request: HttpRequest, payload: OrderIn) -> tuple[int, Any]:
     return 201, _detail(request, order)
 
 
-@router.post("/orders/batch", response=list[BatchResultOut])
-def batch(request: HttpRequest, payload: BatchIn) -> list[Any]:
+@router.post("/orders/batch", response=list[WorkOrderBatchResultOut])
+def batch(request: HttpRequest, payload: WorkOrderBatchIn) -> list[Any]:
     """Approve or reject many orders; each its own result (status, or the refusal)."""
     return services.batch_decide(
         actor=actor(request),
@@ -120,7 +120,7 @@ def batch(request: HttpRequest, payload: BatchIn) -> list[Any]:
     )
 
 
-@router.get("/orders/{order_id}", response=OrderDetailOut)
+@router.get("/orders/{order_id}", response=WorkOrderDetailOut)
 def order_get(request: HttpRequest, order_id: UUID) -> dict[str, Any]:
     """An order with its fields, result, history, attachments and messages."""
     order = selectors.order_get(actor=actor(request), order_id=order_id)
@@ -138,14 +138,14 @@ def attachment(request: HttpRequest, order_id: UUID, attachment_id: UUID) -> Htt
     return response
 
 
-@router.post("/orders/{order_id}/submit", response=OrderDetailOut)
+@router.post("/orders/{order_id}/submit", response=WorkOrderDetailOut)
 def order_submit(request: HttpRequest, order_id: UUID) -> dict[str, Any]:
     order = services.order_submit(actor=actor(request), order_id=order_id, now=clock.now())
     return _detail(request, order)
 
 
-@router.post("/orders/{order_id}/cancel", response=OrderDetailOut)
-def order_cancel(request: HttpRequest, order_id: UUID, payload: OptionalReasonIn) -> Any:
+@router.post("/orders/{order_id}/cancel", response=WorkOrderDetailOut)
+def order_cancel(request: HttpRequest, order_id: UUID, payload: WorkOrderOptionalReasonIn) -> Any:
     """The creator cancels a draft or withdraws a pending order."""
     order = services.order_cancel(
         actor=actor(request), order_id=order_id, reason=payload.reason, now=clock.now()
@@ -153,8 +153,8 @@ def order_cancel(request: HttpRequest, order_id: UUID, payload: OptionalReasonIn
     return _detail(request, order)
 
 
-@router.post("/orders/{order_id}/approve", response=OrderDetailOut)
-def order_approve(request: HttpRequest, order_id: UUID, payload: CommentIn) -> Any:
+@router.post("/orders/{order_id}/approve", response=WorkOrderDetailOut)
+def order_approve(request: HttpRequest, order_id: UUID, payload: WorkOrderCommentIn) -> Any:
     """Approve at the current level (the last approval executes the order)."""
     order = services.order_approve(
         actor=actor(request), order_id=order_id, comment=payload.comment, now=clock.now()
@@ -162,15 +162,15 @@ def order_approve(request: HttpRequest, order_id: UUID, payload: CommentIn) -> A
     return _detail(request, order)
 
 
-@router.post("/orders/{order_id}/reject", response=OrderDetailOut)
-def order_reject(request: HttpRequest, order_id: UUID, payload: ReasonIn) -> Any:
+@router.post("/orders/{order_id}/reject", response=WorkOrderDetailOut)
+def order_reject(request: HttpRequest, order_id: UUID, payload: WorkOrderReasonIn) -> Any:
     order = services.order_reject(
         actor=actor(request), order_id=order_id, reason=payload.reason, now=clock.now()
     )
     return _detail(request, order)
 
 
-@router.get("/clients/{client_no}/messages", response=list[MessageOut])
+@router.get("/clients/{client_no}/messages", response=list[WorkOrderMessageOut])
 def client_messages(request: HttpRequest, client_no: str) -> list[dict[str, Any]]:
     """The client's message records (消息記錄), newest first; secrets never shown."""
     who = actor(request)

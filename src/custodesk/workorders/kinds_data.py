@@ -94,6 +94,8 @@ def _modify_contact(x: Execution) -> dict[str, Any]:
     for name in ("contact_phone", "contact_email"):
         if f.get(name):
             changes[name] = f[name]
+    if f.get("language"):
+        changes["language"] = f["language"]
     if f.get("extra_emails"):
         changes["extra_emails"] = list(f["extra_emails"])
     return _contact_update(x, changes)
@@ -109,6 +111,7 @@ def _feedback(x: Execution) -> dict[str, Any]:
     return {"recorded": True, "category": x.order.fields.get("category", "")}
 
 
+LANGUAGES = (("zh-hant", "繁體中文"), ("zh-hans", "简体中文"), ("en", "English"))
 VERIFIED_CHOICES = (("yes", _("Verified")), ("no", _("Not verified")))
 
 register(
@@ -146,9 +149,10 @@ register(
             FormField("contact_phone", _("Contact phone"), type="phone", max_length=32),
             FormField("contact_email", _("Contact e-mail"), type="email", max_length=254),
             FormField("extra_emails", _("More contact e-mails"), type="emails"),
+            FormField("language", _("Language of notices"), type="choice", choices=LANGUAGES),
             NOTIFY,
         ),
-        validate=_some("contact_phone", "contact_email", "extra_emails"),
+        validate=_some("contact_phone", "contact_email", "extra_emails", "language"),
         check=_active,
         execute=_modify_contact,
         data_change=True,

@@ -38,7 +38,7 @@ def order_row(order: WorkOrder) -> dict[str, Any]:
         "kind_label": kind_label(order.kind),
         "client_no": order.client.client_no,
         "client_name": order.client.name_en,
-        "accounts": [t.account.number for t in order.targets.select_related("account")],
+        "accounts": sorted(t.account.number for t in order.targets.all()),  # prefetched
         "reason": order.reason,
         "status": order.status,
         "status_label": order.get_status_display(),

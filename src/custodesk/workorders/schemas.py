@@ -19,13 +19,13 @@ FieldValue = (
 )
 
 
-class AttachmentIn(Input):
+class WorkOrderAttachmentIn(Input):
     name: Text = Field(min_length=1, max_length=200)
     content_type: Code = Field(min_length=1, max_length=100)
     content_base64: Code = Field(min_length=1, max_length=7_000_000)
 
 
-class OrderIn(Input):
+class WorkOrderIn(Input):
     kind: Code = Field(min_length=1, max_length=32)
     client_no: Annotated[str, Field(max_length=16, pattern=r"^[0-9]*$")] = ""
     account_numbers: list[Number] = Field(default_factory=list, max_length=50)
@@ -33,29 +33,29 @@ class OrderIn(Input):
     fields: dict[Annotated[Code, Field(max_length=32)], FieldValue] = Field(
         default_factory=dict, max_length=20
     )
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=5)
+    attachments: list[WorkOrderAttachmentIn] = Field(default_factory=list, max_length=5)
     submit: bool = True
 
 
-class ReasonIn(Input):
+class WorkOrderReasonIn(Input):
     reason: Text = Field(min_length=1, max_length=400)
 
 
-class OptionalReasonIn(Input):
+class WorkOrderOptionalReasonIn(Input):
     reason: Text = Field("", max_length=400)
 
 
-class CommentIn(Input):
+class WorkOrderCommentIn(Input):
     comment: Text = Field("", max_length=400)
 
 
-class BatchIn(Input):
+class WorkOrderBatchIn(Input):
     order_ids: list[UUID] = Field(min_length=1, max_length=500)
     decision: Annotated[str, OneOf(["approve", "reject"])]
     reason: Text = Field("", max_length=400)
 
 
-class OrderFilters(Schema):
+class WorkOrderFilters(Schema):
     kind: Code | None = Field(None, max_length=32)
     status: Annotated[str, OneOf(WorkOrder.Status)] | None = None
     target: Annotated[str, Field(max_length=16, pattern=r"^[0-9]*$")] | None = None
@@ -65,7 +65,7 @@ class OrderFilters(Schema):
     batch_id: UUID | None = None
 
 
-class HistoryOut(Schema):
+class WorkOrderHistoryOut(Schema):
     at: dt.datetime
     action: str
     actor: str | None
@@ -74,7 +74,7 @@ class HistoryOut(Schema):
     comment: str
 
 
-class AttachmentOut(Schema):
+class WorkOrderAttachmentOut(Schema):
     id: UUID
     name: str
     content_type: str
@@ -82,7 +82,7 @@ class AttachmentOut(Schema):
     sha256: str
 
 
-class MessageOut(Schema):
+class WorkOrderMessageOut(Schema):
     delivery_id: UUID
     channel: str
     template: str
@@ -97,7 +97,7 @@ class MessageOut(Schema):
     last_error: str
 
 
-class OrderOut(Schema):
+class WorkOrderOut(Schema):
     id: UUID
     number: str
     kind: str
@@ -120,33 +120,33 @@ class OrderOut(Schema):
     approval_request_id: UUID | None
 
 
-class OrderDetailOut(OrderOut):
+class WorkOrderDetailOut(WorkOrderOut):
     fields: dict[str, Any]
     result: dict[str, Any]
-    history: list[HistoryOut]
-    attachments: list[AttachmentOut]
-    messages: list[MessageOut]
+    history: list[WorkOrderHistoryOut]
+    attachments: list[WorkOrderAttachmentOut]
+    messages: list[WorkOrderMessageOut]
 
 
-class CountsOut(Schema):
+class WorkOrderCountsOut(Schema):
     kind: dict[str, int]
     status: dict[str, int]
 
 
-class KindFieldChoiceOut(Schema):
+class WorkOrderKindFieldChoiceOut(Schema):
     value: str
     label: str
 
 
-class KindFieldOut(Schema):
+class WorkOrderKindFieldOut(Schema):
     name: str
     label: str
     type: str
     required: bool
-    choices: list[KindFieldChoiceOut]
+    choices: list[WorkOrderKindFieldChoiceOut]
 
 
-class KindOut(Schema):
+class WorkOrderKindOut(Schema):
     code: str
     label: str
     group: str
@@ -154,10 +154,10 @@ class KindOut(Schema):
     reason_required: bool
     remark_or_attachment: bool
     help: str
-    fields: list[KindFieldOut]
+    fields: list[WorkOrderKindFieldOut]
 
 
-class BatchResultOut(Schema):
+class WorkOrderBatchResultOut(Schema):
     order_id: str
     number: str
     ok: bool
@@ -166,11 +166,11 @@ class BatchResultOut(Schema):
     title: str | None
 
 
-class PageIn(Schema):
+class WorkOrderPageIn(Schema):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=200)
 
 
-class OrdersPageOut(Schema):
+class WorkOrdersPageOut(Schema):
     count: int
-    items: list[OrderOut]
+    items: list[WorkOrderOut]

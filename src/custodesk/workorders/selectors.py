@@ -65,7 +65,7 @@ def order_queryset(*, actor: Any, filters: OrderFilter | None = None) -> QuerySe
     """Newest first, with client, creator and approver (the console pages it)."""
     access.require(actor, perms.ORDER_VIEW)
     qs = _filtered(filters or OrderFilter()).select_related("client", "creator", "approved_by")
-    return qs.order_by("-created_at", "-id")
+    return qs.prefetch_related("targets__account").order_by("-created_at", "-id")
 
 
 def orders(

@@ -46,7 +46,7 @@ from ..models import Account, AccountFlag, AccountFlagAssignment, Client
 
 PAGE_SIZES = (20, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
-TOTAL_CAP = 1_000
+TOTAL_CAP = 200
 TEXT_MAX = 100
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
@@ -197,7 +197,9 @@ def name_condition(term: str, prefix: str = "client__") -> Q:
     English one (case-insensitive)."""
     if CJK.search(term):
         cond = Q(**{f"{prefix}name_zh__contains": term})
-        if connection.vendor == "postgresql":
+        # one character (a surname) matches too many names for the index to pay: the
+        # planner walks the account numbers in order instead (10 ms against 560 ms)
+        if connection.vendor == "postgresql" and len(term) >= 2:
             cond &= Q(ZhGramsContain(F(f"{prefix}name_zh"), zh_grams(term)))
         return cond
     return Q(**{f"{prefix}name_en__icontains": term})

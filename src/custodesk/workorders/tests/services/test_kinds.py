@@ -82,7 +82,8 @@ def test_modify_client_data_through_the_brokerage_and_notify_when_asked(
 
     quiet = services.order_create(
         actor=admin, kind="modify_contact", client_no=client.client_no,
-        fields={"extra_emails": "a@example.com; b@example.com"}, reason="statements",
+        fields={"extra_emails": "a@example.com; b@example.com", "language": "en"},
+        reason="statements",
         now=clock.now(),
     )  # fmt: skip
     services.order_approve(actor=checker, order_id=quiet.public_id, now=clock.now())
@@ -90,6 +91,7 @@ def test_modify_client_data_through_the_brokerage_and_notify_when_asked(
         "a@example.com", "b@example.com"
     ]  # fmt: skip
     assert Message.objects.filter(template="workorders.client_data_changed").count() == 2
+    assert services.client_language(client) == "en"  # its notices from now on
 
 
 def test_close_account_with_cash_fails_with_the_reason(admin, checker, make_client, clock):
@@ -213,3 +215,26 @@ def test_an_approved_order_left_unexecuted_is_run_by_the_job(admin, checker, mak
     u.refresh_from_db()
     assert u.status == "executed"
     assert services.execute_due(now=clock.now()) == 0
+
+
+def test_freezing_a_client_stays_reviewed_under_an_automatic_default_flow(
+    admin, make_client, clock
+):
+    """The default flow ("*") made automatic: most kinds execute at submission, but
+    freezing a client keeps its review unless its own flow says otherwise."""
+    flow = approvals.submit(actor=admin, action_type="approvals.flow_configure", payload={
+        "action_type": "*", "mode": "auto", "expiry_hours": 72, "levels": [],
+        "global_flow": False}, now=clock.now())  # fmt: skip
+    assert flow.executed
+    client, [account] = make_client(accounts=1)
+    frozen = services.order_create(actor=admin, kind="freeze_client", client_no=client.client_no,
+                                   reason="r", now=clock.now())  # fmt: skip
+    assert frozen.status == "submitted"
+    acc = services.order_create(
+        actor=admin,
+        kind="freeze_account",
+        account_numbers=[account.number],
+        reason="r",
+        now=clock.now(),
+    )
+    assert acc.status == "executed" and acc.approved_by is None

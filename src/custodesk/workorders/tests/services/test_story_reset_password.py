@@ -13,6 +13,7 @@ from custodesk.audit.models import AuditEntry
 from custodesk.brokerage import services as brokerage
 from custodesk.notify import services as notify
 from custodesk.notify.models import Message
+from custodesk.notify.selectors import phone_messages
 from custodesk.testing import brokerage as tb
 from custodesk.workorders import selectors, services
 from custodesk.workorders.models import WorkOrder, WorkOrderHistory
@@ -20,7 +21,7 @@ from custodesk.workorders.models import WorkOrder, WorkOrderHistory
 pytestmark = pytest.mark.django_db
 
 
-def test_reset_password_order(admin, checker, make_client, clock, smtp, caplog):
+def test_reset_password_order(admin, checker, make_client, clock, smtp, caplog, capfd):
     caplog.set_level(logging.DEBUG)
     client, _ = make_client(accounts=1, email="amy@example.com", phone="+85261234568")
     brokerage.app_login_create(actor=admin, client_id=client.public_id, login_name="amy.chan",
@@ -54,6 +55,11 @@ def test_reset_password_order(admin, checker, make_client, clock, smtp, caplog):
     assert notify.deliver_due(clock=clock) == {"sent": 2}
     shown = selectors.order_messages(order=order, now=clock.now())
     assert {m["status"] for m in shown} == {"sent"}
+    # the phone got it by SMS (the embedded gateway's phone), the outbox keeps no secret
+    [sms] = [
+        m for m in phone_messages(actor=admin) if m["delivery_id"] == str(shown[0]["delivery_id"])
+    ]
+    assert sms["to"] == "+85261234568" and new in sms["body"] and "amy.chan" in sms["body"]
 
     # the login name by e-mail, through the SMTP server
     [mail] = smtp.messages
@@ -83,7 +89,9 @@ def test_reset_password_order(admin, checker, make_client, clock, smtp, caplog):
     ).ok
 
     # the password is nowhere: log lines, audit rows, the order, its history, the outbox
-    assert new not in caplog.text
+    assert "outbox sms" in caplog.text and new not in caplog.text  # every log line, DEBUG up
+    out, err = capfd.readouterr()  # and whatever reached the process's stdout / stderr
+    assert new not in out + err
     for row in AuditEntry.objects.all():
         assert new not in json.dumps([row.before, row.after, row.reason, row.object_repr],
                                      default=str)  # fmt: skip

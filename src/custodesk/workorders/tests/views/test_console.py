@@ -50,6 +50,7 @@ def test_centre_new_detail_reject_and_batch(client, admin, checker, make_client,
     assert (other.status, other.reject_reason) == ("rejected", "Not enough")
     detail = client.get(f"/console/workorders/{other.public_id}/").content.decode()
     assert 'data-testid="reject-reason"' in detail and "Not enough" in detail
+    assert 'data-testid="approval-link"' in detail
 
     # batch: the admin's own order is refused with the reason
     result = client.post(
