@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "custodesk.brokerage",
     "custodesk.funds",
     "custodesk.workorders",
+    "custodesk.workorders.imports",
 ]
 # The test settings install a module that lives under tests/ (tests/sample_module): it
 # shows that a module registers itself by being installed (core.modules, CONTRIBUTING.md).
