@@ -54,6 +54,8 @@ def test_create_a_market_with_the_branch_picker(
     picker.get_by_test_id("bp-bank").select_option("102")
     expect(picker.get_by_test_id("bp-results").locator("input[type=radio]").first).to_be_visible()
     page.get_by_test_id("branch-picker").get_by_test_id("bp-province").select_option("广东省")
+    # the province's refresh enables the cities (a newer refresh replaces an older one)
+    expect(page.get_by_test_id("branch-picker").get_by_test_id("bp-city")).to_be_enabled()
     page.get_by_test_id("branch-picker").get_by_test_id("bp-city").select_option("广州市")
     results = page.get_by_test_id("branch-picker").get_by_test_id("bp-results")
     expect(results).to_contain_text("中国工商银行股份有限公司广州分行")
