@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import transaction
@@ -23,6 +23,8 @@ from .. import permissions as perms
 from ..errors import ClientNotActive, InvalidTransition
 from ..models import Agent, Client, RelatedPerson
 from .clients import get_client
+
+M = TypeVar("M", Agent, RelatedPerson)
 
 AGENT_FIELDS = ("name", "id_type", "id_number", "relationship", "scope", "valid_from", "valid_to")
 RELATED_FIELDS = ("role", "name", "id_type", "id_number", "share_percent", "phone", "email")
@@ -134,19 +136,24 @@ def _clean_related(data: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- agents ------------------------------------------------------------------------
-def _agent(agent_id: UUID | str) -> Agent:
+def _locked(model: type[M], public_id: UUID | str, name: str) -> M:
+    """The agent or related person ``public_id``, locked for update (404 otherwise)."""
     try:
-        a = (
-            Agent.objects.select_for_update()
+        found = (
+            model.objects.select_for_update()
             .select_related("client")
-            .filter(public_id=agent_id)
+            .filter(public_id=public_id)
             .first()
         )
     except (ValueError, TypeError):
-        a = None
-    if a is None:
-        raise NotFound(object="agent")
-    return a
+        found = None
+    if found is None:
+        raise NotFound(object=name)
+    return found
+
+
+def _agent(agent_id: UUID | str) -> Agent:
+    return _locked(Agent, agent_id, "agent")
 
 
 @transaction.atomic(durable=True)
@@ -229,18 +236,7 @@ def agent_revoke(*, actor: User, agent_id: UUID | str, reason: str, now: dt.date
 
 # -- related persons ---------------------------------------------------------------
 def _related(person_id: UUID | str) -> RelatedPerson:
-    try:
-        p = (
-            RelatedPerson.objects.select_for_update()
-            .select_related("client")
-            .filter(public_id=person_id)
-            .first()
-        )
-    except (ValueError, TypeError):
-        p = None
-    if p is None:
-        raise NotFound(object="related_person")
-    return p
+    return _locked(RelatedPerson, person_id, "related_person")
 
 
 @transaction.atomic(durable=True)
