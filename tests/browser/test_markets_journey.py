@@ -15,6 +15,8 @@ from custodesk.markets.models import Market
 from custodesk.testing.fixtures import PASSWORD
 from custodesk.testing.markets import create_market
 
+from .htmx import settled
+
 pytestmark = pytest.mark.browser
 
 HOME = re.compile(r"^https?://[^/]+/console/$")
@@ -52,11 +54,13 @@ def test_create_a_market_with_the_branch_picker(
     form.get_by_label("Summary account name").fill("粤港大宗商品交易中心有限公司客户交易资金专户")
     picker = page.get_by_test_id("branch-picker")
     picker.get_by_test_id("bp-bank").select_option("102")
+    settled(page)
     expect(picker.get_by_test_id("bp-results").locator("input[type=radio]").first).to_be_visible()
-    page.get_by_test_id("branch-picker").get_by_test_id("bp-province").select_option("广东省")
-    # the province's refresh enables the cities (a newer refresh replaces an older one)
-    expect(page.get_by_test_id("branch-picker").get_by_test_id("bp-city")).to_be_enabled()
-    page.get_by_test_id("branch-picker").get_by_test_id("bp-city").select_option("广州市")
+    picker.get_by_test_id("bp-province").select_option("广东省")
+    settled(page)
+    expect(picker.get_by_test_id("bp-city")).to_be_enabled()
+    picker.get_by_test_id("bp-city").select_option("广州市")
+    settled(page)
     results = page.get_by_test_id("branch-picker").get_by_test_id("bp-results")
     expect(results).to_contain_text("中国工商银行股份有限公司广州分行")
     expect(results).not_to_contain_text("深圳")
