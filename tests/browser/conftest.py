@@ -1,7 +1,7 @@
 """Browser tests: Playwright (sync API) driving Debian's chromium against the live server.
 
 Every test here is marked ``browser``.  Screenshots go to
-``test-artifacts/screenshots/<test name>-<NN>-<name>.png`` (kept by CI); a failing
+``test-artifacts/screenshots/<database>/<test name>-<NN>-<name>.png`` (kept by CI); a failing
 test also leaves a ``<test name>-failure-<page>.png`` of every page it opened.
 """
 
@@ -20,6 +20,7 @@ import pytest
 # exports it too).  Set before any fixture touches the database.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from django.db import connection
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 CHROMIUM = os.environ.get("CUSTODESK_CHROMIUM", "/usr/bin/chromium")
@@ -108,7 +109,8 @@ def new_page(
         if failed:
             for number, page in enumerate(context.pages, start=1):
                 suffix = f"-{number}" if number > 1 else ""
-                target = SCREENSHOTS / f"{_safe(request.node.name)}-failure-{index}{suffix}.png"
+                name = f"{_safe(request.node.name)}-failure-{index}{suffix}.png"
+                target = SCREENSHOTS / connection.vendor / name
                 try:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(target), full_page=True)
@@ -134,7 +136,8 @@ class Shooter:
 
     def __call__(self, page: Page, name: str) -> Path:
         self.count += 1
-        target = SCREENSHOTS / f"{self.test_name}-{self.count:02d}-{_safe(name)}.png"
+        name = f"{self.test_name}-{self.count:02d}-{_safe(name)}.png"
+        target = SCREENSHOTS / connection.vendor / name
         target.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(target), full_page=True)
         self.paths.append(target)

@@ -11,6 +11,8 @@ from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.signals import post_migrate
 
+from custodesk.core import reference
+
 from . import directory
 
 
@@ -32,6 +34,11 @@ def reload_if_empty(*, using: str = DEFAULT_DB_ALIAS, apps: Any = None, **_: Any
     )
 
 
+reference.register(
+    global_apps.get_model("banks", "Bank"),
+    global_apps.get_model("banks", "Branch"),
+    global_apps.get_model("banks", "BranchGram"),
+)
 post_migrate.connect(
     reload_if_empty, sender=global_apps.get_app_config("banks"), dispatch_uid="banks.reference"
 )

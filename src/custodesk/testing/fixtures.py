@@ -73,23 +73,12 @@ def request_context() -> Iterator[context.RequestContext]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Transactional tests end with a flush (DELETE / TRUNCATE of every table), which the
-    append-only triggers (audit log, ledger transfers and seals) rightly refuse: the
-    flush command lifts the guards for its own duration (``custodesk.core.guards``)."""
-    from django.core.management.commands import flush
+    """Transactional tests end with a flush; ours keeps the reference tables, empties only
+    what a test filled and lifts the append-only guards for its duration
+    (``custodesk.testing.flush``)."""
+    from custodesk.testing import flush
 
-    original = flush.Command.handle
-    if getattr(original, "lifts_guards", False):
-        return
-
-    def handle(self: Any, **options: Any) -> Any:
-        from custodesk.core.guards import guards_lifted
-
-        with guards_lifted():
-            return original(self, **options)
-
-    handle.lifts_guards = True  # type: ignore[attr-defined]
-    flush.Command.handle = handle  # type: ignore[method-assign]
+    flush.install()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
