@@ -8,6 +8,10 @@ see a request.  Reads only: the engine's writes are in ``services.py``.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -94,7 +98,34 @@ def _policy_from_flow(flow: ApprovalFlow, org: Organisation, amount: Money | Non
     return Policy(False, flow.expiry_hours, specs, f"flow:{flow.public_id}")
 
 
+_memo: ContextVar[dict[tuple[object, ...], Policy] | None] = ContextVar(
+    "approvals_policy_memo", default=None
+)
+
+
+@contextmanager
+def memoised() -> Iterator[None]:
+    """Resolve each (action, organisation, amount) once in the block — for a caller that
+    submits many requests in one transaction (the work-order import's chunks), where the
+    flows read at its start are the ones that apply to all of them."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def resolve_policy(action: registry.ActionType, org: Organisation, amount: Money | None) -> Policy:
+    memo = _memo.get()
+    if memo is None:
+        return _resolve_policy(action, org, amount)
+    key = (action.code, org.pk, org.dual_admin, amount)
+    if key not in memo:
+        memo[key] = _resolve_policy(action, org, amount)
+    return copy.deepcopy(memo[key])
+
+
+def _resolve_policy(action: registry.ActionType, org: Organisation, amount: Money | None) -> Policy:
     """Flow of the organisation → global flow → the action's own default → default flow
     ("*", organisation then global) → one level of the organisation's administrators.
 

@@ -48,6 +48,7 @@ from .models import (
     RequestLevel,
 )
 from .policy import can_view, could_approve, is_eligible, resolve_policy
+from .policy import memoised as policies_memoised  # noqa: F401 - for submit_within's callers
 
 
 # -- helpers -------------------------------------------------------------------
@@ -234,6 +235,20 @@ def submit(
     Raises ValidationFailed (payload), the action's own DomainErrors (preconditions),
     DuplicatePendingRequest (pointing at the first), PermissionDenied, NotFound.
     """
+    return _submit(actor=actor, action_type=action_type, payload=payload, comment=comment, now=now)
+
+
+def submit_within(
+    *,
+    actor: User,
+    action_type: str,
+    payload: dict[str, Any],
+    comment: str = "",
+    now: dt.datetime,
+) -> Submitted:
+    """:func:`submit` inside the caller's transaction, for a caller that submits many
+    (a batch import, a savepoint a row): it commits them, or rolls them back, itself —
+    within ``policies_memoised()`` each flow is resolved once for the lot."""
     return _submit(actor=actor, action_type=action_type, payload=payload, comment=comment, now=now)
 
 

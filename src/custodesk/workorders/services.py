@@ -377,6 +377,19 @@ def order_submit(*, actor: User, order_id: uuid.UUID | str, now: dt.datetime) ->
     """Submit a draft to its approval flow.  An automatic flow approves (and executes)
     it at once.  Raises OrderStateConflict (not a draft), NotTheCreator (PermissionDenied),
     the target's refusals, DuplicatePendingRequest."""
+    with transaction.atomic(durable=True):
+        order = order_submit_within(actor=actor, order_id=order_id, now=now)
+    if order.status == S.APPROVED:
+        execute_approved(order_id=order.public_id, now=now)
+        order.refresh_from_db()
+    return order
+
+
+def order_submit_within(*, actor: User, order_id: uuid.UUID | str, now: dt.datetime) -> WorkOrder:
+    """:func:`order_submit` inside the caller's transaction (the batch import: a savepoint
+    a row), the order and its approval request together.  An order its flow approved at
+    once is returned approved: the caller runs :func:`execute_approved` after its commit
+    (the ``execute_approved_orders`` job would otherwise)."""
     access.require(actor, perms.ORDER_CREATE)
     order = get_order(order_id)
     if order.creator_id != actor.pk:
@@ -384,32 +397,27 @@ def order_submit(*, actor: User, order_id: uuid.UUID | str, now: dt.datetime) ->
     if order.status != S.DRAFT:
         raise OrderStateConflict(action="submit", status=order.status)
     k = order_kind(order)
-    sub = approvals.submit(
+    sub = approvals.submit_within(
         actor=actor, action_type=k.action_type, payload={"order_id": str(order.public_id)}, now=now
     )
-    with transaction.atomic(durable=True):
-        order = get_order(order_id, lock=True)
-        order.approval_request_id = sub.request.public_id
-        if order.status == S.DRAFT:
-            order.submitted_at = now
-            _step(
-                order,
-                to=S.SUBMITTED,
-                action="submit",
-                actor=actor,
-                now=now,
-                data={
-                    "approval_request_id": str(sub.request.public_id),
-                    "levels": sub.request.level_count,
-                },
-                fields=("approval_request_id", "submitted_at"),
-            )
-        else:  # approved at once by its flow (automatic), in the submission
-            order.submitted_at = now
-            order.save(update_fields=["approval_request_id", "submitted_at"])
-    if order.status == S.APPROVED:
-        execute_approved(order_id=order.public_id, now=now)
-        order.refresh_from_db()
+    order = get_order(order_id, lock=True)
+    order.approval_request_id = sub.request.public_id
+    order.submitted_at = now
+    if order.status == S.DRAFT:
+        _step(
+            order,
+            to=S.SUBMITTED,
+            action="submit",
+            actor=actor,
+            now=now,
+            data={
+                "approval_request_id": str(sub.request.public_id),
+                "levels": sub.request.level_count,
+            },
+            fields=("approval_request_id", "submitted_at"),
+        )
+    else:  # approved at once by its flow (automatic), in the submission
+        order.save(update_fields=["approval_request_id", "submitted_at"])
     return order
 
 

@@ -1,6 +1,6 @@
 """Creating an import's orders: a row whose target changed between the check and the
-confirmation is kept "not created" with the refusal (and is in the errors file); a run
-stopped after a chunk's drafts were written submits them when it goes on."""
+confirmation is kept "not created" with the refusal (and is in the errors file), and
+leaves nothing behind; a run stopped between chunks goes on where it stopped."""
 
 from __future__ import annotations
 
@@ -43,16 +43,23 @@ def test_a_target_changed_since_the_check_is_not_created_and_named(
     assert WorkOrder.objects.filter(batch_id=b.batch_id).count() == 1
 
 
-def test_drafts_left_by_an_interrupted_run_are_submitted_when_it_goes_on(admin, make_client, clock):
+def test_a_run_stopped_between_chunks_goes_on_where_it_stopped(
+    admin, make_client, clock, monkeypatch
+):
+    """Each chunk's orders are created and submitted in one transaction: a run stopped
+    after a chunk leaves no draft behind, and going on creates only the rest."""
+    monkeypatch.setattr(imports, "CREATE_CHUNK", 2)
     clients = [make_client(accounts=0)[0] for _ in range(3)]
     b = _validated(admin, clock, [["close_client", c.client_no, "normal", "r"] for c in clients])
     imports.import_confirm(actor=admin, batch_id=b.public_id, now=clock.now())
     b.refresh_from_db()
-    # the run stopped right after writing a chunk's drafts, before submitting them
-    made = imports._create_chunk(b, admin, clock.now())
-    assert len(made) == 3
-    assert set(WorkOrder.objects.values_list("status", flat=True)) == {"draft"}
+    # the run stopped right after its first chunk
+    assert imports._create_chunk(b, admin, clock.now()) == 2
+    assert list(WorkOrder.objects.values_list("status", flat=True)) == ["submitted"] * 2
+    assert ImportRow.objects.filter(batch=b, status="valid").count() == 1
     run_jobs()
     b.refresh_from_db()
-    assert (b.status, b.created_count) == ("done", 3)
-    assert set(WorkOrder.objects.values_list("status", flat=True)) == {"submitted"}
+    assert (b.status, b.created_count, b.failed_count) == ("done", 3, 0)
+    assert sorted(WorkOrder.objects.values_list("client__client_no", "status")) == sorted(
+        (c.client_no, "submitted") for c in clients
+    )
