@@ -22,7 +22,7 @@ from custodesk.testing.fixtures import PASSWORD
 pytestmark = pytest.mark.browser
 
 HOME = re.compile(r"^https?://[^/]+/console/$")
-TABS = ("assets", "operations", "devices", "agents", "related")
+TABS = ("assets", "operations", "devices", "agents", "related", "messages")
 
 
 def sign_in(page: Page, username: str) -> None:

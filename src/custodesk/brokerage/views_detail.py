@@ -10,18 +10,26 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from custodesk.console.decorators import console_view
 from custodesk.core import access, clock
 from custodesk.core.errors import PermissionDenied
 
+from . import detail_tabs
 from . import permissions as perms
 from . import presenters_core as present
 from .models import Account, Client
 from .selectors import detail
 from .views_actions import user_of
 
-TABS = ("assets", "operations", "devices", "agents", "related")
+TABS = {
+    "assets": _("Assets and transactions"),
+    "operations": _("Operation records"),
+    "devices": _("Login devices"),
+    "agents": _("Agents"),
+    "related": _("Related persons"),
+}
 
 
 def _can(user: Any) -> dict[str, bool]:
@@ -37,6 +45,9 @@ def _can(user: Any) -> dict[str, bool]:
 
 def _tab_data(user: Any, tab: str, client: Client, account: Account | None) -> dict[str, Any]:
     now = clock.now()
+    extra = {t.code: t for t in detail_tabs.for_user(user)}.get(tab)
+    if extra is not None:
+        return {"tab_template": extra.template, **extra.load(user, client, account)}
     if tab == "assets":
         if account is None:
             return {"pending_openings": detail.pending_openings(actor=user, client=client, now=now)}
@@ -65,8 +76,9 @@ def _rights_url(number: str) -> str | None:
 
 def _page(request: HttpRequest, client: Client, account: Account | None) -> HttpResponse:
     user = user_of(request)
+    tabs = [*TABS.items(), *((t.code, t.label) for t in detail_tabs.for_user(user))]
     tab = request.GET.get("tab", "assets")
-    if tab not in TABS:
+    if tab not in dict(tabs):
         tab = "assets"
     context = {
         "client": client,
@@ -79,7 +91,7 @@ def _page(request: HttpRequest, client: Client, account: Account | None) -> Http
         "joint_clients": detail.joint_memberships(client),
         "app_login": present.app_login(detail.app_login(client), clock.now()),
         "tab": tab,
-        "tabs": TABS,
+        "tabs": tabs,
         "can": _can(user),
         **_tab_data(user, tab, client, account),
     }

@@ -34,5 +34,9 @@ MODULE = Module(
         ),
     ),
     demo=DemoStep("custodesk.workorders.demo.seed", 70, notes="custodesk.workorders.demo.notes"),
-    imports=("custodesk.workorders.approvals", "custodesk.workorders.messages"),
+    imports=(
+        "custodesk.workorders.approvals",
+        "custodesk.workorders.messages",
+        "custodesk.workorders.detail_tab",
+    ),
 )

@@ -63,6 +63,15 @@ def test_centre_new_detail_reject_and_batch(client, admin, checker, make_client,
 
     records = client.get(f"/console/workorders/clients/{c1.client_no}/messages/")
     assert "brokerage.account_opened" in records.content.decode()
+    # the same records are a tab of the account detail (brokerage detail_tabs)
+    page = client.get(f"/console/brokerage/accounts/{a1.number}/?tab=messages").content.decode()
+    assert 'data-testid="tab-messages"' in page and 'data-testid="tab-body-messages"' in page
+    assert "brokerage.account_opened" in page
+    partial = client.get(
+        f"/console/brokerage/accounts/{a1.number}/?tab=messages&partial=tab", HTTP_HX_REQUEST="1"
+    ).content.decode()
+    assert partial.startswith('<section data-testid="tab-body-messages"')
+    assert "brokerage.account_opened" in partial
 
 
 def test_filters_and_no_access_without_the_permission(client, admin, make_user, make_client, clock):
@@ -80,3 +89,7 @@ def test_filters_and_no_access_without_the_permission(client, admin, make_user, 
     client.post("/console/sign-out/")
     sign_in(client, "viewer")
     assert client.get("/console/workorders/").status_code == 403
+    # without the centre's permission the detail has no message tab, and asking for it
+    # shows the first tab
+    page = client.get(f"/console/brokerage/accounts/{a.number}/?tab=messages").content.decode()
+    assert 'data-testid="tab-messages"' not in page and 'data-testid="tab-body-assets"' in page
