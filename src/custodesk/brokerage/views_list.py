@@ -24,6 +24,7 @@ from custodesk.core import access, clock
 from custodesk.core.errors import DomainError, ValidationFailed
 from custodesk.core.exports import csv_copy_response, tabular_response
 
+from . import list_actions
 from . import permissions_list as perms
 from .approvals_list import PERMISSIONS_CHANGE
 from .models import AccountFlag
@@ -84,6 +85,7 @@ def accounts(request: HttpRequest) -> HttpResponse:
         r["actions"] = [
             (key, u) for key, u in ((k, _url(n, r["number"])) for k, n in ACTION_URLS) if u
         ]
+    bulk_actions = list_actions.for_user(user)
     filters = [
         {
             "name": f.name,
@@ -109,6 +111,8 @@ def accounts(request: HttpRequest) -> HttpResponse:
             "sorts": list(account_list.SORTS),
             "flags": list(AccountFlag.objects.filter(active=True).order_by("code")),
             "can_flag": user.has_permission(perms.FLAG_MANAGE),
+            "bulk_actions": bulk_actions,
+            "can_select": user.has_permission(perms.FLAG_MANAGE) or bool(bulk_actions),
             "can_export": user.has_permission(perms.ACCOUNT_EXPORT),
         },
     )

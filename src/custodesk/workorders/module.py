@@ -38,5 +38,6 @@ MODULE = Module(
         "custodesk.workorders.approvals",
         "custodesk.workorders.messages",
         "custodesk.workorders.detail_tab",
+        "custodesk.workorders.list_action",
     ),
 )

@@ -164,6 +164,11 @@ def unfreeze_page(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     access.require(user, perms.ORDER_VIEW)
     q = request.GET.get("q", "").strip()[:64]
+    if request.method == "POST" and request.POST.get("bulk_action") == "unfreeze":
+        # ticked in the account list (its bulk bar): shown ticked here, nothing done yet
+        return _unfreeze_ticked(
+            request, user, request.POST.getlist("accounts")[: unfreeze.MAX_TARGETS]
+        )
     form = UnfreezeForm(request.POST or None)
     results = None
     if request.method == "POST":
@@ -193,5 +198,27 @@ def unfreeze_page(request: HttpRequest) -> HttpResponseBase:
             "results": results,
             "max": unfreeze.MAX_TARGETS,
             "back": reverse("console:workorders_import_home"),
+        },
+    )
+
+
+def _unfreeze_ticked(request: HttpRequest, user: Any, ticked: list[str]) -> HttpResponse:
+    """The batch unfreeze page with the account list's ticked accounts: the frozen ones
+    listed and ticked, the others named as not frozen; the user gives the reason and
+    confirms (an ordinary POST of this page)."""
+    targets = frozen_targets.frozen(actor=user, numbers=ticked)
+    listed = {t["number"] for t in targets}
+    return render(
+        request,
+        "workorders/import_unfreeze.html",
+        {
+            "form": UnfreezeForm(),
+            "q": "",
+            "targets": targets,
+            "preselected": listed,
+            "not_frozen": [n for n in ticked if n not in listed],
+            "results": None,
+            "max": unfreeze.MAX_TARGETS,
+            "back": reverse("console:brokerage_accounts"),
         },
     )

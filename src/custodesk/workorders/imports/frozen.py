@@ -14,12 +14,22 @@ from .. import permissions as perms
 LIMIT = 200
 
 
-def frozen(*, actor: access.Principal, q: str = "", limit: int = LIMIT) -> list[dict[str, Any]]:
+def frozen(
+    *,
+    actor: access.Principal,
+    q: str = "",
+    numbers: list[str] | None = None,
+    limit: int = LIMIT,
+) -> list[dict[str, Any]]:
     """Frozen clients, then frozen (not closed) accounts, by number; ``q`` a number
-    prefix or part of the English name."""
+    prefix or part of the English name; ``numbers`` only these client or account
+    numbers (the account list's ticked rows)."""
     access.require(actor, perms.ORDER_VIEW)
     cq = Q(client_no__startswith=q) | Q(name_en__icontains=q) if q else Q()
     aq = Q(number__startswith=q) | Q(client__name_en__icontains=q) if q else Q()
+    if numbers is not None:
+        cq &= Q(client_no__in=numbers)
+        aq &= Q(number__in=numbers)
     out: list[dict[str, Any]] = [
         {
             "number": c.client_no,

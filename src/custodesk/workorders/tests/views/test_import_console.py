@@ -103,3 +103,45 @@ def test_batch_unfreeze_of_a_ticked_selection(client, admin, checker, make_clien
     assert len(set(WorkOrder.objects.values_list("batch_id", flat=True))) == 1
     missing = client.post("/console/workorders/imports/unfreeze/", {"target": [a.number]})
     assert "This field is required." in missing.content.decode()
+
+
+def test_unfreeze_from_the_account_lists_bulk_bar(client, admin, checker, make_client, clock):
+    """The list's bulk bar has the centre's button (brokerage list_actions); the ticked
+    accounts arrive ticked on the batch unfreeze page — the frozen ones; the others are
+    named as left out — and nothing is created until the user confirms with a reason."""
+    _c, [frozen, active] = make_client(accounts=2)
+    freeze_account(admin, checker, frozen, now=clock.now())
+    sign_in(client)
+    page = client.get("/console/brokerage/accounts/").content.decode()
+    assert 'data-testid="bulk-unfreeze"' in page
+    assert 'formaction="/console/workorders/imports/unfreeze/"' in page
+    # what the list's form posts when that button is pressed (with the flag bar's fields)
+    shown = client.post(
+        "/console/workorders/imports/unfreeze/",
+        {"accounts": [frozen.number, active.number], "bulk_action": "unfreeze",
+         "flag": "", "op": "set", "reason": "", "back": ""},
+    )  # fmt: skip
+    html = shown.content.decode()
+    assert shown.status_code == 200 and WorkOrder.objects.count() == 0
+    box = f'value="{frozen.number}" id="t-{frozen.number}" aria-label="{frozen.number}"'
+    assert f"{box} checked" in html
+    assert f'value="{active.number}"' not in html
+    assert 'data-testid="not-frozen"' in html and active.number in html
+    assert "This field is required." not in html  # not yet a submission
+    done = client.post(
+        "/console/workorders/imports/unfreeze/", {"target": [frozen.number], "reason": "Cleared"}
+    )
+    assert f'data-target="{frozen.number}" data-ok="1"' in done.content.decode()
+    assert list(WorkOrder.objects.values_list("kind", flat=True)) == ["unfreeze_account"]
+
+
+def test_no_bulk_unfreeze_button_without_the_right_to_create_orders(
+    client, make_user, make_client, clock
+):
+    make_client(accounts=1)
+    make_user("viewer", roles=["broker_viewer"])
+    sign_in(client, "viewer")
+    response = client.get("/console/brokerage/accounts/")
+    page = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="accounts-table"' in page
+    assert 'data-testid="bulk-unfreeze"' not in page
