@@ -4,7 +4,8 @@
 # With both databases the two runs go side by side (the machine has 2 cores and each run
 # is one process): PostgreSQL's streams here, SQLite's goes to test-artifacts/ and is
 # printed when both have finished.  The schemathesis coverage phase (deterministic, the
-# same requests on both) runs once, in the SQLite run, which is otherwise the shorter.  CUSTODESK_TEST_SERIAL=1 runs them one after the other.
+# same requests on both) runs once, in the SQLite run, which is otherwise the shorter, and
+# so do the tests marked database_agnostic (a subprocess on its own SQLite, or none).  CUSTODESK_TEST_SERIAL=1 runs them one after the other.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CUSTODESK_TESTING=1
@@ -40,7 +41,7 @@ run_sqlite() {
 }
 run_postgresql() {
   CUSTODESK_DATABASE_URL="$CUSTODESK_TEST_DATABASE_URL" CUSTODESK_VAR_DIR="$VAR/postgresql" \
-    CUSTODESK_FUZZ_COVERAGE=0 .venv/bin/pytest "$@"
+    CUSTODESK_FUZZ_COVERAGE=0 .venv/bin/pytest -m "not database_agnostic" "$@"
 }
 
 if [ "${CUSTODESK_TEST_SERIAL:-0}" = 1 ]; then

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.database_agnostic
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

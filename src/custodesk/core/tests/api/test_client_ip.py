@@ -17,6 +17,7 @@ from custodesk.testing import served
 from custodesk.testing.fixtures import PASSWORD, process_env
 
 
+@pytest.mark.database_agnostic
 def test_three_sign_ins_on_one_kept_alive_connection_are_recorded_with_the_peer_address(
     tmp_path: Path,
 ):

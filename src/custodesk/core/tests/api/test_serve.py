@@ -9,10 +9,13 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from custodesk.testing import served
 from custodesk.testing.fixtures import process_env
 
 
+@pytest.mark.database_agnostic
 def test_serve_answers_over_one_kept_alive_connection_and_stops_on_sigterm(tmp_path: Path):
     env = process_env(tmp_path, "serve-test")
     for setup in (["migrate"], ["collectstatic"]):  # what `make run` does first

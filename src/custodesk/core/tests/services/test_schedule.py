@@ -89,6 +89,7 @@ print(json.dumps({"state": t.pending_state, "seals": TransferSeal.objects.count(
 """
 
 
+@pytest.mark.database_agnostic
 def test_the_worker_voids_a_timed_out_hold_and_seals_by_itself(tmp_path: Path):
     """``custodesk worker`` as ``make run`` starts it, on its own SQLite database."""
     env = process_env(tmp_path, "schedule-test", DJANGO_SETTINGS_MODULE="custodesk.config.settings")

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from custodesk.testing.fixtures import process_env
 
 PROBE = """
@@ -32,6 +34,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.database_agnostic
 def test_the_wsgi_module_builds_the_api_before_any_request(tmp_path: Path):
     env = process_env(tmp_path, "warm-up-test", DJANGO_SETTINGS_MODULE="custodesk.config.settings")
     out = subprocess.run(
