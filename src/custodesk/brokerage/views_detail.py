@@ -16,7 +16,7 @@ from custodesk.console.decorators import console_view
 from custodesk.core import access, clock
 from custodesk.core.errors import PermissionDenied
 
-from . import detail_tabs
+from . import extensions
 from . import permissions as perms
 from . import presenters_core as present
 from .models import Account, Client
@@ -45,7 +45,7 @@ def _can(user: Any) -> dict[str, bool]:
 
 def _tab_data(user: Any, tab: str, client: Client, account: Account | None) -> dict[str, Any]:
     now = clock.now()
-    extra = {t.code: t for t in detail_tabs.for_user(user)}.get(tab)
+    extra = {t.code: t for t in extensions.tabs_for(user)}.get(tab)
     if extra is not None:
         return {"tab_template": extra.template, **extra.load(user, client, account)}
     if tab == "assets":
@@ -76,7 +76,7 @@ def _rights_url(number: str) -> str | None:
 
 def _page(request: HttpRequest, client: Client, account: Account | None) -> HttpResponse:
     user = user_of(request)
-    tabs = [*TABS.items(), *((t.code, t.label) for t in detail_tabs.for_user(user))]
+    tabs = [*TABS.items(), *((t.code, t.label) for t in extensions.tabs_for(user))]
     tab = request.GET.get("tab", "assets")
     if tab not in dict(tabs):
         tab = "assets"

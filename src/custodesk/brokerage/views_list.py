@@ -24,7 +24,7 @@ from custodesk.core import access, clock
 from custodesk.core.errors import DomainError, ValidationFailed
 from custodesk.core.exports import csv_copy_response, tabular_response
 
-from . import list_actions
+from . import extensions
 from . import permissions_list as perms
 from .approvals_list import PERMISSIONS_CHANGE
 from .models import AccountFlag
@@ -85,7 +85,7 @@ def accounts(request: HttpRequest) -> HttpResponse:
         r["actions"] = [
             (key, u) for key, u in ((k, _url(n, r["number"])) for k, n in ACTION_URLS) if u
         ]
-    bulk_actions = list_actions.for_user(user)
+    bulk_actions = extensions.bulk_actions_for(user)
     filters = [
         {
             "name": f.name,

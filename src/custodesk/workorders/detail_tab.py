@@ -1,5 +1,5 @@
 """The client's message records (消息記錄) as a tab of the client and account detail
-page (brokerage ``detail_tabs``): what the outbox sent to its phone and e-mail, with the
+page (brokerage ``extensions``): what the outbox sent to its phone and e-mail, with the
 delivery status — never a password or a code.  Imported at start (``module.py``)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from custodesk.brokerage import detail_tabs
+from custodesk.brokerage import extensions
 from custodesk.core import clock
 
 from . import permissions as perms
@@ -19,8 +19,8 @@ def load(user: Any, client: Any, account: Any) -> dict[str, Any]:
     return {"messages": selectors.client_messages(actor=user, client=client, now=clock.now())}
 
 
-detail_tabs.register(
-    detail_tabs.Tab(
+extensions.register_tab(
+    extensions.Tab(
         code="messages",
         label=_("Message records"),
         permission=perms.ORDER_VIEW,

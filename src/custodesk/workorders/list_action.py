@@ -1,17 +1,17 @@
 """Batch unfreeze from the account list (WO-UNFREEZE): a button of the list's bulk bar
-(brokerage ``list_actions``) that takes the ticked accounts to the batch unfreeze page,
+(brokerage ``extensions``) that takes the ticked accounts to the batch unfreeze page,
 ticked there; the user gives the reason and confirms.  Imported at start (``module.py``)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from custodesk.brokerage import list_actions
+from custodesk.brokerage import extensions
 
 from . import permissions as perms
 
-list_actions.register(
-    list_actions.BulkAction(
+extensions.register_bulk_action(
+    extensions.BulkAction(
         code="unfreeze",
         label=_("Unfreeze (work orders)"),
         permission=perms.ORDER_CREATE,

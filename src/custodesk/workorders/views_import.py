@@ -160,17 +160,31 @@ class UnfreezeForm(forms.Form):
 @console_view
 def unfreeze_page(request: HttpRequest) -> HttpResponseBase:
     """Frozen clients and accounts; tick one or many, give a reason → one unfreeze
-    order each (one batch), a result per target."""
+    order each (one batch), a result per target.  Posted from the account list's bulk
+    bar (``bulk_action=unfreeze``), it shows the ticked accounts — the frozen ones ticked,
+    the others named as not frozen — and does nothing until the reason is confirmed."""
     user = _user(request)
     access.require(user, perms.ORDER_VIEW)
-    q = request.GET.get("q", "").strip()[:64]
+    context: dict[str, Any] = {
+        "q": request.GET.get("q", "").strip()[:64],
+        "results": None,
+        "max": unfreeze.MAX_TARGETS,
+        "back": reverse("console:workorders_import_home"),
+    }
     if request.method == "POST" and request.POST.get("bulk_action") == "unfreeze":
-        # ticked in the account list (its bulk bar): shown ticked here, nothing done yet
-        return _unfreeze_ticked(
-            request, user, request.POST.getlist("accounts")[: unfreeze.MAX_TARGETS]
-        )
+        ticked = request.POST.getlist("accounts")[: unfreeze.MAX_TARGETS]
+        targets = frozen_targets.frozen(actor=user, numbers=ticked)
+        listed = {t["number"] for t in targets}
+        context |= {
+            "form": UnfreezeForm(),
+            "q": "",
+            "targets": targets,
+            "preselected": listed,
+            "not_frozen": [n for n in ticked if n not in listed],
+            "back": reverse("console:brokerage_accounts"),
+        }
+        return render(request, "workorders/import_unfreeze.html", context)
     form = UnfreezeForm(request.POST or None)
-    results = None
     if request.method == "POST":
         chosen = request.POST.getlist("target")[: unfreeze.MAX_TARGETS + 1]
         if form.is_valid():
@@ -182,43 +196,11 @@ def unfreeze_page(request: HttpRequest) -> HttpResponseBase:
             except DomainError as exc:
                 to_form(form, exc)
             else:
-                results = batch.results
+                context["results"] = batch.results
                 messages.success(
                     request,
                     _("%(ok)s of %(n)s unfreeze orders submitted.")
                     % {"ok": batch.ok_count, "n": len(batch.results)},
                 )
-    return render(
-        request,
-        "workorders/import_unfreeze.html",
-        {
-            "form": form,
-            "q": q,
-            "targets": frozen_targets.frozen(actor=user, q=q),
-            "results": results,
-            "max": unfreeze.MAX_TARGETS,
-            "back": reverse("console:workorders_import_home"),
-        },
-    )
-
-
-def _unfreeze_ticked(request: HttpRequest, user: Any, ticked: list[str]) -> HttpResponse:
-    """The batch unfreeze page with the account list's ticked accounts: the frozen ones
-    listed and ticked, the others named as not frozen; the user gives the reason and
-    confirms (an ordinary POST of this page)."""
-    targets = frozen_targets.frozen(actor=user, numbers=ticked)
-    listed = {t["number"] for t in targets}
-    return render(
-        request,
-        "workorders/import_unfreeze.html",
-        {
-            "form": UnfreezeForm(),
-            "q": "",
-            "targets": targets,
-            "preselected": listed,
-            "not_frozen": [n for n in ticked if n not in listed],
-            "results": None,
-            "max": unfreeze.MAX_TARGETS,
-            "back": reverse("console:brokerage_accounts"),
-        },
-    )
+    context |= {"form": form, "targets": frozen_targets.frozen(actor=user, q=context["q"])}
+    return render(request, "workorders/import_unfreeze.html", context)

@@ -63,7 +63,7 @@ def test_centre_new_detail_reject_and_batch(client, admin, checker, make_client,
 
     records = client.get(f"/console/workorders/clients/{c1.client_no}/messages/")
     assert "brokerage.account_opened" in records.content.decode()
-    # the same records are a tab of the account detail (brokerage detail_tabs)
+    # the same records are a tab of the account detail (brokerage extensions)
     page = client.get(f"/console/brokerage/accounts/{a1.number}/?tab=messages").content.decode()
     assert 'data-testid="tab-messages"' in page and 'data-testid="tab-body-messages"' in page
     assert "brokerage.account_opened" in page

@@ -106,7 +106,7 @@ def test_batch_unfreeze_of_a_ticked_selection(client, admin, checker, make_clien
 
 
 def test_unfreeze_from_the_account_lists_bulk_bar(client, admin, checker, make_client, clock):
-    """The list's bulk bar has the centre's button (brokerage list_actions); the ticked
+    """The list's bulk bar has the centre's button (brokerage extensions); the ticked
     accounts arrive ticked on the batch unfreeze page — the frozen ones; the others are
     named as left out — and nothing is created until the user confirms with a reason."""
     _c, [frozen, active] = make_client(accounts=2)
