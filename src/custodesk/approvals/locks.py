@@ -16,9 +16,11 @@ from .models import ApprovalRequest
 
 
 def request_for_decision(request_id: Any) -> ApprovalRequest | None:
-    """The request by public id, locked (``SELECT … FOR UPDATE``), or None."""
+    """The request by public id, locked (``SELECT … FOR UPDATE OF`` the request row
+    only: its organisation and initiator are read, not locked — decisions on other
+    requests of the same organisation go on in parallel), or None."""
     return (
-        ApprovalRequest.objects.select_for_update()
+        ApprovalRequest.objects.select_for_update(of=("self",))
         .select_related("organisation", "initiator")
         .filter(public_id=request_id)
         .first()

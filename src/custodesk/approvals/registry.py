@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.functional import Promise
 from pydantic import BaseModel
 
-from custodesk.core.errors import NotFound
+from custodesk.core.errors import DomainError, NotFound
 from custodesk.core.money import Money
 
 if TYPE_CHECKING:
@@ -66,6 +66,12 @@ class ActionType:
     execute: Callable[..., dict[str, Any]]
     # describe(payload=model) -> str
     describe: Callable[..., str]
+    # optional, for actions approved in bulk: execute_many(approver=..., items=[(request,
+    # payload model), ...], now=..., audit=[...]) -> a result dict or a DomainError per
+    # item, in order.  It re-checks and executes the lot set-based, writes nothing for an
+    # item it refuses, and appends its audit rows (custodesk.audit.services.entry) to
+    # ``audit`` for the engine to write with its own (see custodesk.approvals.batch).
+    execute_many: Callable[..., list[dict[str, Any] | DomainError]] | None = None
     # What applies when no flow is configured for the organisation: None → the default
     # flow; [] → no review (auto); otherwise these levels.
     default_levels: Callable[[Organisation], list[DefaultLevel] | None] = field(

@@ -29,6 +29,7 @@ from custodesk.core.errors import (
 from custodesk.identity.models import Organisation, User
 
 from . import locks, registry
+from .batch import approve_many
 from .errors import (
     AlreadyDecided,
     CannotCc,
@@ -392,21 +393,27 @@ class BatchItem:
 def batch_decide(
     *, actor: User, request_ids: list[Any], decision: str, reason: str = "", now: dt.datetime
 ) -> list[BatchItem]:
-    """Approve or reject many requests: one transaction each, a result per request.
-
-    Never all-or-nothing: a refused item does not undo the others.
+    """Approve or reject many requests, a result per request.  Approvals are decided
+    set-based, a chunk per transaction (:mod:`custodesk.approvals.batch`); rejections
+    one transaction each.  Never all-or-nothing: a refused item does not undo the others.
     """
     if decision not in {"approve", "reject"}:
         raise ValidationFailed.single("decision", "choice", _("Choose approve or reject."))
     if decision == "reject" and not reason.strip():
         raise ValidationFailed.single("reason", "required", _("Give a reason for the rejection."))
+    if decision == "approve":
+        return [
+            BatchItem(
+                a.request_id, False, code=a.error.code, title=str(a.error.detail or a.error.title)
+            )
+            if a.error is not None
+            else BatchItem(a.request_id, True, status=a.status, executed=a.executed)
+            for a in approve_many(actor=actor, request_ids=list(request_ids), now=now)
+        ]
     results = []
     for rid in request_ids:
         try:
-            if decision == "approve":
-                d = approve(actor=actor, request_id=rid, now=now)
-            else:
-                d = reject(actor=actor, request_id=rid, reason=reason, now=now)
+            d = reject(actor=actor, request_id=rid, reason=reason, now=now)
         except DomainError as exc:
             results.append(
                 BatchItem(str(rid), False, code=exc.code, title=str(exc.detail or exc.title))

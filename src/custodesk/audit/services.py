@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -73,7 +73,7 @@ def row_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical(_content(entry))).hexdigest()
 
 
-def record(
+def entry(
     *,
     actor: AuditActor | None,
     action: str,
@@ -87,19 +87,16 @@ def record(
     organisation_id: int | None = None,
     organisation_code: str = "",
     now: dt.datetime,
+    snapshot: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one operation record.  Must run inside the caller's transaction."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit.record() must be called inside the service's transaction")
+    """One operation record, not yet chained or saved: for :func:`record_many`.
+
+    ``snapshot``: the actor's :meth:`audit_snapshot`, when the caller has it already
+    (a batch by one user reads the user's roles once)."""
     ctx = context.current()
-    snapshot = actor.audit_snapshot() if actor is not None else {}
-    # Lock the chain head first: appends are serialised, the chain cannot fork.
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        AuditChainHead.objects.get_or_create(pk=1)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    entry = AuditEntry(
-        seq=head.last_seq + 1,
+    if snapshot is None:
+        snapshot = actor.audit_snapshot() if actor is not None else {}
+    return AuditEntry(
         at=now,
         actor_id=snapshot.get("id"),
         actor_username=snapshot.get("username", "" if actor else "system"),
@@ -120,14 +117,69 @@ def record(
         after=_jsonable(after),
         reason=reason,
         approval_request_id=approval_request_id or "",
-        prev_hash=head.last_hash,
     )
-    entry.hash = row_hash(entry)
-    entry.save(force_insert=True)
-    head.last_seq = entry.seq
-    head.last_hash = entry.hash
+
+
+def record_many(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+    """Append ``entries`` (from :func:`entry`) in their order: the chain head locked
+    once, one multi-row INSERT.  Must run inside the caller's transaction; a batch
+    writes its records last, so the head stays locked only from here to the commit."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the service's transaction")
+    if not entries:
+        return []
+    # Lock the chain head first: appends are serialised, the chain cannot fork.
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    seq, prev = head.last_seq, head.last_hash
+    for e in entries:
+        seq += 1
+        e.seq, e.prev_hash = seq, prev
+        e.hash = prev = row_hash(e)
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+    head.last_seq, head.last_hash = seq, prev
     head.save(update_fields=["last_seq", "last_hash"])
-    return entry
+    return list(entries)
+
+
+def record(
+    *,
+    actor: AuditActor | None,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    object_repr: str = "",
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+    approval_request_id: str | None = None,
+    organisation_id: int | None = None,
+    organisation_code: str = "",
+    now: dt.datetime,
+) -> AuditEntry:
+    """Append one operation record.  Must run inside the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the service's transaction")
+    return record_many(
+        [
+            entry(
+                actor=actor,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                object_repr=object_repr,
+                before=before,
+                after=after,
+                reason=reason,
+                approval_request_id=approval_request_id,
+                organisation_id=organisation_id,
+                organisation_code=organisation_code,
+                now=now,
+            )
+        ]
+    )[0]
 
 
 @dataclass(frozen=True)

@@ -22,16 +22,18 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, Field
 
 from custodesk.approvals.registry import ActionType, DefaultLevel, Preview, register
+from custodesk.audit.models import AuditEntry
+from custodesk.audit.services import record_many
 from custodesk.contracts.errors import ContractNotActive
 from custodesk.contracts.models import Contract
 from custodesk.core import access
-from custodesk.core.errors import NotFound
+from custodesk.core.errors import DomainError, NotFound
 from custodesk.core.money import Money
 from custodesk.identity.models import Organisation, User
 from custodesk.markets.models import Market
 from custodesk.members.models import MemberProfile, MemberType
 
-from . import dispatch
+from . import batch, dispatch
 from . import permissions as perms
 from .errors import MarketNotOpen, MovementNotPending, OutcomeNotUnknown
 from .models import Direction, FundMovement
@@ -123,11 +125,14 @@ def execute_movement(
     request: Any,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    m = dispatch._locked(payload.movement_id)
-    if m.status != FundMovement.Status.SUBMITTED:
-        raise MovementNotPending(state=m.status)
-    dispatch.approve_within(m, approver=approver, request_id=str(request.public_id), now=now)
-    return {"movement_id": str(m.public_id), "status": m.status}
+    """One approval: the bulk path (:mod:`custodesk.funds.batch`) with a lot of one."""
+    direction = Direction.WITHDRAWAL if request.action_type == WITHDRAWAL else Direction.DEPOSIT
+    rows: list[AuditEntry] = []
+    answer = batch.approve_many(direction, approver, [(request, payload)], now=now, audit=rows)[0]
+    if isinstance(answer, DomainError):
+        raise answer
+    record_many(rows)
+    return answer
 
 
 _ENDINGS = {
@@ -233,6 +238,7 @@ register(
         payload=MovementPayload,
         check=check_deposit,
         execute=execute_movement,
+        execute_many=batch.execute_deposits,
         describe=describe_movement,
         default_levels=member_review,
         on_reject=release_movement,
@@ -247,6 +253,7 @@ register(
         payload=MovementPayload,
         check=check_withdrawal,
         execute=execute_movement,
+        execute_many=batch.execute_withdrawals,
         describe=describe_movement,
         default_levels=member_review,
         on_reject=release_movement,

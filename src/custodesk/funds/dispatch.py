@@ -27,7 +27,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from custodesk.audit.services import record
+from custodesk.audit.models import AuditEntry
+from custodesk.audit.services import entry as audit_entry
+from custodesk.audit.services import record_many
 from custodesk.core.errors import DomainError
 from custodesk.core.money import Money
 from custodesk.identity.models import User
@@ -83,7 +85,33 @@ def event(
     by: str = "",
     data: dict[str, Any] | None = None,
 ) -> FundMovementEvent:
-    return FundMovementEvent.objects.create(
+    row = event_row(
+        m,
+        actor=actor,
+        to_status=to_status,
+        now=now,
+        from_status=from_status,
+        note=note,
+        by=by,
+        data=data,
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def event_row(
+    m: FundMovement,
+    *,
+    actor: User | None,
+    to_status: str,
+    now: dt.datetime,
+    from_status: str = "",
+    note: str = "",
+    by: str = "",
+    data: dict[str, Any] | None = None,
+) -> FundMovementEvent:
+    """A state-change row, not saved (a batch writes its rows in one INSERT)."""
+    return FundMovementEvent(
         movement=m,
         at=now,
         actor=actor,
@@ -108,8 +136,23 @@ def _audit(
     now: dt.datetime,
     reason: str = "",
 ) -> None:
-    record(
+    record_many([audit_row(m, action, actor=actor, before=before, now=now, reason=reason)])
+
+
+def audit_row(
+    m: FundMovement,
+    action: str,
+    *,
+    actor: User | None,
+    before: Any,
+    now: dt.datetime,
+    reason: str = "",
+    snapshot: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """A movement's operation record, not yet written (``audit.services.record_many``)."""
+    return audit_entry(
         actor=actor,
+        snapshot=snapshot,
         action=f"funds.{action}",
         object_type="funds.movement",
         object_id=m.public_id,
@@ -155,25 +198,6 @@ def _change(
 
 
 # -- approval and rejection (inside the approval engine's transaction) --------------------
-def approve_within(
-    m: FundMovement, *, approver: User | None, request_id: str, now: dt.datetime
-) -> None:
-    before = movement_state(m)
-    m.approved_by = approver
-    m.approval_request_id = request_id
-    _change(
-        m,
-        S.APPROVED,
-        actor=approver,
-        by="auto",
-        now=now,
-        fields=("approved_by", "approval_request_id"),
-    )
-    _audit(m, "approve", actor=approver, before=before, now=now)
-    mid = m.public_id
-    transaction.on_commit(lambda: dispatch(movement_id=mid, now=now), robust=True)
-
-
 def reject_within(
     m: FundMovement, *, actor: User | None, reason_code: str, reason: str, now: dt.datetime
 ) -> None:
@@ -216,25 +240,6 @@ def _recheck(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(seconds=settings.CUSTODESK_RAIL_RECHECK_SECONDS)
 
 
-@transaction.atomic(durable=True)
-def _mark_sent(movement_id: UUID | str, now: dt.datetime) -> FundMovement | None:
-    m = _locked(movement_id)
-    if m.status != S.APPROVED:
-        return None
-    m.sent_at = now
-    m.rail_attempts += 1
-    m.next_check_at = _recheck(now)
-    _change(
-        m,
-        S.SENT,
-        actor=None,
-        by="rail",
-        now=now,
-        fields=("sent_at", "rail_attempts", "next_check_at"),
-    )
-    return m
-
-
 def _ask(call: str, transfer: RailTransfer) -> RailResult:
     rail = get_rail()
     try:
@@ -248,13 +253,12 @@ def _ask(call: str, transfer: RailTransfer) -> RailResult:
 
 def dispatch(*, movement_id: UUID | str, now: dt.datetime) -> FundMovement:
     """Send an approved movement to the rail and book its answer (see the module's
-    docstring).  Does nothing to a movement that is not ``approved`` (already sent by
-    another call): safe to call twice."""
-    m = _mark_sent(movement_id, now)
-    if m is not None:
-        apply_outcome(
-            movement_id=m.public_id, result=_ask("submit", rail_transfer(m)), via="rail", now=now
-        )
+    docstring; :func:`custodesk.funds.batch.dispatch_many` with one).  Does nothing to
+    a movement that is not ``approved`` (already sent by another call): safe to call
+    twice."""
+    from .batch import dispatch_many
+
+    dispatch_many(movement_ids=[movement_id], now=now)
     return FundMovement.objects.get(public_id=movement_id)
 
 

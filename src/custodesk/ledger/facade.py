@@ -93,6 +93,7 @@ __all__ = [
     "Freeze",
     "FreezeKind",
     "GroupFailed",
+    "HoldResolution",
     "IdempotencyConflict",
     "InvalidAmount",
     "LedgerRefusal",
@@ -116,10 +117,12 @@ __all__ = [
     "owned_balances",
     "owned_statement",
     "post_hold",
+    "post_holds",
     "release_freeze",
     "statement",
     "transfer",
     "void_hold",
+    "void_holds",
 ]
 
 AccountKind = LedgerAccount.Kind
@@ -492,6 +495,83 @@ def void_hold(
         metadata=metadata or {},
         idempotency_key=idempotency_key,
     )
+
+
+@dataclass(frozen=True)
+class HoldResolution:
+    """One hold to post (in full) or void in :func:`post_holds` / :func:`void_holds`."""
+
+    hold_id: UUID
+    kind: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+
+
+def post_holds(
+    *,
+    actor: User | None,
+    holds: Sequence[HoldResolution],
+    now: dt.datetime,
+    business_date: dt.date,
+) -> list[Transfer | DomainError]:
+    """Post many holds in full in one booking (one lock per account, one write per
+    table): an answer per item, in order — the posting, or the refusal as it would
+    have been raised by :func:`post_hold` (the others are booked all the same)."""
+    return _resolve_holds(actor, holds, "post_pending", now=now, business_date=business_date)
+
+
+def void_holds(
+    *,
+    actor: User | None,
+    holds: Sequence[HoldResolution],
+    now: dt.datetime,
+    business_date: dt.date,
+) -> list[Transfer | DomainError]:
+    """Void many holds in one booking; an answer per item, as :func:`post_holds`."""
+    return _resolve_holds(actor, holds, "void_pending", now=now, business_date=business_date)
+
+
+def _resolve_holds(
+    actor: User | None,
+    holds: Sequence[HoldResolution],
+    flag: str,
+    *,
+    now: dt.datetime,
+    business_date: dt.date,
+) -> list[Transfer | DomainError]:
+    if not holds:
+        return []
+    found = dict(
+        LedgerTransfer.objects.filter(
+            public_id__in=[h.hold_id for h in holds], flag=LedgerTransfer.Flag.PENDING
+        ).values_list("public_id", "pk")
+    )
+    answers: list[Transfer | DomainError | None] = [None] * len(holds)
+    specs: list[services.TransferSpec] = []
+    where: list[int] = []
+    for i, h in enumerate(holds):
+        if h.hold_id not in found:
+            answers[i] = PendingNotFound(transfer=str(h.hold_id))
+            continue
+        specs.append(
+            services.TransferSpec(
+                flag=flag,
+                pending_id=found[h.hold_id],
+                kind=h.kind or flag,
+                metadata=h.metadata,
+                idempotency_key=h.idempotency_key,
+            )
+        )
+        where.append(i)
+    if specs:
+        outcomes = services.book(specs, requested_by=actor, now=now, business_date=business_date)
+        for i, out in zip(where, outcomes, strict=True):
+            if out.ok:
+                assert out.transfer is not None
+                answers[i] = _transfer(out.transfer, replayed=out.replayed)
+            else:
+                answers[i] = services.refusal_error(out)
+    return [a for a in answers if a is not None]
 
 
 # -- freezes --------------------------------------------------------------------------------
