@@ -34,14 +34,14 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from custodesk.audit.models import AuditEntry
 from custodesk.audit.services import entry as audit_entry
 from custodesk.audit.services import record_many
-from custodesk.core import retry
+from custodesk.core import retry, sql
 from custodesk.core.errors import DomainError, NotFound
-from custodesk.identity.models import RoleGrant, User
+from custodesk.identity.models import User
 
 from . import permissions as perms
 from . import registry
@@ -67,6 +67,7 @@ class Answer:
     status: str | None = None
     executed: bool = False
     result: dict[str, Any] | None = None
+    request: ApprovalRequest | None = None  # as it is after the decision
 
 
 @dataclass
@@ -111,27 +112,24 @@ def _chunk(actor: User, ids: list[str], comment: str, now: dt.datetime) -> list[
         .filter(public_id__in=wanted)
         .order_by("pk")
     )
-    visible = _visible(actor, locked)
+    roles = actor.role_ids()
+    assignees: dict[tuple[int, int], list[RequestAssignee]] = defaultdict(list)
+    for a in RequestAssignee.objects.filter(request_id__in=[r.pk for r in locked]):
+        assignees[(a.request_id, a.level)].append(a)
+    visible = _visible(actor, locked, assignees, roles)
     reqs = {r.public_id: r for r in locked if r.pk in visible}
     pks = [r.pk for r in reqs.values()]
     levels = {
         (lv.request_id, lv.position): lv for lv in RequestLevel.objects.filter(request_id__in=pks)
     }
-    assignees: dict[tuple[int, int], list[RequestAssignee]] = defaultdict(list)
-    for a in RequestAssignee.objects.filter(request_id__in=pks):
-        assignees[(a.request_id, a.level)].append(a)
-    roles = _role_ids(actor)
-    mine = set(
-        RequestAction.objects.filter(
-            request_id__in=pks, kind=RequestAction.Kind.APPROVE, actor=actor
-        ).values_list("request_id", flat=True)
-    )
-    counted = {
-        (row["request_id"], row["level"]): row["n"]
-        for row in RequestAction.objects.filter(request_id__in=pks, kind=RequestAction.Kind.APPROVE)
-        .values("request_id", "level")
-        .annotate(n=Count("id"))
-    }
+    mine: set[int] = set()
+    counted: dict[tuple[int, int | None], int] = defaultdict(int)
+    for request_id, level_no, by in RequestAction.objects.filter(
+        request_id__in=pks, kind=RequestAction.Kind.APPROVE
+    ).values_list("request_id", "level", "actor_id"):
+        counted[(request_id, level_no)] += 1
+        if by == actor.pk:
+            mine.add(request_id)
     answers: list[Answer] = []
     plans: list[_Plan] = []
     taken: set[int] = set()
@@ -153,6 +151,7 @@ def _chunk(actor: User, ids: list[str], comment: str, now: dt.datetime) -> list[
             continue
         assert level is not None
         n = counted.get((req.pk, level.position), 0) + 1
+        answer.request = req
         plan = _Plan(req, level, n, answer, before=_state(req))
         if n >= level.required_approvals:
             plan.advance = level.position < req.level_count
@@ -164,23 +163,19 @@ def _chunk(actor: User, ids: list[str], comment: str, now: dt.datetime) -> list[
     return answers
 
 
-def _role_ids(actor: User) -> set[int]:
-    return set(
-        RoleGrant.objects.filter(user=actor, revoked_at__isnull=True).values_list(
-            "role_id", flat=True
-        )
-    )
-
-
 def _write(
     actor: User,
     plans: list[_Plan],
     comment: str,
     action_rows: list[AuditEntry],
     now: dt.datetime,
+    *,
+    approve_only: bool = False,
 ) -> None:
-    """The decisions' rows (the set-based ones: not those executed one by one)."""
-    plans = [p for p in plans if not p.inline]
+    """The decisions' rows (the set-based ones: not those executed one by one); with
+    ``approve_only`` just the approval's, before an execution one by one writes its own."""
+    if not approve_only:
+        plans = [p for p in plans if not p.inline]
     history: list[RequestAction] = []
     for p in plans:
         history.append(
@@ -193,18 +188,26 @@ def _write(
                 at=now,
             )
         )
-        if p.execute:
+        if p.execute and not approve_only:
             history.append(
                 RequestAction(request=p.req, kind=RequestAction.Kind.EXECUTE, actor=actor, at=now)
             )
     RequestAction.objects.bulk_create(history)
+    snapshot = actor.audit_snapshot()
+    if approve_only:
+        record_many(
+            [
+                _audit(p.req, snapshot, actor, "approve", p.before, _after(p), comment, now)
+                for p in plans
+            ]
+        )
+        return
     advanced = [p.req for p in plans if p.advance]
     for r in advanced:
         r.current_level += 1
-    ApprovalRequest.objects.bulk_update(advanced, ["current_level"])
+    sql.update_rows(advanced, ["current_level"])
     executed = [p.req for p in plans if p.execute]
-    ApprovalRequest.objects.bulk_update(executed, ["status", "decided_at", "result"])
-    snapshot = actor.audit_snapshot()
+    sql.update_rows(executed, ["status", "decided_at", "result"])
     rows = [
         _audit(p.req, snapshot, actor, "approve", p.before, _after(p), comment, now) for p in plans
     ]
@@ -259,23 +262,28 @@ def _state(req: ApprovalRequest) -> dict[str, Any]:
     return {"status": req.status, "level": req.current_level, "of": req.level_count}
 
 
-def _visible(actor: User, reqs: list[ApprovalRequest]) -> set[int]:
-    """:func:`~custodesk.approvals.policy.can_view` for many requests at once."""
+def _visible(
+    actor: User,
+    reqs: list[ApprovalRequest],
+    assignees: dict[tuple[int, int], list[RequestAssignee]],
+    roles: set[int],
+) -> set[int]:
+    """:func:`~custodesk.approvals.policy.can_view` for many requests at once (the
+    assignees read already; the history only for those not settled by them)."""
     seen = [r for r in reqs if actor.sees_organisation(r.organisation_id)]
     if actor.has_permission(perms.REQUEST_VIEW_ALL):
         return {r.pk for r in seen}
-    out = {r.pk for r in seen if r.initiator_id == actor.pk}
+    named: set[int] = {
+        request_id
+        for (request_id, _level), rows in assignees.items()
+        if any(not a.excluded and (a.user_id == actor.pk or a.role_id in roles) for a in rows)
+    }
+    out = {r.pk for r in seen if r.initiator_id == actor.pk or r.pk in named}
     rest = [r.pk for r in seen if r.pk not in out]
     if rest:
         out |= set(
             RequestAction.objects.filter(request_id__in=rest)
             .filter(Q(actor=actor) | Q(target=actor))
-            .values_list("request_id", flat=True)
-        )
-        roles = _role_ids(actor)
-        out |= set(
-            RequestAssignee.objects.filter(request_id__in=rest, excluded=False)
-            .filter(Q(user=actor) | Q(role_id__in=roles))
             .values_list("request_id", flat=True)
         )
     return out
@@ -340,14 +348,12 @@ def _execute(
                 p.inline = True
                 try:
                     with transaction.atomic():
-                        d = services._approve(
-                            actor=actor, request_id=p.req.public_id, comment=comment, now=now
-                        )
+                        _write(actor, [p], comment, [], now, approve_only=True)
+                        p.answer.result = services._execute(p.req, action, approver=actor, now=now)
                 except DomainError as exc:
                     p.answer.error = exc
                 else:
-                    p.answer.status, p.answer.executed = d.request.status, d.executed
-                    p.answer.result = d.result
+                    p.answer.status, p.answer.executed = p.req.status, True
             continue
         items = [(p.req, action.payload.model_validate(p.req.payload)) for p in group]
         outcomes = action.execute_many(approver=actor, items=items, now=now, audit=action_rows)

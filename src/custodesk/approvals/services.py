@@ -31,7 +31,6 @@ from custodesk.identity.models import Organisation, User
 from . import locks, registry
 from .batch import approve_many
 from .errors import (
-    AlreadyDecided,
     CannotCc,
     CannotTransfer,
     DuplicatePendingRequest,
@@ -261,70 +260,18 @@ class Decision:
     result: dict[str, Any] | None = None
 
 
-def _approve(*, actor: User, request_id: Any, comment: str, now: dt.datetime) -> Decision:
-    req = _locked(actor, request_id)
-    level = _require_decidable(actor, req, now)
-    if RequestAction.objects.filter(
-        request=req, kind=RequestAction.Kind.APPROVE, actor=actor
-    ).exists():
-        raise AlreadyDecided()
-    before = _state(req)
-    RequestAction.objects.create(
-        request=req,
-        kind=RequestAction.Kind.APPROVE,
-        level=level.position,
-        actor=actor,
-        comment=comment,
-        at=now,
-    )
-    approvals = RequestAction.objects.filter(
-        request=req, kind=RequestAction.Kind.APPROVE, level=level.position
-    ).count()
-    if approvals < level.required_approvals:
-        _audit(
-            req,
-            actor=actor,
-            action="approve",
-            before=before,
-            after={**_state(req), "approvals": approvals},
-            reason=comment,
-            now=now,
-        )
-        return Decision(req, False)
-    if level.position < req.level_count:
-        req.current_level = level.position + 1
-        req.save(update_fields=["current_level"])
-        _audit(
-            req,
-            actor=actor,
-            action="approve",
-            before=before,
-            after=_state(req),
-            reason=comment,
-            now=now,
-        )
-        return Decision(req, False)
-    _audit(
-        req,
-        actor=actor,
-        action="approve",
-        before=before,
-        after=_state(req),
-        reason=comment,
-        now=now,
-    )
-    result = _execute(req, registry.get(req.action_type), approver=actor, now=now)
-    return Decision(req, True, result)
-
-
-@transaction.atomic(durable=True)
 def approve(*, actor: User, request_id: Any, comment: str = "", now: dt.datetime) -> Decision:
-    """Approve at the current level; the last approval executes the command.
+    """Approve at the current level; the last approval executes the command.  One
+    transaction (:func:`custodesk.approvals.batch.approve_many` with one request).
 
     Raises NotFound, RequestNotPending, RequestExpired, InitiatorCannotApprove,
     NotAnApprover, AlreadyDecided, PreconditionFailed (nothing changed).
     """
-    return _approve(actor=actor, request_id=request_id, comment=comment, now=now)
+    answer = approve_many(actor=actor, request_ids=[request_id], comment=comment, now=now)[0]
+    if answer.error is not None:
+        raise answer.error
+    assert answer.request is not None
+    return Decision(answer.request, answer.executed, answer.result)
 
 
 def _reject(*, actor: User, request_id: Any, reason: str, now: dt.datetime) -> Decision:

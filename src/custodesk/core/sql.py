@@ -66,3 +66,52 @@ def fetch(
     with conn.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchone() if one else cur.fetchall()
+
+
+UPDATE_CHUNK = 500
+
+
+def update_rows(objs: Sequence[Any], fields: Sequence[str]) -> int:
+    """Write ``fields`` of model instances ``objs`` (all of one model, saved before) in
+    one statement: ``UPDATE … FROM (VALUES …)`` joined on the primary key.
+
+    What ``QuerySet.bulk_update`` does, without its ``CASE WHEN`` per row and field
+    (whose building costs more than the statement on a batch of a hundred rows).  Values
+    go through each field's own conversion (``get_db_prep_save``); on PostgreSQL each is
+    cast to its column's type.  No signals, no ``auto_now``, as ``bulk_update``."""
+    if len(objs) > UPDATE_CHUNK:
+        return sum(
+            update_rows(objs[i : i + UPDATE_CHUNK], fields)
+            for i in range(0, len(objs), UPDATE_CHUNK)
+        )
+    if not objs:
+        return 0
+    model = type(objs[0])
+    meta = model._meta
+    conn = connections[DEFAULT_DB_ALIAS]
+    pk = meta.pk
+    assert pk is not None
+    cols = [pk, *(meta.get_field(f) for f in fields)]
+    pg = conn.vendor == "postgresql"
+    qn = conn.ops.quote_name
+    cell = (
+        ", ".join(f"CAST(%s AS {c.db_type(conn)})" for c in cols)
+        if pg
+        else ", ".join("%s" for _c in cols)
+    )
+    names = ["id_", *(f"v{i}" for i in range(1, len(cols)))]
+    sets = ", ".join(f"{qn(c.column)} = v.{n}" for c, n in zip(cols[1:], names[1:], strict=True))
+    params: list[Any] = []
+    for obj in objs:
+        for c in cols:
+            params.append(c.get_db_prep_save(getattr(obj, c.attname), connection=conn))
+    values = ", ".join(f"({cell})" for _o in objs)
+    table = qn(meta.db_table)
+    # names from the model, quoted by the backend; every value is a bound parameter
+    sql = (
+        f"WITH v({', '.join(names)}) AS (VALUES {values}) "  # noqa: S608
+        f"UPDATE {table} SET {sets} FROM v WHERE {table}.{qn(pk.column)} = v.id_"
+    )
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return int(cur.rowcount)

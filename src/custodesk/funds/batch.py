@@ -37,7 +37,7 @@ from custodesk.audit.models import AuditEntry
 from custodesk.audit.services import record_many
 from custodesk.contracts.errors import ContractNotActive
 from custodesk.contracts.models import Contract
-from custodesk.core import retry
+from custodesk.core import retry, sql
 from custodesk.core.errors import DomainError, NotFound
 from custodesk.core.money import Money
 from custodesk.identity.models import User
@@ -68,6 +68,8 @@ from .rails import Outcome, RailResult
 logger = logging.getLogger("custodesk.funds")
 
 S = FundMovement.Status
+# what the steps read of a movement's neighbours (audit rows, the rail, the webhook)
+RELATED = ("market", "contract", "member__organisation", "card")
 FIELDS = [
     "status",
     "updated_at",
@@ -125,7 +127,7 @@ def approve_many(
     found = {
         m.public_id: m
         for m in FundMovement.objects.select_for_update(of=("self",))
-        .select_related("market", "contract", "member__organisation")
+        .select_related(*RELATED)
         .filter(public_id__in=[p.movement_id for _r, p in items])
         .order_by("pk")
     }
@@ -154,44 +156,63 @@ def approve_many(
         )
         approved.append(m)
         answers.append({"movement_id": str(m.public_id), "status": m.status})
-    FundMovement.objects.bulk_update(
-        approved, ["status", "updated_at", "approved_by", "approval_request_id"]
-    )
+    sql.update_rows(approved, ["status", "updated_at", "approved_by", "approval_request_id"])
     FundMovementEvent.objects.bulk_create(events)
     if approved:
-        ids = [m.public_id for m in approved]
-        transaction.on_commit(partial(_send, ids, now), robust=True)
+        transaction.on_commit(partial(_send, approved, now), robust=True)
     return answers
 
 
-def _send(ids: list[UUID], now: dt.datetime) -> None:
-    dispatch_many(movement_ids=ids, now=now)
+def _send(approved: list[FundMovement], now: dt.datetime) -> None:
+    dispatch_many(movements=approved, now=now)
 
 
 # -- sending --------------------------------------------------------------------------------
-def dispatch_many(*, movement_ids: Sequence[UUID | str], now: dt.datetime) -> None:
-    """Send the ``approved`` movements among ``movement_ids`` to the rail and book the
-    answers; the others are left as they are (safe to call twice)."""
-    sent = retry.on_conflict(partial(_mark_sent, list(movement_ids), now), what="funds.send")
-    answers = [(m.public_id, _ask("submit", rail_transfer(m))) for m in sent]
+def dispatch_many(
+    *,
+    movement_ids: Sequence[UUID | str] = (),
+    movements: Sequence[FundMovement] = (),
+    now: dt.datetime,
+) -> None:
+    """Send the ``approved`` movements among ``movement_ids`` (or ``movements``, loaded
+    with :data:`RELATED` by the caller) to the rail and book the answers; the others
+    are left as they are (safe to call twice)."""
+    carried = {m.public_id: m for m in movements}
+    ids = [*movement_ids, *carried]
+    sent = retry.on_conflict(partial(_mark_sent, ids, carried, now), what="funds.send")
+    answers = [(m, _ask("submit", rail_transfer(m))) for m in sent]
     apply_outcomes(answers, via="rail", now=now)
 
 
-@transaction.atomic(durable=True)
-def _mark_sent(ids: list[UUID | str], now: dt.datetime) -> list[FundMovement]:
-    sent = list(
+def _locked_many(
+    ids: Sequence[UUID | str], states: Sequence[str], carried: dict[UUID, FundMovement]
+) -> list[FundMovement]:
+    """The movements ``ids`` in one of ``states``, locked, read afresh; their market,
+    contract, member and card taken from ``carried`` where the caller has them."""
+    qs = (
         FundMovement.objects.select_for_update(of=("self",))
-        .select_related("card", "market")
-        .filter(public_id__in=ids, status=S.APPROVED)
+        .filter(public_id__in=list(ids), status__in=states)
         .order_by("pk")
     )
+    if not carried or any(UUID(str(i)) not in carried for i in ids):
+        return list(qs.select_related(*RELATED))
+    rows = list(qs)
+    for m in rows:
+        had = carried[m.public_id]
+        m.market, m.contract, m.member, m.card = had.market, had.contract, had.member, had.card
+    return rows
+
+
+@transaction.atomic(durable=True)
+def _mark_sent(
+    ids: list[UUID | str], carried: dict[UUID, FundMovement], now: dt.datetime
+) -> list[FundMovement]:
+    sent = _locked_many(ids, (S.APPROVED,), carried)
     for m in sent:
         m.status, m.updated_at, m.sent_at = S.SENT, now, now
         m.rail_attempts += 1
         m.next_check_at = _recheck(now)
-    FundMovement.objects.bulk_update(
-        sent, ["status", "updated_at", "sent_at", "rail_attempts", "next_check_at"]
-    )
+    sql.update_rows(sent, ["status", "updated_at", "sent_at", "rail_attempts", "next_check_at"])
     FundMovementEvent.objects.bulk_create(
         [
             event_row(m, actor=None, from_status=S.APPROVED, to_status=S.SENT, by="rail", now=now)
@@ -203,18 +224,21 @@ def _mark_sent(ids: list[UUID | str], now: dt.datetime) -> list[FundMovement]:
 
 # -- outcomes -------------------------------------------------------------------------------
 def apply_outcomes(
-    answers: Sequence[tuple[UUID, RailResult]],
+    answers: Sequence[tuple[UUID | FundMovement, RailResult]],
     *,
     via: str,
     now: dt.datetime,
     actor: User | None = None,
 ) -> None:
-    """Book the rail's answers for ``sent`` / ``unknown`` movements (see the module's
-    docstring); any other state is left as it is."""
+    """Book the rail's answers for ``sent`` / ``unknown`` movements (by id, or loaded
+    with :data:`RELATED`; see the module's docstring); any other state is left as it
+    is."""
     if not answers:
         return
+    carried = {a.public_id: a for a, _r in answers if isinstance(a, FundMovement)}
+    by_id = {(a.public_id if isinstance(a, FundMovement) else UUID(str(a))): r for a, r in answers}
     left = retry.on_conflict(
-        partial(_apply_many, list(answers), via, actor, now), what="funds.outcomes"
+        partial(_apply_many, by_id, carried, via, actor, now), what="funds.outcomes"
     )
     for mid, result in left:
         try:
@@ -248,15 +272,13 @@ def _all_or_nothing(call: Any, holds: list[ledger.HoldResolution]) -> list[Any]:
 
 @transaction.atomic(durable=True)
 def _apply_many(
-    answers: list[tuple[UUID, RailResult]], via: str, actor: User | None, now: dt.datetime
+    by_id: dict[UUID, RailResult],
+    carried: dict[UUID, FundMovement],
+    via: str,
+    actor: User | None,
+    now: dt.datetime,
 ) -> list[tuple[UUID, RailResult]]:
-    by_id = dict(answers)
-    ms = list(
-        FundMovement.objects.select_for_update(of=("self",))
-        .select_related("market", "contract", "member__organisation", "submitted_by")
-        .filter(public_id__in=list(by_id), status__in=(S.SENT, S.UNKNOWN))
-        .order_by("pk")
-    )
+    ms = _locked_many(list(by_id), (S.SENT, S.UNKNOWN), carried)
     left: list[tuple[UUID, RailResult]] = []
     before = {m.pk: movement_state(m) for m in ms}
     was = {m.pk: m.status for m in ms}
@@ -326,7 +348,7 @@ def _apply_many(
                 events.append(event_row(m, to_status=S.UNKNOWN, note=result.reason, **kw))
                 rows.append(_row(m, "outcome_unknown", actor, None, now, result.reason, snapshot))
         changed.append(m)
-    FundMovement.objects.bulk_update(changed, FIELDS)
+    sql.update_rows(changed, FIELDS)
     FundMovementEvent.objects.bulk_create(events)
     _notify(effects, now=now)
     record_many(rows)
@@ -435,11 +457,10 @@ def _notify(effects: list[tuple[FundMovement, str]], *, now: dt.datetime) -> Non
         a: [b.posted.minor, (b.pending_debits + b.frozen).minor, b.available.minor]
         for a, b in after.items()
     }
-    endpoints = set(
-        WebhookEndpoint.objects.filter(
-            code__in={endpoint_code(m.market) for m, _k in effects}
-        ).values_list("code", flat=True)
+    found = list(
+        WebhookEndpoint.objects.filter(code__in={endpoint_code(m.market) for m, _k in effects})
     )
+    endpoints = {e.code for e in found}
     queued: list[notify.Queued] = []
     for m, kind in reversed(effects):
         s = state[m.contract.sub_ledger_account_id]
@@ -458,7 +479,7 @@ def _notify(effects: list[tuple[FundMovement, str]], *, now: dt.datetime) -> Non
     for code in sorted(missing):
         logger.info("a market has no webhook endpoint %s", code)
     try:
-        notify.enqueue_many(list(reversed(queued)), now=now)
+        notify.enqueue_many(list(reversed(queued)), now=now, endpoints=found)
     except EndpointNotFound:  # removed since it was read: as if it never was
         logger.info("a market's webhook endpoint was removed while notifying")
 

@@ -488,29 +488,27 @@ def reconcile(*, now: dt.datetime, limit: int = 200) -> dict[str, int]:
     due, send approved movements left unsent, end submissions the approval engine never
     received.  Counts per outcome."""
     counts = {"asked": 0, "succeeded": 0, "failed": 0, "unknown": 0, "sent": 0, "abandoned": 0}
-    due = (
+    from . import batch
+
+    due = list(
         FundMovement.objects.filter(status__in=(S.SENT, S.UNKNOWN), next_check_at__lte=now)
         .order_by("next_check_at", "pk")
-        .select_related("card", "market")[:limit]
+        .select_related(*batch.RELATED)[:limit]
     )
-    for m in list(due):
-        counts["asked"] += 1
-        try:
-            after = apply_outcome(
-                movement_id=m.public_id,
-                result=_ask("status", rail_transfer(m)),
-                via="status_query",
-                now=now,
-            )
-        except DomainError:
-            logger.exception("funds: booking the outcome of %s failed", m.public_id)
-            continue
-        key = after.status if after.status in counts else "unknown"
-        counts[key] += 1
+    # asked one by one (the rail's interface), booked together
+    batch.apply_outcomes(
+        [(m, _ask("status", rail_transfer(m))) for m in due], via="status_query", now=now
+    )
+    counts["asked"] = len(due)
+    for status in FundMovement.objects.filter(pk__in=[m.pk for m in due]).values_list(
+        "status", flat=True
+    ):
+        if status in counts:  # still sent: its booking failed (logged), asked again later
+            counts[status] += 1
     stale = FundMovement.objects.filter(status=S.APPROVED, updated_at__lte=now - SEND_GRACE)
-    for mid in list(stale.values_list("public_id", flat=True)[:limit]):
-        dispatch(movement_id=mid, now=now)
-        counts["sent"] += 1
+    mids = list(stale.values_list("public_id", flat=True)[:limit])
+    batch.dispatch_many(movement_ids=mids, now=now)
+    counts["sent"] = len(mids)
     orphans = FundMovement.objects.filter(
         Q(approval_request_id=""), status=S.SUBMITTED, created_at__lte=now - SEND_GRACE
     )

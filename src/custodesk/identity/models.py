@@ -124,18 +124,31 @@ class User(AbstractBaseUser):
             self._permission_cache = cached
         return cached
 
-    def role_codes(self) -> list[str]:
-        return sorted(
-            Role.objects.filter(grants__user=self, grants__revoked_at__isnull=True).values_list(
-                "code", flat=True
+    def _grants(self) -> list[tuple[int, str]]:
+        """(role id, role code) of the roles held now; read once per instance, as the
+        permissions are (``forget_permissions`` reads them again)."""
+        cached = getattr(self, "_grants_cache", None)
+        if cached is None:
+            cached = list(
+                RoleGrant.objects.filter(user=self, revoked_at__isnull=True).values_list(
+                    "role_id", "role__code"
+                )
             )
-        )
+            self._grants_cache = cached
+        return cached
+
+    def role_codes(self) -> list[str]:
+        return sorted({code for _id, code in self._grants()})
+
+    def role_ids(self) -> set[int]:
+        return {role_id for role_id, _code in self._grants()}
 
     def has_permission(self, code: str) -> bool:
         return self.status != User.Status.INACTIVE and code in self.permission_codes()
 
     def forget_permissions(self) -> None:
         self.__dict__.pop("_permission_cache", None)
+        self.__dict__.pop("_grants_cache", None)
 
     def is_staff_member(self) -> bool:
         """A user of the staff organisation (the institution itself)."""

@@ -26,6 +26,7 @@ import random
 import re
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,13 +97,16 @@ def enqueue(
     return msg
 
 
-def enqueue_many(items: list[Queued], *, now: dt.datetime) -> list[Message]:
+def enqueue_many(
+    items: list[Queued], *, now: dt.datetime, endpoints: Sequence[WebhookEndpoint] = ()
+) -> list[Message]:
     """:func:`enqueue` for many messages in one INSERT (each checked as :func:`enqueue`
-    checks it; an endpoint or a template's placeholders looked up once for the lot).
-    All or none: the first invalid item raises before anything is written."""
+    checks it; an endpoint or a template's placeholders looked up once for the lot, the
+    webhook ``endpoints`` the caller has read already not at all).  All or none: the
+    first invalid item raises before anything is written."""
     if not connection.in_atomic_block:
         raise RuntimeError("notify.enqueue() must run inside the caller's transaction")
-    memo: dict[Any, Any] = {}
+    memo: dict[Any, Any] = {("recipient", Message.Channel.WEBHOOK, e.code): e for e in endpoints}
     messages = [_prepared(item, now=now, memo=memo) for item in items]
     return Message.objects.bulk_create(messages, batch_size=500)
 
