@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
-from custodesk.core import anchors, context
+from custodesk.core import anchors, context, sql
 
 from .models import AuditChainHead, AuditEntry
 
@@ -120,6 +120,24 @@ def entry(
     )
 
 
+ENTRY_FIELDS = [f.name for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+
+
+HEAD_LOCKED = "SELECT last_seq, last_hash FROM audit_auditchainhead WHERE id = 1 FOR UPDATE"
+HEAD = "SELECT last_seq, last_hash FROM audit_auditchainhead WHERE id = 1"
+
+
+def _locked_head() -> tuple[int, str]:
+    """The chain head's sequence and hash, its row locked until the commit (SQLite
+    has no row locks: its writers are serialised)."""
+    query = HEAD_LOCKED if connection.vendor == "postgresql" else HEAD
+    row = sql.fetch(query, [], one=True)
+    if row is None:
+        AuditChainHead.objects.get_or_create(pk=1)
+        row = sql.fetch(query, [], one=True)
+    return int(row[0]), str(row[1])
+
+
 def record_many(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
     """Append ``entries`` (from :func:`entry`) in their order: the chain head locked
     once, one multi-row INSERT.  Must run inside the caller's transaction; a batch
@@ -129,18 +147,28 @@ def record_many(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
     if not entries:
         return []
     # Lock the chain head first: appends are serialised, the chain cannot fork.
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        AuditChainHead.objects.get_or_create(pk=1)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    seq, prev = head.last_seq, head.last_hash
+    seq, prev = _locked_head()
     for e in entries:
         seq += 1
         e.seq, e.prev_hash = seq, prev
         e.hash = prev = row_hash(e)
-    AuditEntry.objects.bulk_create(entries, batch_size=500)
-    head.last_seq, head.last_hash = seq, prev
-    head.save(update_fields=["last_seq", "last_hash"])
+    insert, params = sql.insert_rows_sql(entries, ENTRY_FIELDS)
+    insert += " RETURNING id, seq"
+    head = "UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s WHERE id = 1"
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":  # one round trip
+            cur.execute(
+                f"WITH appended AS ({insert}), moved AS ({head}) SELECT id, seq FROM appended",  # noqa: S608
+                [*params, seq, prev],
+            )
+            ids = dict((s, i) for i, s in cur.fetchall())
+        else:
+            cur.execute(insert, params)
+            ids = dict((s, i) for i, s in cur.fetchall())
+            cur.execute(head, [seq, prev])
+    for e in entries:
+        e.pk = ids[e.seq]
+        e._state.adding, e._state.db = False, connection.alias
     return list(entries)
 
 

@@ -115,3 +115,26 @@ def update_rows(objs: Sequence[Any], fields: Sequence[str]) -> int:
     with conn.cursor() as cur:
         cur.execute(sql, params)
         return int(cur.rowcount)
+
+
+def insert_rows_sql(objs: Sequence[Any], fields: Sequence[str]) -> tuple[str, list[Any]]:
+    """``INSERT INTO … VALUES (…), (…)`` of ``fields`` of model instances ``objs`` (all
+    of one model), and its parameters: each value through its field's own conversion, as
+    ``bulk_create`` does, without its per-row work or ``RETURNING`` (the instances get
+    no primary key).  For a caller that runs it, or chains it in a larger statement."""
+    model = type(objs[0])
+    meta = model._meta
+    conn = connections[DEFAULT_DB_ALIAS]
+    qn = conn.ops.quote_name
+    cols = [meta.get_field(f) for f in fields]
+    params: list[Any] = []
+    for obj in objs:
+        for c in cols:
+            params.append(c.get_db_prep_save(c.pre_save(obj, True), connection=conn))
+    row = "(" + ", ".join("%s" for _c in cols) + ")"
+    names = ", ".join(qn(c.column) for c in cols)
+    # names from the model, quoted by the backend; every value is a bound parameter
+    sql = f"INSERT INTO {qn(meta.db_table)} ({names}) VALUES " + ", ".join(  # noqa: S608
+        row for _o in objs
+    )
+    return sql, params
