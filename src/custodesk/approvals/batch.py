@@ -36,9 +36,8 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import Q
 
-from custodesk.audit.models import AuditEntry
+from custodesk.audit.services import AuditEntry, record_many
 from custodesk.audit.services import entry as audit_entry
-from custodesk.audit.services import record_many
 from custodesk.core import retry, sql
 from custodesk.core.errors import DomainError, NotFound
 from custodesk.identity.models import User

@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, Field
 
 from custodesk.approvals.registry import ActionType, DefaultLevel, Preview, register
-from custodesk.audit.models import AuditEntry
-from custodesk.audit.services import record_many
+from custodesk.audit.services import AuditEntry, record_many
 from custodesk.contracts.errors import ContractNotActive
 from custodesk.contracts.models import Contract
 from custodesk.core import access

@@ -33,8 +33,7 @@ from uuid import UUID
 
 from django.db import transaction
 
-from custodesk.audit.models import AuditEntry
-from custodesk.audit.services import record_many
+from custodesk.audit.services import AuditEntry, record_many
 from custodesk.contracts.errors import ContractNotActive
 from custodesk.contracts.models import Contract
 from custodesk.core import retry, sql
@@ -45,7 +44,6 @@ from custodesk.ledger import facade as ledger
 from custodesk.markets.models import Market
 from custodesk.notify import services as notify
 from custodesk.notify.errors import EndpointNotFound
-from custodesk.notify.models import WebhookEndpoint
 
 from .dispatch import (
     WEBHOOK_TEMPLATE,
@@ -457,13 +455,13 @@ def _notify(effects: list[tuple[FundMovement, str]], *, now: dt.datetime) -> Non
         a: [b.posted.minor, (b.pending_debits + b.frozen).minor, b.available.minor]
         for a, b in after.items()
     }
-    found = list(
-        WebhookEndpoint.objects.filter(code__in={endpoint_code(m.market) for m, _k in effects})
-    )
+    found = notify.webhook_endpoints(sorted({endpoint_code(m.market) for m, _k in effects}))
     endpoints = {e.code for e in found}
     queued: list[notify.Queued] = []
     for m, kind in reversed(effects):
-        s = state[m.contract.sub_ledger_account_id]
+        account = m.contract.sub_ledger_account_id
+        assert account is not None  # a movement's contract has its sub-account
+        s = state[account]
         if kind != "void" and endpoint_code(m.market) in endpoints:
             queued.append(_message(m, *s))
         if kind == "post":  # before it: the hold pending, the money still there

@@ -27,9 +27,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from custodesk.audit.models import AuditEntry
+from custodesk.audit.services import AuditEntry, record_many
 from custodesk.audit.services import entry as audit_entry
-from custodesk.audit.services import record_many
 from custodesk.core.errors import DomainError
 from custodesk.core.money import Money
 from custodesk.identity.models import User

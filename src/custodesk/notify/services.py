@@ -97,6 +97,12 @@ def enqueue(
     return msg
 
 
+def webhook_endpoints(codes: Sequence[str]) -> list[WebhookEndpoint]:
+    """The webhook endpoints among ``codes`` (those configured), for
+    :func:`enqueue_many`'s ``endpoints``."""
+    return list(WebhookEndpoint.objects.filter(code__in=list(codes)))
+
+
 def enqueue_many(
     items: list[Queued], *, now: dt.datetime, endpoints: Sequence[WebhookEndpoint] = ()
 ) -> list[Message]:

@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from custodesk.approvals.registry import ActionType, Preview, register
-from custodesk.audit.services import record
+from custodesk.audit.services import entry, record
+from custodesk.core.errors import DomainError
 from custodesk.core.money import Money
 
 PAYMENT = "testing.payment"
@@ -62,6 +63,54 @@ register(
         payload=PaymentPayload,
         check=check,
         execute=execute,
+        describe=describe,
+    )
+)
+
+
+# -- the same payment, executable in bulk (approvals.batch) ---------------------------------
+BULK_PAYMENT = "testing.bulk_payment"
+
+
+class Refused(DomainError):
+    code = "payment_refused"
+    title = "The payee refuses the payment"
+    status = 409
+
+
+def execute_many(
+    *, approver: Any, items: list[tuple[Any, PaymentPayload]], now: dt.datetime, audit: list
+) -> list[dict[str, Any] | DomainError]:
+    """References starting with ``refuse`` are refused (nothing written for them); the
+    others get an audit row handed to the engine."""
+    answers: list[dict[str, Any] | DomainError] = []
+    for request, payload in items:
+        if payload.reference.startswith("refuse"):
+            answers.append(Refused(reference=payload.reference))
+            continue
+        audit.append(
+            entry(
+                actor=approver,
+                action="testing.payment.execute",
+                object_type="payment",
+                object_id=payload.reference,
+                after={"amount": payload.amount, "bulk": True},
+                approval_request_id=str(request.public_id),
+                now=now,
+            )
+        )
+        answers.append({"paid": payload.reference, "bulk": True})
+    return answers
+
+
+register(
+    ActionType(
+        code=BULK_PAYMENT,
+        label="Test payment (bulk)",
+        payload=PaymentPayload,
+        check=check,
+        execute=execute,
+        execute_many=execute_many,
         describe=describe,
     )
 )

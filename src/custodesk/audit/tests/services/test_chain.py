@@ -135,3 +135,38 @@ def test_removed_rows_are_detected(admin, make_user):
     _raw_update("DELETE FROM audit_auditentry WHERE id = %s", [rows[-1].pk])
     problems = [str(p) for p in verify_chain()]
     assert any("chain head" in p for p in problems)
+
+
+@pytest.mark.django_db
+def test_a_batch_of_records_is_chained_in_order_in_one_append(admin, clock):
+    from django.test.utils import CaptureQueriesContext
+
+    from custodesk.audit.services import entry, record_many
+
+    rows = [
+        entry(
+            actor=admin if n % 2 else None,
+            action="test.bulk",
+            object_type="thing",
+            object_id=n,
+            before=None,
+            after={"n": n, "name": "證券 证券"},
+            now=clock.now(),
+        )
+        for n in range(5)
+    ]
+    head = AuditEntry.objects.order_by("-seq").first()
+    with transaction.atomic(), CaptureQueriesContext(connection) as q:
+        written = record_many(rows)
+    # the head read, then the rows and the head's move: two statements on PostgreSQL
+    assert len([s for s in q.captured_queries if "audit_" in s["sql"]]) <= 3
+    stored = list(AuditEntry.objects.filter(action="test.bulk").order_by("seq"))
+    assert [e.pk for e in written] == [e.pk for e in stored]
+    assert [e.seq for e in stored] == [head.seq + n for n in range(1, 6)]
+    assert stored[0].prev_hash == head.hash
+    assert [e.after["name"] for e in stored] == ["證券 证券"] * 5
+    assert [e.actor_username for e in stored] == ["system", "admin"] * 2 + ["system"]
+    assert stored[1].roles == ["admin"] and stored[0].before is None
+    assert list(verify_chain()) == []
+    with transaction.atomic():
+        assert record_many([]) == []
