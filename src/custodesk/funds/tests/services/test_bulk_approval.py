@@ -388,43 +388,49 @@ def test_two_reviewers_bulk_approve_the_same_forty_at_once(
     sound()
 
 
-# -- 5. a deposit and a withdrawal in one call -----------------------------------------------
-def test_a_deposit_and_a_withdrawal_in_one_call(contract, operator, reviewer, webhook, clock):
+# -- 5. deposits and withdrawals in one call --------------------------------------------------
+def test_deposits_and_withdrawals_in_one_call(contract, operator, reviewer, webhook, clock):
     fund(operator, reviewer, contract, clock, "100.00")
-    w = withdraw(operator, contract, "30.00", clock, "mix-w")
-    d = deposit(operator, contract, "50.00", clock, "mix-d")
-    assert figures(contract, operator) == ("100.00", "70.00", "30.00")
+    w1 = withdraw(operator, contract, "30.00", clock, "mix-w1")
+    d1 = deposit(operator, contract, "50.00", clock, "mix-d1")
+    w2 = withdraw(operator, contract, "15.00", clock, "mix-w2")
+    d2 = deposit(operator, contract, "25.00", clock, "mix-d2")
+    assert figures(contract, operator) == ("100.00", "55.00", "45.00")
 
+    subs = [d1, w1, d2, w2]  # two action types, interleaved
     items = approvals.batch_decide(
         actor=reviewer,
-        request_ids=[d.request_id, w.request_id],
+        request_ids=[s.request_id for s in subs],
         decision="approve",
         now=clock.now(),
     )
     assert [(i.request_id, i.ok, i.executed) for i in items] == [
-        (d.request_id, True, True),
-        (w.request_id, True, True),
+        (s.request_id, True, True) for s in subs
     ]
-    dm, wm = movement(d), movement(w)
-    assert (dm.direction, dm.status, wm.direction, wm.status) == (
-        "deposit",
-        "succeeded",
-        "withdrawal",
-        "succeeded",
-    )
-    assert figures(contract, operator) == ("120.00", "120.00", "0.00")
-    assert hold_state(wm) == "posted"
-    assert (bookings(dm), bookings(wm)) == (1, 1)
-    credit = LedgerTransfer.objects.get(public_id=dm.ledger_transfer_id)
-    assert (credit.kind, credit.flag, credit.amount) == ("deposit", "posted", 5000)
-    for m in (dm, wm):
+    ms = [movement(s) for s in subs]
+    assert [(m.direction, m.status) for m in ms] == [
+        ("deposit", "succeeded"),
+        ("withdrawal", "succeeded"),
+        ("deposit", "succeeded"),
+        ("withdrawal", "succeeded"),
+    ]
+    assert figures(contract, operator) == ("130.00", "130.00", "0.00")
+    assert (hold_state(ms[1]), hold_state(ms[3])) == ("posted", "posted")
+    assert [bookings(m) for m in ms] == [1] * 4
+    credits = [LedgerTransfer.objects.get(public_id=m.ledger_transfer_id) for m in ms[::2]]
+    assert [(c.kind, c.flag, c.amount) for c in credits] == [
+        ("deposit", "posted", 5000),
+        ("deposit", "posted", 2500),
+    ]
+    for m in ms:
         assert steps(m) == [
             ("", "submitted"),
             ("submitted", "approved"),
             ("approved", "sent"),
             ("sent", "succeeded"),
         ]
-    for sub in (d, w):
+        assert (audits(m, "funds.approve"), audits(m, "funds.succeed")) == (1, 1)
+    for sub in subs:
         assert (actions(sub.request_id, "approve"), actions(sub.request_id, "execute")) == (1, 1)
-    check_running_figures(contract, [dm, wm])
+    check_running_figures(contract, ms)
     sound()
