@@ -19,7 +19,8 @@
 #                re-read of the booked row gains on an engine that still does it) and
 #                "sqlite-normal" (SQLite with synchronous=NORMAL: what FULL costs),
 #                "funds" (bench/funds_withdrawals.py: BENCH_FUNDS_COUNT withdrawals, default
-#                10,000, approved through the approval engine; its own database bench_funds)
+#                10,000, approved in bulk through the approval engine, then
+#                BENCH_FUNDS_SINGLES, default 1,000, one by one; its own database bench_funds)
 #                and "brokerage" (the broker account list at a million accounts, its own
 #                database BENCH_BROKERAGE_DB, default bench_brokerage: bench/brokerage_list.py)
 #   BENCH_QUIET_WAIT   seconds to wait (per point) for other CPU load to settle, default 5
@@ -150,7 +151,8 @@ if want sqlite-normal; then
 fi
 if want funds; then
   echo "== funds: withdrawals approved through the approval engine and the ledger (issue 14)"
-  step funds "$PY" bench/funds_withdrawals.py --count "${BENCH_FUNDS_COUNT:-10000}" --workers 2 --batch 100
+  step funds "$PY" bench/funds_withdrawals.py --count "${BENCH_FUNDS_COUNT:-10000}" \
+    --singles "${BENCH_FUNDS_SINGLES:-1000}" --workers 2 --batch 100
 fi
 if want brokerage; then
   echo "== broker account list at 1,000,000 accounts (database ${BENCH_BROKERAGE_DB:-bench_brokerage})"
