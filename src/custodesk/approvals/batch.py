@@ -191,7 +191,7 @@ def _write(
             history.append(
                 RequestAction(request=p.req, kind=RequestAction.Kind.EXECUTE, actor=actor, at=now)
             )
-    RequestAction.objects.bulk_create(history)
+    sql.insert_rows(history)
     snapshot = actor.audit_snapshot()
     if approve_only:
         record_many(

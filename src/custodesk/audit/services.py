@@ -125,6 +125,9 @@ ENTRY_FIELDS = [f.name for f in AuditEntry._meta.concrete_fields if not f.primar
 
 HEAD_LOCKED = "SELECT last_seq, last_hash FROM audit_auditchainhead WHERE id = 1 FOR UPDATE"
 HEAD = "SELECT last_seq, last_hash FROM audit_auditchainhead WHERE id = 1"
+HEAD_MOVE = "UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s WHERE id = 1"
+# up to this many rows: one statement with the head's move, the rows' ids returned
+ONE_STATEMENT = 8
 
 
 def _locked_head() -> tuple[int, str]:
@@ -140,8 +143,10 @@ def _locked_head() -> tuple[int, str]:
 
 def record_many(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
     """Append ``entries`` (from :func:`entry`) in their order: the chain head locked
-    once, one multi-row INSERT.  Must run inside the caller's transaction; a batch
-    writes its records last, so the head stays locked only from here to the commit."""
+    once, the rows written together — up to :data:`ONE_STATEMENT` in one statement with
+    the head's move (their ids set), more sent at once without ids
+    (``sql.insert_rows``).  Must run inside the caller's transaction; a batch writes its
+    records last, so the head stays locked only from here to the commit."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record() must be called inside the service's transaction")
     if not entries:
@@ -152,20 +157,24 @@ def record_many(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
         seq += 1
         e.seq, e.prev_hash = seq, prev
         e.hash = prev = row_hash(e)
+    if len(entries) > ONE_STATEMENT:  # many: sent at once, no ids back
+        sql.insert_rows(entries)
+        with connection.cursor() as cur:
+            cur.execute(HEAD_MOVE, [seq, prev])
+        return list(entries)
     insert, params = sql.insert_rows_sql(entries, ENTRY_FIELDS)
     insert += " RETURNING id, seq"
-    head = "UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s WHERE id = 1"
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":  # one round trip
             cur.execute(
-                f"WITH appended AS ({insert}), moved AS ({head}) SELECT id, seq FROM appended",  # noqa: S608
+                f"WITH appended AS ({insert}), moved AS ({HEAD_MOVE}) SELECT id, seq FROM appended",  # noqa: S608
                 [*params, seq, prev],
             )
             ids = dict((s, i) for i, s in cur.fetchall())
         else:
             cur.execute(insert, params)
             ids = dict((s, i) for i, s in cur.fetchall())
-            cur.execute(head, [seq, prev])
+            cur.execute(HEAD_MOVE, [seq, prev])
     for e in entries:
         e.pk = ids[e.seq]
         e._state.adding, e._state.db = False, connection.alias

@@ -138,3 +138,24 @@ def insert_rows_sql(objs: Sequence[Any], fields: Sequence[str]) -> tuple[str, li
         row for _o in objs
     )
     return sql, params
+
+
+def insert_rows(objs: Sequence[Any]) -> None:
+    """Insert model instances ``objs`` (all of one model, every concrete field but the
+    primary key) — ``bulk_create`` for a hot path whose caller needs no primary keys back
+    (the instances get none): one single-row statement sent for every row at once
+    (``executemany``: PostgreSQL's pipeline, one round trip; the statement's text is
+    short, so the driver parses it once, where a multi-row ``VALUES`` of thousands of
+    placeholders is parsed anew on every call)."""
+    if not objs:
+        return
+    meta = type(objs[0])._meta
+    fields = [f.name for f in meta.concrete_fields if not f.primary_key]
+    sql, _one = insert_rows_sql(objs[:1], fields)
+    conn = connections[DEFAULT_DB_ALIAS]
+    cols = [meta.get_field(f) for f in fields]
+    rows = [
+        [c.get_db_prep_save(c.pre_save(obj, True), connection=conn) for c in cols] for obj in objs
+    ]
+    with conn.cursor() as cur:
+        cur.executemany(sql, rows)

@@ -155,7 +155,7 @@ def approve_many(
         approved.append(m)
         answers.append({"movement_id": str(m.public_id), "status": m.status})
     sql.update_rows(approved, ["status", "updated_at", "approved_by", "approval_request_id"])
-    FundMovementEvent.objects.bulk_create(events)
+    sql.insert_rows(events)
     if approved:
         transaction.on_commit(partial(_send, approved, now), robust=True)
     return answers
@@ -211,7 +211,7 @@ def _mark_sent(
         m.rail_attempts += 1
         m.next_check_at = _recheck(now)
     sql.update_rows(sent, ["status", "updated_at", "sent_at", "rail_attempts", "next_check_at"])
-    FundMovementEvent.objects.bulk_create(
+    sql.insert_rows(
         [
             event_row(m, actor=None, from_status=S.APPROVED, to_status=S.SENT, by="rail", now=now)
             for m in sent
@@ -347,7 +347,7 @@ def _apply_many(
                 rows.append(_row(m, "outcome_unknown", actor, None, now, result.reason, snapshot))
         changed.append(m)
     sql.update_rows(changed, FIELDS)
-    FundMovementEvent.objects.bulk_create(events)
+    sql.insert_rows(events)
     _notify(effects, now=now)
     record_many(rows)
     return left

@@ -206,7 +206,7 @@ def test_a_chunk_is_one_transaction_with_a_fixed_number_of_statements(
         return len(q.captured_queries)
 
     statements(1)  # the approver's roles and permissions read once
-    assert statements(2) == statements(12)
+    assert statements(12) == statements(40)
     monkeypatch.setattr(batch, "CHUNK", 4)
     reqs = [pay(admin, f"C-{i}", clock) for i in range(10)]
     items = bulk(approver, [r.public_id for r in reqs], clock)
