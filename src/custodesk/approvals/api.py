@@ -128,7 +128,9 @@ def export(
 
 @router.post("/requests/batch", response=list[ApprovalBatchItemOut])
 def batch(request: HttpRequest, payload: ApprovalBatchIn) -> list[dict[str, Any]]:
-    """Approve or reject many: one transaction per request, a result per request."""
+    """Approve or reject many, a result per request: approvals are decided a hundred to a
+    transaction, set-based; rejections one transaction each.  A refused request does not
+    undo the others and leaves nothing behind."""
     results = services.batch_decide(
         actor=actor(request),
         request_ids=payload.request_ids,
