@@ -20,13 +20,14 @@ hold, the movement and its first state row, the approval request, audit rows).
    (p50 / p99).
 
 The database ``$BENCH_FUNDS_DB`` (default ``bench_funds``) is dropped and created afresh
-on every run (a benchmark database only).  Prints one human line and one ``BENCH_JSON``.
+on every run (a benchmark database only).  Prints one human line and one
+``BENCH_JSON`` (also appended to ``$BENCH_RESULTS`` when set: ``make bench`` puts it in
+its report).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import os
 import subprocess
@@ -34,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import common
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
@@ -260,16 +263,16 @@ def main() -> None:
         "ledger_verify": "ok" if not problems else f"{len(problems)} problems",
         "audit_chain": "ok" if not chain else f"{len(chain)} problems",
     }
-    print(
+    common.emit(
+        out,
         f"funds withdrawals: {cfg.count + cfg.singles} submitted at {out['submitted_per_s']}/s; "
         f"{succeeded} approved in calls of {cfg.batch} by {cfg.workers} reviewers at "
         f"{out['approved_per_s']}/s (one call p50 {out['batch_call_p50_ms']} ms, "
         f"p99 {out['batch_call_p99_ms']} ms); {cfg.singles} approved one by one at "
         f"{out['single_approved_per_s']}/s, one approval p50 {out['approval_p50_ms']} ms "
         f"p99 {out['approval_p99_ms']} ms; ledger verify {out['ledger_verify']}, "
-        f"audit chain {out['audit_chain']}"
+        f"audit chain {out['audit_chain']}",
     )
-    print("BENCH_JSON " + json.dumps(out))
     if problems or chain or succeeded != cfg.count or total != cfg.count + cfg.singles:
         sys.exit(1)
 

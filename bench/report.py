@@ -314,6 +314,18 @@ def main() -> None:
             for k, v in sorted(spy["inclusive_share"].items(), key=lambda kv: -kv[1]):
                 print(f"| {k} | {v:.1%} | {v * prof['worker_cpu_ms']:.2f} |")
 
+    fw = next((r for r in reversed(rows) if r.get("bench") == "funds_withdrawals"), None)
+    if fw:
+        print("\n### Custody withdrawals through the approval engine (issue 14)\n")
+        print(
+            f"{fw['count']} approved in bulk ({fw['batch']} a call, {fw['workers']} reviewers):"
+            f" **{fw['approved_per_s']} approved/s** (goal ≥ 500), one call p50"
+            f" {fw['batch_call_p50_ms']} ms, p99 {fw['batch_call_p99_ms']} ms;"
+            f" {fw['singles']} one by one: one approval p50 {fw['approval_p50_ms']} ms,"
+            f" **p99 {fw['approval_p99_ms']} ms** (goal ≤ 50); ledger verify"
+            f" {fw['ledger_verify']}, audit chain {fw['audit_chain']}."
+        )
+
     ph = next((r for r in reversed(rows) if r.get("bench") == "profile_http"), None)
     if ph and ph.get("status") == "ok":
         print("\n### Profile of one HTTP transfer request (in-process WSGI handler)\n")

@@ -2,8 +2,8 @@
 # Ledger benchmarks (`make bench`; never part of `make test`).  One run, one PostgreSQL:
 #   pgbench TPC-B-like baseline · service single transfers · hot account · batch ·
 #   HTTP API · sealing (beside booking; rate; verify) · SQLite · profile of the
-#   single-transfer path.
-# About 6–7 minutes (at most ~10 when points are re-measured because other work disturbed
+#   single-transfer path · custody withdrawals approved through the approval engine.
+# About 12–13 minutes (the withdrawals about 6 of them) (at most ~10 when points are re-measured because other work disturbed
 # them); a fresh machine adds a one-time ~3 minutes to open 10,000 accounts (PostgreSQL
 # and SQLite).  Idempotent: databases are created when missing, migrated,
 # seeded; every run empties the ledger's transfer tables first (benchmark databases only).
@@ -13,14 +13,14 @@
 #   BENCH_DB, BENCH_PGBENCH_DB   bench_db / pgbench_db
 #   BENCH_DURATION, BENCH_WARMUP   10 / 2 seconds per point
 #   BENCH_ONLY   space-separated subset of: pgbench single hot batch http seal sqlite profile
-#                (default: all of them), plus the optional experiments "warm" (single
+#                funds (default: all of them; "funds" is bench/funds_withdrawals.py:
+#                BENCH_FUNDS_COUNT withdrawals, default 10,000, approved in bulk through the
+#                approval engine, then BENCH_FUNDS_SINGLES, default 1,000, one by one; its own
+#                database bench_funds; about 6 minutes), plus the optional experiments "warm" (single
 #                transfers with the engine's account cache pre-filled) and "whatif" (single
 #                transfers with services.load_transfers stubbed out: what dropping the
 #                re-read of the booked row gains on an engine that still does it) and
-#                "sqlite-normal" (SQLite with synchronous=NORMAL: what FULL costs),
-#                "funds" (bench/funds_withdrawals.py: BENCH_FUNDS_COUNT withdrawals, default
-#                10,000, approved in bulk through the approval engine, then
-#                BENCH_FUNDS_SINGLES, default 1,000, one by one; its own database bench_funds)
+#                "sqlite-normal" (SQLite with synchronous=NORMAL: what FULL costs)
 #                and "brokerage" (the broker account list at a million accounts, its own
 #                database BENCH_BROKERAGE_DB, default bench_brokerage: bench/brokerage_list.py)
 #   BENCH_QUIET_WAIT   seconds to wait (per point) for other CPU load to settle, default 5
@@ -43,7 +43,7 @@ export CUSTODESK_SECRET_KEY=${CUSTODESK_SECRET_KEY:-bench}
 export CUSTODESK_LOG_LEVEL=WARNING
 D=${BENCH_DURATION:-10}
 W=${BENCH_WARMUP:-2}
-ONLY=" ${BENCH_ONLY:-pgbench single hot batch http seal sqlite profile} "
+ONLY=" ${BENCH_ONLY:-pgbench single hot batch http seal sqlite profile funds} "
 want() { [[ "$ONLY" == *" $1 "* ]]; }
 
 # -- tools --------------------------------------------------------------------------
