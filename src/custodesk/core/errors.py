@@ -82,6 +82,10 @@ class ValidationFailed(DomainError):
         body["errors"] = [e.as_dict() for e in self.errors]
         return body
 
+    def __str__(self) -> str:  # logs and test reports name the fields and rules
+        fields = "; ".join(f"{e.field}: {e.rule}" for e in self.errors)
+        return f"{super().__str__()} [{fields}]" if fields else super().__str__()
+
     @classmethod
     def single(cls, field: str, rule: str, message: str | Promise) -> ValidationFailed:
         return cls([FieldError(field, rule, message)])
