@@ -196,7 +196,16 @@ def _write(
     if approve_only:
         record_many(
             [
-                _audit(p.req, snapshot, actor, "approve", p.before, _after(p), comment, now)
+                audit_row(
+                    p.req,
+                    actor=actor,
+                    action="approve",
+                    before=p.before,
+                    after=_after(p),
+                    reason=comment,
+                    now=now,
+                    snapshot=snapshot,
+                )
                 for p in plans
             ]
         )
@@ -208,11 +217,28 @@ def _write(
     executed = [p.req for p in plans if p.execute]
     sql.update_rows(executed, ["status", "decided_at", "result"])
     rows = [
-        _audit(p.req, snapshot, actor, "approve", p.before, _after(p), comment, now) for p in plans
+        audit_row(
+            p.req,
+            actor=actor,
+            action="approve",
+            before=p.before,
+            after=_after(p),
+            reason=comment,
+            now=now,
+            snapshot=snapshot,
+        )
+        for p in plans
     ]
     rows += action_rows
     rows += [
-        _audit(p.req, snapshot, actor, "execute", None, {"result": p.req.result}, "", now)
+        audit_row(
+            p.req,
+            actor=actor,
+            action="execute",
+            after={"result": p.req.result},
+            now=now,
+            snapshot=snapshot,
+        )
         for p in plans
         if p.execute
     ]
@@ -229,17 +255,18 @@ def _after(p: _Plan) -> dict[str, Any]:
     return _state(p.req)
 
 
-def _audit(
+def audit_row(
     req: ApprovalRequest,
-    snapshot: dict[str, Any],
-    actor: User,
+    *,
+    actor: User | None,
     action: str,
-    before: Any,
-    after: Any,
-    reason: str,
     now: dt.datetime,
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+    snapshot: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """As :func:`custodesk.approvals.services._audit` writes it."""
+    """A decision's operation record (``approval.<action>``), not yet written."""
     return audit_entry(
         actor=actor,
         snapshot=snapshot,

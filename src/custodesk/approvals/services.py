@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as PydanticValidationError
 
-from custodesk.audit.services import record
+from custodesk.audit.services import record_many
 from custodesk.core import access
 from custodesk.core.errors import (
     DomainError,
@@ -29,7 +29,7 @@ from custodesk.core.errors import (
 from custodesk.identity.models import Organisation, User
 
 from . import locks, registry
-from .batch import approve_many
+from .batch import approve_many, audit_row
 from .errors import (
     CannotCc,
     CannotTransfer,
@@ -72,20 +72,10 @@ def _audit(
     after: Any = None,
     reason: str = "",
 ) -> None:
-    record(
-        actor=actor,
-        action=f"approval.{action}",
-        object_type="approval_request",
-        object_id=req.public_id,
-        object_repr=req.summary[:200],
-        before=before,
-        after=after,
-        reason=reason,
-        approval_request_id=str(req.public_id),
-        organisation_id=req.organisation_id,
-        organisation_code=req.organisation.code,
-        now=now,
+    row = audit_row(
+        req, actor=actor, action=action, now=now, before=before, after=after, reason=reason
     )
+    record_many([row])
 
 
 def _state(req: ApprovalRequest) -> dict[str, Any]:

@@ -38,7 +38,6 @@ from custodesk.contracts.errors import ContractNotActive
 from custodesk.contracts.models import Contract
 from custodesk.core import retry, sql
 from custodesk.core.errors import DomainError, NotFound
-from custodesk.core.money import Money
 from custodesk.identity.models import User
 from custodesk.ledger import facade as ledger
 from custodesk.markets.models import Market
@@ -46,7 +45,6 @@ from custodesk.notify import services as notify
 from custodesk.notify.errors import EndpointNotFound
 
 from .dispatch import (
-    WEBHOOK_TEMPLATE,
     _ask,
     _booking_date,
     _recheck,
@@ -58,6 +56,7 @@ from .dispatch import (
     money,
     movement_state,
     rail_transfer,
+    webhook_message,
 )
 from .errors import MarketNotOpen, MovementNotPending
 from .models import Direction, FundMovement, FundMovementEvent
@@ -463,7 +462,7 @@ def _notify(effects: list[tuple[FundMovement, str]], *, now: dt.datetime) -> Non
         assert account is not None  # a movement's contract has its sub-account
         s = state[account]
         if kind != "void" and endpoint_code(m.market) in endpoints:
-            queued.append(_message(m, *s))
+            queued.append(webhook_message(m, *s))
         if kind == "post":  # before it: the hold pending, the money still there
             s[0] += m.amount
             s[1] += m.amount
@@ -480,25 +479,3 @@ def _notify(effects: list[tuple[FundMovement, str]], *, now: dt.datetime) -> Non
         notify.enqueue_many(list(reversed(queued)), now=now, endpoints=found)
     except EndpointNotFound:  # removed since it was read: as if it never was
         logger.info("a market's webhook endpoint was removed while notifying")
-
-
-def _message(m: FundMovement, posted: int, frozen: int, available: int) -> notify.Queued:
-    c = m.currency
-    return notify.Queued(
-        channel="webhook",
-        template=WEBHOOK_TEMPLATE,
-        recipient=endpoint_code(m.market),
-        context={
-            "movement_id": str(m.public_id),
-            "direction": m.direction,
-            "market": m.market.code,
-            "member_code": m.contract.member_code,
-            "amount": str(money(m).to_decimal()),
-            "currency": c,
-            "balance": str(Money(posted, c).to_decimal()),
-            "frozen": str(Money(frozen, c).to_decimal()),
-            "available": str(Money(available, c).to_decimal()),
-            "rail_reference": m.rail_reference,
-            "business_date": m.business_date.isoformat(),
-        },
-    )

@@ -456,29 +456,38 @@ def _notify_market(m: FundMovement, *, now: dt.datetime) -> None:
     market without an endpoint gets none."""
     assert m.contract.sub_ledger_account_id is not None
     b = ledger.balances(actor=m.submitted_by, account_id=m.contract.sub_ledger_account_id)
+    queued = webhook_message(
+        m, b.posted.minor, (b.pending_debits + b.frozen).minor, b.available.minor
+    )
     try:
         with transaction.atomic():
-            notify.enqueue(
-                channel="webhook",
-                template=WEBHOOK_TEMPLATE,
-                recipient=endpoint_code(m.market),
-                context={
-                    "movement_id": str(m.public_id),
-                    "direction": m.direction,
-                    "market": m.market.code,
-                    "member_code": m.contract.member_code,
-                    "amount": str(money(m).to_decimal()),
-                    "currency": m.currency,
-                    "balance": str(b.posted.to_decimal()),
-                    "frozen": str((b.pending_debits + b.frozen).to_decimal()),
-                    "available": str(b.available.to_decimal()),
-                    "rail_reference": m.rail_reference,
-                    "business_date": m.business_date.isoformat(),
-                },
-                now=now,
-            )
+            notify.enqueue_many([queued], now=now)
     except EndpointNotFound:
         logger.info("market %s has no webhook endpoint %s", m.market.code, endpoint_code(m.market))
+
+
+def webhook_message(m: FundMovement, posted: int, frozen: int, available: int) -> notify.Queued:
+    """The market's ``funds.balance_changed`` webhook for ``m``, with the sub-account's
+    balance, frozen and available amounts (minor units) right after it."""
+    c = m.currency
+    return notify.Queued(
+        channel="webhook",
+        template=WEBHOOK_TEMPLATE,
+        recipient=endpoint_code(m.market),
+        context={
+            "movement_id": str(m.public_id),
+            "direction": m.direction,
+            "market": m.market.code,
+            "member_code": m.contract.member_code,
+            "amount": str(money(m).to_decimal()),
+            "currency": c,
+            "balance": str(Money(posted, c).to_decimal()),
+            "frozen": str(Money(frozen, c).to_decimal()),
+            "available": str(Money(available, c).to_decimal()),
+            "rail_reference": m.rail_reference,
+            "business_date": m.business_date.isoformat(),
+        },
+    )
 
 
 # -- reconciliation and manual resolution -------------------------------------------------
